@@ -1,0 +1,490 @@
+//! Glue between the logos lexer and the lalrpop parser: runs both, turns
+//! their errors into [`SyntaxError`]s that speak the user's words, and
+//! enforces the nesting limits that keep every later pass safe from stack
+//! overflow.
+
+use lalrpop_util::{ErrorRecovery, ParseError};
+
+use super::ast::{BinOp, Expr, ExprKind, File, StrLit};
+use super::lexer::{self, Comment, LexError};
+use super::token::Tok;
+use super::Span;
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, clippy::nursery, clippy::restriction, unused)]
+    grammar,
+    "/tensen.rs"
+);
+
+/// Deepest allowed nesting of expressions (operators, calls, lists).
+pub const MAX_EXPR_DEPTH: u32 = 256;
+/// Deepest allowed nesting of brackets of any kind.
+pub const MAX_BRACKET_DEPTH: usize = 128;
+
+/// An error the parser recovered from, as lalrpop hands it over.
+pub type Recovered<'src> = ErrorRecovery<usize, Tok<'src>, LexError>;
+
+/// A syntax problem with its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyntaxError {
+    Unexpected {
+        span: Span,
+        found: String,
+        expected: Vec<String>,
+    },
+    UnexpectedEof {
+        span: Span,
+        expected: Vec<String>,
+    },
+    UnknownChar {
+        span: Span,
+        ch: char,
+    },
+    UnclosedString {
+        span: Span,
+    },
+    UnclosedComment {
+        span: Span,
+    },
+    TooDeep {
+        span: Span,
+        limit: usize,
+    },
+}
+
+impl SyntaxError {
+    pub fn span(&self) -> Span {
+        match self {
+            SyntaxError::Unexpected { span, .. }
+            | SyntaxError::UnexpectedEof { span, .. }
+            | SyntaxError::UnknownChar { span, .. }
+            | SyntaxError::UnclosedString { span }
+            | SyntaxError::UnclosedComment { span }
+            | SyntaxError::TooDeep { span, .. } => *span,
+        }
+    }
+}
+
+/// A parsed file: its tree, its comments and every syntax error found.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub file: File,
+    pub comments: Vec<Comment>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses one file. Never fails: errors are collected in [`Parsed::errors`]
+/// and the tree holds what could be recovered.
+pub fn parse(src: &str) -> Parsed {
+    let lexed = lexer::lex(src);
+    let mut errors: Vec<SyntaxError> = lexed.errors.iter().map(lex_error).collect();
+    if let Some(span) = too_deep_brackets(&lexed.tokens) {
+        errors.push(SyntaxError::TooDeep {
+            span,
+            limit: MAX_BRACKET_DEPTH,
+        });
+        return Parsed {
+            file: File::default(),
+            comments: lexed.comments,
+            errors,
+        };
+    }
+    let mut recovered = Vec::new();
+    let eof = src.len();
+    let result = grammar::FileParser::new().parse(
+        &mut recovered,
+        lexed.tokens.into_iter().map(Ok::<_, LexError>),
+    );
+    let mut too_deep_seen = false;
+    for rec in recovered {
+        push_parse_error(&mut errors, rec.error, eof, &mut too_deep_seen);
+    }
+    let file = match result {
+        Ok(file) => file,
+        Err(err) => {
+            push_parse_error(&mut errors, err, eof, &mut too_deep_seen);
+            File::default()
+        }
+    };
+    errors.sort_by_key(|e| (e.span().start, e.span().end));
+    errors.dedup();
+    Parsed {
+        file,
+        comments: lexed.comments,
+        errors,
+    }
+}
+
+/// Parses a single expression, e.g. an interpolation inside a template.
+/// Spans are shifted by `offset` so they point into the enclosing file.
+pub fn parse_expr(src: &str, offset: usize) -> Result<Expr, Vec<SyntaxError>> {
+    let lexed = lexer::lex(src);
+    let mut errors: Vec<SyntaxError> = lexed.errors.iter().map(lex_error).collect();
+    if let Some(span) = too_deep_brackets(&lexed.tokens) {
+        errors.push(SyntaxError::TooDeep {
+            span,
+            limit: MAX_BRACKET_DEPTH,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(shift_errors(errors, offset));
+    }
+    let mut recovered = Vec::new();
+    let result = grammar::ExprParser::new().parse(
+        &mut recovered,
+        lexed.tokens.into_iter().map(Ok::<_, LexError>),
+    );
+    let mut too_deep_seen = false;
+    for rec in recovered {
+        push_parse_error(&mut errors, rec.error, src.len(), &mut too_deep_seen);
+    }
+    match result {
+        Ok(expr) if errors.is_empty() => Ok(shift_expr(expr, offset)),
+        Ok(_) => Err(shift_errors(errors, offset)),
+        Err(err) => {
+            push_parse_error(&mut errors, err, src.len(), &mut too_deep_seen);
+            Err(shift_errors(errors, offset))
+        }
+    }
+}
+
+fn shift_errors(errors: Vec<SyntaxError>, offset: usize) -> Vec<SyntaxError> {
+    let shift = |s: Span| Span::new(s.start + offset, s.end + offset);
+    errors
+        .into_iter()
+        .map(|e| match e {
+            SyntaxError::Unexpected {
+                span,
+                found,
+                expected,
+            } => SyntaxError::Unexpected {
+                span: shift(span),
+                found,
+                expected,
+            },
+            SyntaxError::UnexpectedEof { span, expected } => SyntaxError::UnexpectedEof {
+                span: shift(span),
+                expected,
+            },
+            SyntaxError::UnknownChar { span, ch } => SyntaxError::UnknownChar {
+                span: shift(span),
+                ch,
+            },
+            SyntaxError::UnclosedString { span } => SyntaxError::UnclosedString { span: shift(span) },
+            SyntaxError::UnclosedComment { span } => {
+                SyntaxError::UnclosedComment { span: shift(span) }
+            }
+            SyntaxError::TooDeep { span, limit } => SyntaxError::TooDeep {
+                span: shift(span),
+                limit,
+            },
+        })
+        .collect()
+}
+
+/// Moves every span of an expression by `offset`.
+fn shift_expr(expr: Expr, offset: usize) -> Expr {
+    let mut expr = expr;
+    super::visit::shift_spans(&mut expr, offset);
+    expr
+}
+
+/// Finds the first bracket that opens deeper than the limit.
+fn too_deep_brackets(tokens: &[(usize, Tok<'_>, usize)]) -> Option<Span> {
+    let mut depth = 0usize;
+    for (start, tok, end) in tokens {
+        match tok {
+            Tok::LParen | Tok::LBracket | Tok::LBrace => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    return Some(Span::new(*start, *end));
+                }
+            }
+            Tok::RParen | Tok::RBracket | Tok::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn lex_error(err: &LexError) -> SyntaxError {
+    match *err {
+        LexError::UnknownChar { span, ch } => SyntaxError::UnknownChar { span, ch },
+        LexError::UnclosedString { span } => SyntaxError::UnclosedString { span },
+        LexError::UnclosedComment { span } => SyntaxError::UnclosedComment { span },
+        LexError::TooDeep { span } => SyntaxError::TooDeep {
+            span,
+            limit: MAX_EXPR_DEPTH as usize,
+        },
+    }
+}
+
+fn push_parse_error(
+    out: &mut Vec<SyntaxError>,
+    err: ParseError<usize, Tok<'_>, LexError>,
+    eof: usize,
+    too_deep_seen: &mut bool,
+) {
+    match err {
+        ParseError::InvalidToken { location } => out.push(SyntaxError::Unexpected {
+            span: Span::new(location, location + 1),
+            found: "an invalid token".to_string(),
+            expected: Vec::new(),
+        }),
+        ParseError::UnrecognizedEof { location, expected } => {
+            out.push(SyntaxError::UnexpectedEof {
+                span: Span::new(location.min(eof), eof),
+                expected: describe_expected(&expected),
+            })
+        }
+        ParseError::UnrecognizedToken {
+            token: (start, tok, end),
+            expected,
+        } => out.push(SyntaxError::Unexpected {
+            span: Span::new(start, end),
+            found: describe_token(&tok),
+            expected: describe_expected(&expected),
+        }),
+        ParseError::ExtraToken {
+            token: (start, tok, end),
+        } => out.push(SyntaxError::Unexpected {
+            span: Span::new(start, end),
+            found: describe_token(&tok),
+            expected: Vec::new(),
+        }),
+        ParseError::User { error } => {
+            if matches!(error, LexError::TooDeep { .. }) {
+                if *too_deep_seen {
+                    return;
+                }
+                *too_deep_seen = true;
+            }
+            out.push(lex_error(&error));
+        }
+    }
+}
+
+/// How a token is named in a message.
+pub fn describe_token(tok: &Tok<'_>) -> String {
+    match tok {
+        Tok::Ident(s) => format!("name `{s}`"),
+        Tok::Str(_) | Tok::UnclosedStr(_) => "a string".to_string(),
+        Tok::Int(s) | Tok::Float(s) => format!("number `{s}`"),
+        Tok::Duration(s) => format!("duration `{s}`"),
+        Tok::Ipv4(s) | Tok::Ipv6(s) => format!("address `{s}`"),
+        Tok::Cidr4(s) => format!("network `{s}`"),
+        other => match super::token_text(other) {
+            Some(text) => format!("`{text}`"),
+            None => "a comment".to_string(),
+        },
+    }
+}
+
+const EXPR_START: &[&str] = &[
+    "Ident", "Str", "UnclosedStr", "Int", "Float", "Duration", "Ipv4", "Cidr4", "Ipv6",
+];
+const ITEM_KEYWORDS: &[&str] = &["let", "source", "signal", "sequence", "guardrail", "test"];
+const CLAUSE_KEYWORDS: &[&str] = &[
+    "title",
+    "summary",
+    "message",
+    "severity",
+    "tactic",
+    "technique",
+    "report",
+    "when",
+    "deny",
+    "except",
+    "applies",
+    "require",
+    "recognize",
+    "entity",
+    "by",
+    "within",
+    "steps",
+    "until",
+    "scope",
+    "time",
+    "field",
+    "derive",
+    "input",
+    "event",
+    "expect",
+];
+const OPERATORS: &[&str] = &[
+    "and",
+    "or",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "in",
+    "not",
+    "matches",
+    "=~",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "exists",
+    "+",
+    "-",
+    "*",
+    "/",
+    ".",
+    "[",
+];
+
+/// Turns lalrpop's terminal names into words a user knows, grouping the long
+/// lists ("an expression", "a clause", "an operator") so a message stays short.
+pub fn describe_expected(expected: &[String]) -> Vec<String> {
+    let names: Vec<&str> = expected
+        .iter()
+        .map(|e| e.trim_matches('"').trim_start_matches('\\').trim_end_matches('\\'))
+        .collect();
+    let has = |n: &str| names.contains(&n);
+    let mut out: Vec<String> = Vec::new();
+    let expr = has("Int") && has("Str");
+    let clause = has("when") && has("title");
+    let item = has("signal") && has("let");
+    let ops = has("and") && has("==");
+    if item {
+        out.push("an item (`let`, `source`, `signal`, `sequence`, `guardrail` or `test`)".into());
+    }
+    if clause {
+        out.push("a clause such as `when`, `severity` or `title`".into());
+    }
+    if ops {
+        out.push("an operator".into());
+    }
+    if expr {
+        out.push("an expression".into());
+    }
+    for name in names {
+        let grouped = (item && ITEM_KEYWORDS.contains(&name))
+            || (clause && CLAUSE_KEYWORDS.contains(&name))
+            || (ops && OPERATORS.contains(&name))
+            || (expr && (EXPR_START.contains(&name) || is_expr_keyword(name)));
+        if grouped || name == "UnclosedStr" {
+            continue;
+        }
+        let word = match name {
+            "Ident" => "a name".to_string(),
+            "Str" => "a string".to_string(),
+            "Int" => "an integer".to_string(),
+            "Float" => "a number".to_string(),
+            "Duration" => "a duration such as `10m`".to_string(),
+            "Ipv4" | "Ipv6" => "an IP address".to_string(),
+            "Cidr4" => "a network such as `10.0.0.0/8`".to_string(),
+            other => format!("`{other}`"),
+        };
+        if !out.contains(&word) {
+            out.push(word);
+        }
+    }
+    out
+}
+
+fn is_expr_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "true" | "false" | "null" | "(" | "[" | "{" | "-" | "not"
+    ) || CLAUSE_KEYWORDS.contains(&name)
+        || matches!(
+            name,
+            "source"
+                | "signal"
+                | "sequence"
+                | "guardrail"
+                | "test"
+                | "count"
+                | "distinct"
+                | "optional"
+                | "absent"
+                | "unordered"
+        )
+}
+
+/// Builds a string literal from its raw text, resolving escapes.
+pub fn str_lit(raw: &str, span: Span) -> StrLit {
+    let inner = raw.strip_prefix('"').unwrap_or(raw);
+    let inner = inner.strip_suffix('"').unwrap_or(inner);
+    StrLit {
+        raw: raw.to_string(),
+        value: unescape(inner),
+        span,
+    }
+}
+
+/// Resolves `\"`, `\\`, `\n`, `\t`, `\r`, `\{`, `\}`; any other escaped
+/// character stands for itself.
+pub fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Builds an expression, replacing it by an error node when it nests deeper
+/// than [`MAX_EXPR_DEPTH`].
+pub fn expr(errors: &mut Vec<Recovered<'_>>, kind: ExprKind, l: usize, r: usize) -> Expr {
+    let span = Span::new(l, r);
+    let built = Expr::new(kind, span);
+    if built.depth > MAX_EXPR_DEPTH {
+        errors.push(ErrorRecovery {
+            error: ParseError::User {
+                error: LexError::TooDeep { span },
+            },
+            dropped_tokens: Vec::new(),
+        });
+        return Expr::new(ExprKind::Error, span);
+    }
+    built
+}
+
+/// Builds a binary expression.
+pub fn bin(errors: &mut Vec<Recovered<'_>>, op: BinOp, a: Expr, b: Expr, l: usize, r: usize) -> Expr {
+    expr(
+        errors,
+        ExprKind::Binary {
+            op,
+            lhs: Box::new(a),
+            rhs: Box::new(b),
+        },
+        l,
+        r,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_parses() {
+        let src = include_str!("../../examples/rules/attack_sequences.tsn");
+        let parsed = parse(src);
+        assert_eq!(parsed.errors, vec![]);
+        assert_eq!(parsed.file.items.len(), 8);
+    }
+
+    #[test]
+    fn recovers_many_errors() {
+        let src = "signal a on cloudtrail { when eventName == }\nsignal b on cloudtrail { severity = 3 }\nlet x = (1";
+        let parsed = parse(src);
+        assert!(parsed.errors.len() >= 3, "{:#?}", parsed.errors);
+    }
+}

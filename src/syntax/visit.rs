@@ -1,0 +1,55 @@
+//! Walks over the tree for passes that touch every node the same way.
+//!
+//! Recursion here is bounded: the parser refuses expressions nested deeper
+//! than [`super::parser::MAX_EXPR_DEPTH`].
+
+use super::ast::{Expr, ExprKind, Path};
+use super::Span;
+
+fn shift(span: &mut Span, offset: usize) {
+    span.start += offset;
+    span.end += offset;
+}
+
+fn shift_path(path: &mut Path, offset: usize) {
+    shift(&mut path.span, offset);
+    for seg in &mut path.segments {
+        shift(&mut seg.span, offset);
+    }
+}
+
+/// Moves every span in `expr` by `offset` bytes.
+pub fn shift_spans(expr: &mut Expr, offset: usize) {
+    shift(&mut expr.span, offset);
+    match &mut expr.kind {
+        ExprKind::Lit(super::ast::Lit::Str(s)) => shift(&mut s.span, offset),
+        ExprKind::Lit(_) | ExprKind::Error => {}
+        ExprKind::Path(p) => shift_path(p, offset),
+        ExprKind::List(items) => items.iter_mut().for_each(|e| shift_spans(e, offset)),
+        ExprKind::Object(fields) => {
+            for (k, v) in fields {
+                shift(&mut k.span, offset);
+                shift_spans(v, offset);
+            }
+        }
+        ExprKind::Call { func, args } => {
+            shift(&mut func.span, offset);
+            args.iter_mut().for_each(|e| shift_spans(e, offset));
+        }
+        ExprKind::Paren(e) | ExprKind::Unary { expr: e, .. } | ExprKind::Exists { expr: e, .. } => {
+            shift_spans(e, offset)
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            shift_spans(lhs, offset);
+            shift_spans(rhs, offset);
+        }
+    }
+}
+
+/// Calls `f` on `expr` and every expression inside it, parents first.
+pub fn walk_expr<'a>(expr: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
+    f(expr);
+    for child in expr.kind.children() {
+        walk_expr(child, f);
+    }
+}
