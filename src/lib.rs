@@ -1,6 +1,22 @@
 //! tensen: a rule language and engine for cloud security.
 //!
-//! Rule files become a checked [`check::Ruleset`] through [`compile`]; the
-//! CLI, the language server and embedding programs all use that one entry.
+//! Rule files become a checked [`Ruleset`] through [`compile`]; the CLI, the
+//! language server and embedding programs all use that one entry.
+//!
+//! ```
+//! let mut sources = tensen::Sources::new();
+//! sources.add("rules.tsn", r#"
+//!     signal root_login on cloudtrail {
+//!         when eventName == "ConsoleLogin" and userIdentity.type == "Root"
+//!         entity principal = userIdentity.arn
+//!     }
+//! "#);
+//! let ruleset = tensen::compile(&sources).expect("the rule checks clean");
+//! assert!(ruleset.warnings().is_empty());
+//! ```
 
+pub mod check;
+pub mod cli;
 pub mod syntax;
+
+pub use check::{analyze, compile, Analysis, Diagnostic, Diagnostics, Ruleset, Sources};

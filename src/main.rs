@@ -1,1 +1,5 @@
-fn main(){}
+//! The `tensen` command: a thin shell over the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    tensen::cli::main()
+}

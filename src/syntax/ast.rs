@@ -152,7 +152,8 @@ impl ClauseKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CountTest {
     pub distinct: Option<Ident>,
-    pub op: CmpOp,
+    /// The comparison; `count 3` (no operator) means `count == 3`.
+    pub op: Option<CmpOp>,
     pub value: Expr,
     pub span: Span,
 }

@@ -1,0 +1,552 @@
+//! Checks each item: which clauses it takes, how often, which it needs, and
+//! every expression in them in the right scope. Sources become schemas here.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::attack::{is_technique_id, is_tactic, level, MAX_SEVERITY, MIN_SEVERITY, TACTICS};
+use super::diagnostic::{Code, Diagnostic, FileId};
+use super::expr::{ExprChecker, Scope};
+use super::schema::Schema;
+use super::suggest::did_you_mean;
+use super::types::{Ty, TYPE_NAMES};
+use super::{sequence, Analysis, ParsedFile, Sources};
+use crate::syntax::ast::{Block, BlockKind, Clause, ClauseKind, Expr, ExprKind, Ident, ItemKind, Lit, StrLit, Type};
+use crate::syntax::parser::SyntaxError;
+use crate::syntax::template::{parse_template, TemplateError, TemplatePart};
+use crate::syntax::Span;
+
+/// Turns a syntax error into a diagnostic.
+pub fn syntax_diagnostic(file: FileId, err: &SyntaxError) -> Diagnostic {
+    let expected_help = |expected: &[String]| -> Option<String> {
+        match expected {
+            [] => None,
+            [one] => Some(format!("expected {one}")),
+            [init @ .., last] => Some(format!("expected {} or {last}", init.join(", "))),
+        }
+    };
+    match err {
+        SyntaxError::Unexpected { span, found, expected } => {
+            let mut d = Diagnostic::new(Code::Syntax, file, *span, format!("unexpected {found}"))
+                .label("not expected here");
+            if found == "`=`" && expected.iter().any(|e| e == "an operator" || e == "`==`") {
+                d = d.help("`=` only names things; to compare, write `==`");
+            } else if let Some(h) = expected_help(expected) {
+                d = d.help(h);
+            }
+            d
+        }
+        SyntaxError::UnexpectedEof { span, expected } => {
+            let mut d = Diagnostic::new(Code::Syntax, file, *span, "unexpected end of file")
+                .label("the file ends here");
+            if let Some(h) = expected_help(expected) {
+                d = d.help(format!("{h}; is a `}}` or `)` missing?"));
+            }
+            d
+        }
+        SyntaxError::UnknownChar { span, ch } => {
+            let help = match ch {
+                '#' => "comments start with `//`",
+                '\'' => "strings use double quotes: `\"text\"`",
+                '&' => "write `and`",
+                '!' => "write `not`, or `!=` for not equal",
+                _ => "remove it or put it inside a string",
+            };
+            Diagnostic::new(Code::Syntax, file, *span, format!("unexpected character `{}`", ch.escape_debug()))
+                .label("not part of the language")
+                .help(help)
+        }
+        SyntaxError::UnclosedString { span } => Diagnostic::new(Code::Syntax, file, *span, "unclosed string")
+            .label("this string has no closing `\"` on its line")
+            .help("add the closing `\"`; strings cannot span lines"),
+        SyntaxError::UnclosedComment { span } => Diagnostic::new(Code::Syntax, file, *span, "unclosed block comment")
+            .label("this `/*` has no matching `*/`")
+            .help("add `*/` where the comment ends"),
+        SyntaxError::TooDeep { span, limit } => Diagnostic::new(
+            Code::NestingTooDeep,
+            file,
+            *span,
+            format!("nesting deeper than {limit} levels"),
+        )
+        .label("too deep from here")
+        .help("split the condition into constants or simpler clauses"),
+    }
+}
+
+/// Builds the schema of every `source` item.
+pub fn build_schemas(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> BTreeMap<String, Schema> {
+    let mut schemas = BTreeMap::new();
+    for (index, pf) in files.iter().enumerate() {
+        let builtin = index < super::prelude::FILES.len();
+        for item in &pf.parsed.file.items {
+            let ItemKind::Block(b) = &item.kind else { continue };
+            if b.kind != BlockKind::Source || schemas.contains_key(&b.name.name) {
+                continue;
+            }
+            let mut schema = Schema {
+                name: b.name.name.clone(),
+                doc: pf.docs.get(&item.span.start).cloned(),
+                builtin,
+                ..Schema::default()
+            };
+            for clause in &b.clauses {
+                let doc = pf.docs.get(&clause.span.start).cloned();
+                match &clause.kind {
+                    ClauseKind::Field { path, ty } => {
+                        let Some(ty) = resolve_type(pf.id, ty, diags) else { continue };
+                        if let Err(msg) = schema.declare(path, ty, doc) {
+                            diags.push(Diagnostic::new(Code::InvalidLiteral, pf.id, path.span, "invalid field declaration").label(msg));
+                        }
+                    }
+                    ClauseKind::Derive { name, ty, .. } => {
+                        let Some(ty) = resolve_type(pf.id, ty, diags) else { continue };
+                        schema.derived.insert(
+                            name.name.clone(),
+                            super::schema::Derived { ty, doc, span: name.span },
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            schemas.insert(b.name.name.clone(), schema);
+        }
+    }
+    schemas
+}
+
+fn resolve_type(file: FileId, ty: &Type, diags: &mut Vec<Diagnostic>) -> Option<Ty> {
+    if ty.name.name == "list" {
+        let Some(arg) = &ty.arg else {
+            diags.push(
+                Diagnostic::new(Code::UnknownName, file, ty.span, "`list` needs an element type")
+                    .label("list of what?")
+                    .help("write e.g. `list<string>`, or `field name[*].part: string` for a list of objects"),
+            );
+            return None;
+        };
+        return resolve_type(file, arg, diags).map(|t| Ty::List(Box::new(t)));
+    }
+    if let Some(arg) = &ty.arg {
+        diags.push(Diagnostic::new(Code::TypeMismatch, file, arg.span, format!("`{}` takes no type argument", ty.name.name)).label("remove this"));
+    }
+    let found = Ty::from_name(&ty.name.name);
+    if found.is_none() {
+        let mut d = Diagnostic::new(Code::UnknownName, file, ty.name.span, format!("unknown type `{}`", ty.name.name)).label("not a type");
+        d = d.help(did_you_mean(&ty.name.name, TYPE_NAMES.iter().copied()).unwrap_or_else(|| {
+            format!("the types are {}", TYPE_NAMES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))
+        }));
+        diags.push(d);
+    }
+    found
+}
+
+/// How often a clause may appear in an item, and whether it must.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    Once,
+    Required,
+    Many,
+}
+
+fn clause_rules(kind: BlockKind) -> &'static [(&'static str, Rule)] {
+    use Rule::*;
+    match kind {
+        BlockKind::Source => &[("recognize", Required), ("time", Required), ("field", Many), ("derive", Many)],
+        BlockKind::Signal => &[
+            ("title", Once), ("severity", Once), ("tactic", Once), ("technique", Once), ("report", Once),
+            ("when", Required), ("entity", Many), ("summary", Once),
+        ],
+        BlockKind::Sequence => &[
+            ("title", Once), ("severity", Once), ("tactic", Once), ("technique", Once), ("report", Once),
+            ("by", Required), ("within", Required), ("steps", Required), ("until", Once), ("summary", Once),
+        ],
+        BlockKind::Guardrail => &[
+            ("title", Once), ("severity", Once), ("scope", Required), ("deny when", Once), ("except", Many),
+            ("applies", Once), ("require", Once), ("message", Once),
+        ],
+    }
+}
+
+const TEST_RULES: &[(&str, Rule)] = &[("input", Rule::Many), ("event", Rule::Many), ("expect", Rule::Many)];
+
+/// Reports misplaced, repeated and missing clauses.
+fn check_clause_set(
+    file: FileId,
+    what: &str,
+    header: Span,
+    rules: &[(&str, Rule)],
+    clauses: &[Clause],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for clause in clauses {
+        if matches!(clause.kind, ClauseKind::Error) {
+            continue;
+        }
+        let kw = clause.kind.keyword();
+        let Some((_, rule)) = rules.iter().find(|(k, _)| *k == kw) else {
+            let allowed: Vec<String> = rules.iter().map(|(k, _)| format!("`{k}`")).collect();
+            diags.push(
+                Diagnostic::new(Code::MisplacedClause, file, clause.span, format!("`{kw}` is not a clause of {what}"))
+                    .label("not allowed here")
+                    .help(format!("{what} takes {}", allowed.join(", "))),
+            );
+            continue;
+        };
+        if let Some(first) = seen.get(kw) {
+            if *rule != Rule::Many {
+                diags.push(
+                    Diagnostic::new(Code::DuplicateClause, file, clause.span, format!("`{kw}` appears twice"))
+                        .label("repeated here")
+                        .with_label(file, *first, "first here")
+                        .help(if kw == "when" || kw == "deny when" || kw == "require" {
+                            format!("join the conditions into one `{kw}` with `and` or `or`")
+                        } else {
+                            format!("keep one `{kw}`")
+                        }),
+                );
+            }
+        } else {
+            seen.insert(kw, clause.span);
+        }
+    }
+    for (kw, rule) in rules {
+        if *rule == Rule::Required && !seen.contains_key(kw) {
+            diags.push(
+                Diagnostic::new(Code::MissingClause, file, header, format!("{what} has no `{kw}` clause"))
+                    .label(format!("needs `{kw}`"))
+                    .help(missing_help(kw)),
+            );
+        }
+    }
+}
+
+fn missing_help(kw: &str) -> String {
+    match kw {
+        "when" => "add `when CONDITION`, e.g. `when eventName == \"ConsoleLogin\"`".into(),
+        "by" => "add `by ENTITY`: the entity every step shares, e.g. `by principal`".into(),
+        "within" => "add `within DURATION`, e.g. `within 24h`".into(),
+        "steps" => "add `steps { label: signal ... }`".into(),
+        "scope" => "add `scope principal`, `scope resource` or `scope baseline`".into(),
+        "recognize" => "add `recognize CONDITION` that tells this source's records apart".into(),
+        "time" => "add `time PATH`: the field that holds the record's time".into(),
+        "deny when" => "add `deny when CONDITION`".into(),
+        "require" => "add `require CONDITION`: the configuration every resource must have".into(),
+        other => format!("add `{other}`"),
+    }
+}
+
+/// Checks every item of every user file (the prelude is checked too).
+pub fn check_items(analysis: &Analysis, sources: &Sources, diags: &mut Vec<Diagnostic>) {
+    for pf in &analysis.files {
+        for item in &pf.parsed.file.items {
+            match &item.kind {
+                ItemKind::Block(b) => check_block(analysis, pf.id, b, item.span, diags),
+                ItemKind::Test { name, clauses } => super::sequence::check_test(analysis, sources, pf.id, name, clauses, diags),
+                ItemKind::Let { name, .. } => {
+                    for schema in analysis.schemas.values() {
+                        if schema.root.children.contains_key(&name.name) || schema.derived.contains_key(&name.name) {
+                            diags.push(
+                                Diagnostic::new(Code::ShadowedField, pf.id, name.span, format!("constant `{}` hides field `{}` of source `{}`", name.name, name.name, schema.name))
+                                    .label("rules will see the constant, not the field")
+                                    .help("rename the constant"),
+                            );
+                            break;
+                        }
+                    }
+                }
+                ItemKind::Error => {}
+            }
+        }
+    }
+}
+
+fn check_block(analysis: &Analysis, file: FileId, b: &Block, span: Span, diags: &mut Vec<Diagnostic>) {
+    let what = format!("a {}", b.kind.keyword());
+    let header = b.keyword_span.to(b.name.span);
+    check_clause_set(file, &what, header, clause_rules(b.kind), &b.clauses, diags);
+    let _ = span;
+    // `on SOURCE`: signals and guardrails need it, sequences must not have it.
+    let schema = match (&b.on, b.kind) {
+        (Some(on), BlockKind::Sequence | BlockKind::Source) => {
+            diags.push(
+                Diagnostic::new(Code::MissingSource, file, on.span, format!("{what} does not take `on`"))
+                    .label("remove this")
+                    .help(if b.kind == BlockKind::Sequence { "a sequence reads signals, which name their own sources" } else { "a source is itself a record format" }),
+            );
+            None
+        }
+        (None, BlockKind::Signal | BlockKind::Guardrail) => {
+            diags.push(
+                Diagnostic::new(Code::MissingSource, file, b.name.span, format!("{what} needs a source"))
+                    .label("which records does it read?")
+                    .help(format!("write `{} {} on cloudtrail {{ ... }}` (see `tensen schema` for the sources)", b.kind.keyword(), b.name.name)),
+            );
+            None
+        }
+        (Some(on), _) => resolve_source(analysis, file, on, diags),
+        (None, _) => None,
+    };
+    match b.kind {
+        BlockKind::Source => {
+            if let Some(schema) = analysis.schemas.get(&b.name.name) {
+                check_record_clauses(analysis, file, b, schema, None, diags);
+            }
+        }
+        BlockKind::Signal | BlockKind::Guardrail => {
+            let entities: BTreeSet<String> = b
+                .clauses
+                .iter()
+                .filter_map(|c| match &c.kind {
+                    ClauseKind::Entity { name, .. } => Some(name.name.clone()),
+                    _ => None,
+                })
+                .collect();
+            check_entities_unique(file, b, diags);
+            if let Some(schema) = schema {
+                check_record_clauses(analysis, file, b, schema, Some(&entities), diags);
+            }
+            if b.kind == BlockKind::Guardrail {
+                check_scope(file, b, diags);
+            }
+        }
+        BlockKind::Sequence => sequence::check_sequence(analysis, file, b, diags),
+    }
+    check_metadata(analysis, file, b, diags);
+}
+
+fn resolve_source<'a>(analysis: &'a Analysis, file: FileId, on: &Ident, diags: &mut Vec<Diagnostic>) -> Option<&'a Schema> {
+    if let Some(schema) = analysis.schemas.get(&on.name) {
+        return Some(schema);
+    }
+    if let Some(sym) = analysis.symbols.get(&on.name) {
+        diags.push(
+            Diagnostic::new(Code::WrongKind, file, on.span, format!("`{}` is a {}, not a source", on.name, sym.tag.word()))
+                .label("not a source")
+                .with_label(sym.file, sym.name_span, "defined here"),
+        );
+        return None;
+    }
+    let mut d = Diagnostic::new(Code::UnknownName, file, on.span, format!("unknown source `{}`", on.name)).label("no source has this name");
+    d = d.help(did_you_mean(&on.name, analysis.schemas.keys().map(String::as_str)).unwrap_or_else(|| {
+        format!("the sources are {}", analysis.schemas.keys().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))
+    }));
+    diags.push(d);
+    None
+}
+
+fn check_entities_unique(file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for c in &b.clauses {
+        if let ClauseKind::Entity { name, .. } = &c.kind {
+            if let Some(first) = seen.get(name.name.as_str()) {
+                diags.push(
+                    Diagnostic::new(Code::DuplicateClause, file, name.span, format!("entity `{}` is declared twice", name.name))
+                        .label("again here")
+                        .with_label(file, *first, "first here"),
+                );
+            } else {
+                seen.insert(&name.name, name.span);
+            }
+        }
+    }
+}
+
+fn check_scope(file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
+    let scope = b.clauses.iter().find_map(|c| match &c.kind {
+        ClauseKind::Scope(s) => Some(s),
+        _ => None,
+    });
+    let Some(scope) = scope else { return };
+    let has = |kw: &str| b.clauses.iter().find(|c| c.kind.keyword() == kw);
+    match scope.name.as_str() {
+        "principal" | "resource" => {
+            if has("deny when").is_none() {
+                diags.push(Diagnostic::new(Code::MissingClause, file, b.name.span, format!("a `scope {}` guardrail has no `deny when` clause", scope.name)).label("needs `deny when`").help(missing_help("deny when")));
+            }
+            for kw in ["applies", "require"] {
+                if let Some(c) = has(kw) {
+                    diags.push(
+                        Diagnostic::new(Code::MisplacedClause, file, c.span, format!("`{kw}` belongs to `scope baseline` guardrails"))
+                            .label("not allowed with this scope")
+                            .with_label(file, scope.span, format!("scope is `{}`", scope.name))
+                            .help("a principal or resource guardrail uses `deny when` and `except`"),
+                    );
+                }
+            }
+        }
+        "baseline" => {
+            if has("require").is_none() {
+                diags.push(Diagnostic::new(Code::MissingClause, file, b.name.span, "a `scope baseline` guardrail has no `require` clause").label("needs `require`").help(missing_help("require")));
+            }
+            for kw in ["deny when", "except"] {
+                if let Some(c) = has(kw) {
+                    diags.push(
+                        Diagnostic::new(Code::MisplacedClause, file, c.span, format!("`{kw}` belongs to `scope principal` and `scope resource` guardrails"))
+                            .label("not allowed with this scope")
+                            .with_label(file, scope.span, "scope is `baseline`")
+                            .help("a baseline guardrail uses `applies` and `require`"),
+                    );
+                }
+            }
+        }
+        other => {
+            let mut d = Diagnostic::new(Code::UnknownName, file, scope.span, format!("unknown scope `{other}`")).label("not a scope");
+            d = d.help(did_you_mean(other, ["principal", "resource", "baseline"]).unwrap_or_else(|| "the scopes are `principal` (SCP-like), `resource` (RCP-like) and `baseline` (declarative)".into()));
+            diags.push(d);
+        }
+    }
+}
+
+/// Checks the expressions of a signal, guardrail or source over its records.
+fn check_record_clauses(
+    analysis: &Analysis,
+    file: FileId,
+    b: &Block,
+    schema: &Schema,
+    entities: Option<&BTreeSet<String>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut checker = ExprChecker {
+        file,
+        lets: &analysis.lets,
+        scope: Scope::Record { schema, entities: None },
+        in_template: false,
+        diags,
+    };
+    for clause in &b.clauses {
+        match &clause.kind {
+            ClauseKind::When(e) | ClauseKind::Deny(e) | ClauseKind::Except(e) | ClauseKind::Applies(e) | ClauseKind::Require(e) | ClauseKind::Recognize(e) => {
+                checker.condition(e, clause.kind.keyword());
+            }
+            ClauseKind::Entity { value, .. } | ClauseKind::Derive { value, .. } => {
+                checker.infer(value);
+            }
+            ClauseKind::Severity { computed: true, value } => {
+                let ty = checker.infer(value);
+                if !matches!(ty, Ty::Number | Ty::Any) {
+                    checker.diags.push(Diagnostic::new(Code::TypeMismatch, file, value.span, format!("`severity from` needs a number, not `{ty}`")).label(format!("this is `{ty}`")).help("GuardDuty's `severity` field is a number from 1.0 to 10.0"));
+                }
+            }
+            ClauseKind::Time(path) => {
+                let expr = Expr::new(ExprKind::Path(path.clone()), path.span);
+                checker.infer(&expr);
+            }
+            _ => {}
+        }
+    }
+    let mut checker = ExprChecker {
+        file,
+        lets: &analysis.lets,
+        scope: Scope::Record { schema, entities },
+        in_template: true,
+        diags,
+    };
+    for clause in &b.clauses {
+        if let ClauseKind::Title(s) | ClauseKind::Summary(s) | ClauseKind::Message(s) = &clause.kind {
+            check_template(&mut checker, s);
+        }
+    }
+}
+
+/// Parses a template and checks each interpolation with `checker`.
+pub fn check_template(checker: &mut ExprChecker<'_>, lit: &StrLit) {
+    let (template, errors) = parse_template(lit);
+    for err in errors {
+        let d = match err {
+            TemplateError::Unclosed { span } => Diagnostic::new(Code::TemplateSyntax, checker.file, span, "unclosed `{` in template").label("no matching `}`").help("close it with `}`, or write `\\{` for a literal brace"),
+            TemplateError::Empty { span } => Diagnostic::new(Code::TemplateSyntax, checker.file, span, "empty `{}` in template").label("nothing to show").help("name a value inside, e.g. `{eventName}`, or write `\\{\\}` for literal braces"),
+            TemplateError::Syntax(e) => {
+                let mut d = syntax_diagnostic(checker.file, &e);
+                d.code = Code::TemplateSyntax;
+                d
+            }
+        };
+        checker.diags.push(d);
+    }
+    for part in &template.parts {
+        if let TemplatePart::Value(e) = part {
+            checker.infer(e);
+        }
+    }
+}
+
+/// Title, severity, tactic, technique, report: shared by signals, sequences
+/// and guardrails.
+fn check_metadata(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
+    let _ = analysis;
+    for clause in &b.clauses {
+        match &clause.kind {
+            ClauseKind::Severity { computed: false, value } => check_severity_const(file, value, diags),
+            ClauseKind::Tactic(names) => {
+                for t in names {
+                    if !is_tactic(&t.name) {
+                        let mut d = Diagnostic::new(Code::UnknownTactic, file, t.span, format!("unknown tactic `{}`", t.name)).label("not a MITRE ATT&CK enterprise tactic");
+                        let normalized = t.name.to_lowercase().replace(['-', ' '], "_");
+                        d = d.help(if is_tactic(&normalized) {
+                            format!("write it as `{normalized}`")
+                        } else {
+                            did_you_mean(&t.name, TACTICS.iter().map(|(n, _, _)| *n)).unwrap_or_else(|| {
+                                format!("the tactics are {}", TACTICS.iter().map(|(n, _, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+                            })
+                        });
+                        diags.push(d);
+                    }
+                }
+            }
+            ClauseKind::Technique(ids) => {
+                for id in ids {
+                    if !is_technique_id(&id.value) {
+                        diags.push(
+                            Diagnostic::new(Code::MalformedTechnique, file, id.span, format!("malformed technique id `{}`", id.value))
+                                .label("not `T` and four digits, with an optional `.` and three digits")
+                                .help("write e.g. `\"T1078\"` or `\"T1078.004\"`"),
+                        );
+                    }
+                }
+            }
+            ClauseKind::Report(e) => {
+                if !matches!(e.kind, ExprKind::Lit(Lit::Bool(_))) {
+                    diags.push(Diagnostic::new(Code::TypeMismatch, file, e.span, "`report` takes `true` or `false`").label("not a boolean literal").help("`report false` makes a building block that feeds sequences but is not reported alone"));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn check_severity_const(file: FileId, value: &Expr, diags: &mut Vec<Diagnostic>) {
+    let out_of_range = |v: f64| !(MIN_SEVERITY..=MAX_SEVERITY).contains(&v);
+    let number = match &value.kind {
+        ExprKind::Lit(Lit::Int(n) | Lit::Float(n)) => n.parse::<f64>().ok(),
+        ExprKind::Path(p) if p.segments.len() == 1 => {
+            let name = super::expr::path_prefix_text(p, 1);
+            if level(&name).is_some() {
+                return;
+            }
+            let mut d = Diagnostic::new(Code::SeverityRange, file, value.span, format!("unknown severity `{name}`")).label("not a level");
+            d = d.help(did_you_mean(&name, ["low", "medium", "high", "critical"]).unwrap_or_else(|| {
+                "write `low`, `medium`, `high`, `critical` or a number from 1.0 to 10.0; to read it from the record, write `severity from FIELD`".into()
+            }));
+            diags.push(d);
+            return;
+        }
+        _ => None,
+    };
+    match number {
+        Some(v) if !out_of_range(v) => {}
+        Some(_) => diags.push(
+            Diagnostic::new(Code::SeverityRange, file, value.span, "severity out of range")
+                .label("not between 1.0 and 10.0")
+                .help("severities use GuardDuty's scale from 1.0 to 10.0; `critical` is 9.0"),
+        ),
+        None => diags.push(
+            Diagnostic::new(Code::SeverityRange, file, value.span, "severity must be a level or a number")
+                .label("not a constant severity")
+                .help("write `low`, `medium`, `high`, `critical` or a number from 1.0 to 10.0, or `severity from EXPR` to compute it"),
+        ),
+    }
+}
+
+pub(super) fn check_test_clauses(file: FileId, header: Span, clauses: &[Clause], diags: &mut Vec<Diagnostic>) {
+    check_clause_set(file, "a test", header, TEST_RULES, clauses, diags);
+}

@@ -1,0 +1,123 @@
+//! Reads rule files from disk into [`Sources`]: files and folders (every
+//! `*.tsn` below them, in sorted order), with a diagnostic for anything that
+//! cannot be read or is not UTF-8 instead of a failure.
+
+use std::path::{Path, PathBuf};
+
+use super::diagnostic::{Code, Diagnostic, Severity};
+use super::Sources;
+use crate::syntax::Span;
+
+/// Files and folders skipped while walking.
+fn skipped(name: &str) -> bool {
+    name.starts_with('.') || name == "target" || name == "node_modules"
+}
+
+/// Loads every rule file under `paths`. The ruleset's root is the folder
+/// given (or the common folder of all paths given).
+pub fn load_paths(paths: &[PathBuf]) -> (Sources, Vec<Diagnostic>) {
+    let mut sources = Sources::new();
+    let mut diags = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => walk(path, &mut files, &mut diags),
+            Ok(_) => files.push(path.clone()),
+            Err(err) => diags.push(unreadable(path, &err)),
+        }
+    }
+    files.sort();
+    files.dedup();
+    for file in &files {
+        match std::fs::read(file) {
+            Ok(bytes) => add_bytes(&mut sources, &display(file), bytes, &mut diags),
+            Err(err) => diags.push(unreadable(file, &err)),
+        }
+    }
+    sources.root = common_root(paths);
+    (sources, diags)
+}
+
+/// Adds one file's bytes; reports text that is not UTF-8 at its first bad byte.
+pub fn add_bytes(sources: &mut Sources, name: &str, bytes: Vec<u8>, diags: &mut Vec<Diagnostic>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            sources.add(name, text);
+        }
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let id = sources.add_unparsed(name, text);
+            diags.push(
+                Diagnostic::new(Code::InvalidUtf8, id, Span::new(at, at + 1), "file is not UTF-8 text")
+                    .label(format!("invalid byte at offset {at}"))
+                    .help("save the file as UTF-8"),
+            );
+        }
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(err) => {
+            diags.push(unreadable(dir, &err));
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    children.sort();
+    for child in children {
+        let name = child.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if skipped(name) {
+            continue;
+        }
+        if child.is_dir() {
+            walk(&child, out, diags);
+        } else if child.extension().is_some_and(|e| e == "tsn") {
+            out.push(child);
+        }
+    }
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn unreadable(path: &Path, err: &std::io::Error) -> Diagnostic {
+    Diagnostic {
+        code: Code::UnreadableFile,
+        severity: Severity::Error,
+        message: format!("cannot read `{}`: {}", display(path), io_reason(err)),
+        labels: Vec::new(),
+        help: Some("check the path and its permissions".to_string()),
+    }
+}
+
+fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => err.to_string().to_lowercase(),
+    }
+}
+
+/// The deepest folder containing every path given.
+fn common_root(paths: &[PathBuf]) -> Option<PathBuf> {
+    let mut dirs = paths.iter().map(|p| {
+        if p.is_dir() {
+            p.clone()
+        } else {
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        }
+    });
+    let mut root = dirs.next()?;
+    for d in dirs {
+        while !d.starts_with(&root) {
+            if !root.pop() {
+                return Some(PathBuf::new());
+            }
+        }
+    }
+    Some(root)
+}

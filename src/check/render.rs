@@ -1,0 +1,206 @@
+//! Renders diagnostics: ariadne for terminals, JSON and SARIF 2.1.0 for
+//! machines. All three read the same [`Diagnostic`]s.
+
+use ariadne::{Color, Config, IndexType, Label as ALabel, Report, ReportKind};
+use serde_json::{json, Value};
+
+use super::diagnostic::{Code, Diagnostic, FileId, Severity};
+use super::Sources;
+use crate::syntax::Span;
+
+/// Renders diagnostics like rustc, with source lines and underlines.
+pub fn terminal(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
+    let mut out = Vec::new();
+    for d in diags {
+        render_one(d, sources, color, &mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn render_one(d: &Diagnostic, sources: &Sources, color: bool, out: &mut Vec<u8>) {
+    let kind = match d.severity {
+        Severity::Error => ReportKind::Error,
+        Severity::Warning => ReportKind::Warning,
+    };
+    let Some(primary) = d.primary().filter(|l| sources.get(l.file).is_some()) else {
+        // No location: a file-level problem such as an unreadable path.
+        let word = if d.severity == Severity::Error { "error" } else { "warning" };
+        out.extend_from_slice(format!("{word}[{}]: {}\n", d.code.as_str(), d.message).as_bytes());
+        if let Some(help) = &d.help {
+            out.extend_from_slice(format!("  help: {help}\n").as_bytes());
+        }
+        return;
+    };
+    let name = |f: FileId| sources.get(f).map(|s| s.name.clone()).unwrap_or_default();
+    let clamp = |f: FileId, s: Span| {
+        let len = sources.get(f).map(|s| s.text.len()).unwrap_or(0);
+        s.start.min(len)..s.end.min(len).max(s.start.min(len))
+    };
+    let config = Config::default()
+        .with_color(color)
+        .with_index_type(IndexType::Byte);
+    let mut report = Report::build(kind, (name(primary.file), clamp(primary.file, primary.span)))
+        .with_config(config)
+        .with_code(d.code.as_str())
+        .with_message(&d.message);
+    for label in &d.labels {
+        if sources.get(label.file).is_none() {
+            continue;
+        }
+        let mut l = ALabel::new((name(label.file), clamp(label.file, label.span)))
+            .with_message(&label.message)
+            .with_order(if label.primary { 0 } else { 1 });
+        if color {
+            l = l.with_color(match (label.primary, d.severity) {
+                (true, Severity::Error) => Color::Red,
+                (true, Severity::Warning) => Color::Yellow,
+                (false, _) => Color::Blue,
+            });
+        }
+        report = report.with_label(l);
+    }
+    if let Some(help) = &d.help {
+        report = report.with_help(help);
+    }
+    let cache = ariadne::sources(sources.iter().map(|(_, f)| (f.name.clone(), f.text.clone())));
+    if report.finish().write(cache, &mut *out).is_err() {
+        out.extend_from_slice(format!("error[{}]: {}\n", d.code.as_str(), d.message).as_bytes());
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = text.get(line_start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+fn location(sources: &Sources, file: FileId, span: Span) -> Option<Value> {
+    let f = sources.get(file)?;
+    let (line, column) = line_col(&f.text, span.start);
+    let (end_line, end_column) = line_col(&f.text, span.end);
+    Some(json!({
+        "file": f.name,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+    }))
+}
+
+/// One JSON object per diagnostic.
+pub fn json(diags: &[Diagnostic], sources: &Sources) -> Vec<Value> {
+    diags
+        .iter()
+        .map(|d| {
+            let labels: Vec<Value> = d
+                .labels
+                .iter()
+                .filter_map(|l| {
+                    let mut loc = location(sources, l.file, l.span)?;
+                    if let Some(obj) = loc.as_object_mut() {
+                        obj.insert("message".into(), json!(l.message));
+                        obj.insert("primary".into(), json!(l.primary));
+                    }
+                    Some(loc)
+                })
+                .collect();
+            let primary = d.primary().and_then(|l| location(sources, l.file, l.span));
+            json!({
+                "code": d.code.as_str(),
+                "severity": d.severity,
+                "message": d.message,
+                "location": primary,
+                "labels": labels,
+                "help": d.help,
+            })
+        })
+        .collect()
+}
+
+/// A SARIF 2.1.0 log for GitHub code scanning.
+pub fn sarif(diags: &[Diagnostic], sources: &Sources) -> Value {
+    let rules: Vec<Value> = Code::ALL
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.as_str(),
+                "shortDescription": { "text": c.describe() },
+                "defaultConfiguration": { "level": level(c.severity()) },
+            })
+        })
+        .collect();
+    let region = |file: FileId, span: Span| -> Option<Value> {
+        let f = sources.get(file)?;
+        let (start_line, start_column) = line_col(&f.text, span.start);
+        let (end_line, end_column) = line_col(&f.text, span.end);
+        Some(json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": f.name.replace('\\', "/") },
+                "region": {
+                    "startLine": start_line,
+                    "startColumn": start_column,
+                    "endLine": end_line,
+                    "endColumn": end_column,
+                },
+            },
+        }))
+    };
+    let results: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            if let Some(h) = &d.help {
+                text.push_str(&format!("\nhelp: {h}"));
+            }
+            let locations: Vec<Value> = d.primary().and_then(|l| region(l.file, l.span)).into_iter().collect();
+            let related: Vec<Value> = d
+                .labels
+                .iter()
+                .filter(|l| !l.primary)
+                .filter_map(|l| {
+                    let mut r = region(l.file, l.span)?;
+                    if let Some(obj) = r.as_object_mut() {
+                        obj.insert("message".into(), json!({ "text": l.message }));
+                    }
+                    Some(r)
+                })
+                .collect();
+            let rule_index = Code::ALL.iter().position(|c| *c == d.code).unwrap_or(0);
+            json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": rule_index,
+                "level": level(d.severity),
+                "message": { "text": text },
+                "locations": locations,
+                "relatedLocations": related,
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "tensen",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/tensen-dev/tensen",
+                    "rules": rules,
+                },
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}

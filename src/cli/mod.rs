@@ -1,0 +1,107 @@
+//! The command line: clap definitions and dispatch. Each command lives in
+//! its own file and only calls the library; nothing here checks or
+//! evaluates rules itself.
+//!
+//! Exit codes: 0 success, 1 the command's answer is "no" (errors found,
+//! files would change), 2 the command could not run (bad usage, I/O).
+
+mod check;
+mod fmt;
+mod schema;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "tensen", version, about = "Attack sequences and guardrails over AWS JSON", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Rendered like rustc, for people.
+    Text,
+    /// One JSON object per line, per diagnostic.
+    Json,
+    /// A SARIF 2.1.0 log, for GitHub code scanning.
+    Sarif,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check rule files and print every problem.
+    Check {
+        /// Rule files or folders (every `*.tsn` below them forms one ruleset).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Fail on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorChoice,
+    },
+    /// Rewrite rule files into the canonical layout.
+    Fmt {
+        /// Rule files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing; list files that would change and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// List the built-in sources, or the fields of one.
+    Schema {
+        /// A source name, e.g. `cloudtrail`.
+        source: Option<String>,
+        /// Rule files or folders whose own `source` items to include.
+        #[arg(long = "rules")]
+        rules: Vec<PathBuf>,
+    },
+    /// Run rules over records (not built yet).
+    Run {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check {
+            paths,
+            format,
+            deny_warnings,
+            color,
+        } => check::run(&paths, format, deny_warnings, color),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
+        Command::Run { .. } => {
+            eprintln!("error: `tensen run` is not built yet: the engine that evaluates rules over records comes in a later release");
+            eprintln!("  help: `tensen check RULES` checks rule files today");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether to color output for stderr.
+pub fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
