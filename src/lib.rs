@@ -15,6 +15,16 @@
 //! assert!(ruleset.warnings().is_empty());
 //! ```
 
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
 pub mod check;
 pub mod cli;
 pub mod syntax;

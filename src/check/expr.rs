@@ -191,7 +191,7 @@ impl ExprChecker<'_> {
                         d = d.help(h);
                     }
                     self.report(d);
-                } else if !matches!(cmp, CmpOp::Eq | CmpOp::Ne) && !(lt.ordered() && rt.ordered()) {
+                } else if !(matches!(cmp, CmpOp::Eq | CmpOp::Ne) || lt.ordered() && rt.ordered()) {
                     self.mismatch(
                         span,
                         format!("`{}` needs numbers, times, durations or text, not `{lt}` and `{rt}`", cmp.symbol()),

@@ -61,6 +61,9 @@ pub fn syntax_diagnostic(file: FileId, err: &SyntaxError) -> Diagnostic {
         SyntaxError::UnclosedComment { span } => Diagnostic::new(Code::Syntax, file, *span, "unclosed block comment")
             .label("this `/*` has no matching `*/`")
             .help("add `*/` where the comment ends"),
+        SyntaxError::BadEscape { span } => Diagnostic::new(Code::Syntax, file, *span, "unknown escape in string")
+            .label("not an escape")
+            .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\{`, `\\}` and `\\uXXXX`; for a backslash, write `\\\\` (regular expressions: `\\\\d`)"),
         SyntaxError::TooDeep { span, limit } => Diagnostic::new(
             Code::NestingTooDeep,
             file,
@@ -477,6 +480,12 @@ fn check_metadata(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<
     for clause in &b.clauses {
         match &clause.kind {
             ClauseKind::Severity { computed: false, value } => check_severity_const(file, value, diags),
+            ClauseKind::Tactic(names) if names.is_empty() => {
+                diags.push(Diagnostic::new(Code::UnknownTactic, file, clause.span, "`tactic` names no tactic").label("empty").help("write e.g. `tactic initial_access`"));
+            }
+            ClauseKind::Technique(ids) if ids.is_empty() => {
+                diags.push(Diagnostic::new(Code::MalformedTechnique, file, clause.span, "`technique` names no technique").label("empty").help("write e.g. `technique \"T1078.004\"`"));
+            }
             ClauseKind::Tactic(names) => {
                 for t in names {
                     if !is_tactic(&t.name) {
@@ -504,10 +513,8 @@ fn check_metadata(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<
                     }
                 }
             }
-            ClauseKind::Report(e) => {
-                if !matches!(e.kind, ExprKind::Lit(Lit::Bool(_))) {
-                    diags.push(Diagnostic::new(Code::TypeMismatch, file, e.span, "`report` takes `true` or `false`").label("not a boolean literal").help("`report false` makes a building block that feeds sequences but is not reported alone"));
-                }
+            ClauseKind::Report(e) if !matches!(e.kind, ExprKind::Lit(Lit::Bool(_))) => {
+                diags.push(Diagnostic::new(Code::TypeMismatch, file, e.span, "`report` takes `true` or `false`").label("not a boolean literal").help("`report false` makes a building block that feeds sequences but is not reported alone"));
             }
             _ => {}
         }

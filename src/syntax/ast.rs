@@ -167,7 +167,7 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
     /// `[optional|absent] label: a | b [count ...] [within D] [by entity]`
-    Single(SingleStep),
+    Single(Box<SingleStep>),
     /// `unordered { steps }`: these steps in any order.
     Unordered(Vec<Step>),
     Error,

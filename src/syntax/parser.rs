@@ -50,6 +50,9 @@ pub enum SyntaxError {
         span: Span,
         limit: usize,
     },
+    BadEscape {
+        span: Span,
+    },
 }
 
 impl SyntaxError {
@@ -60,7 +63,8 @@ impl SyntaxError {
             | SyntaxError::UnknownChar { span, .. }
             | SyntaxError::UnclosedString { span }
             | SyntaxError::UnclosedComment { span }
-            | SyntaxError::TooDeep { span, .. } => *span,
+            | SyntaxError::TooDeep { span, .. }
+            | SyntaxError::BadEscape { span } => *span,
         }
     }
 }
@@ -78,6 +82,11 @@ pub struct Parsed {
 pub fn parse(src: &str) -> Parsed {
     let lexed = lexer::lex(src);
     let mut errors: Vec<SyntaxError> = lexed.errors.iter().map(lex_error).collect();
+    for (start, tok, _) in &lexed.tokens {
+        if let Tok::Str(raw) | Tok::UnclosedStr(raw) = tok {
+            errors.extend(bad_escapes(raw, *start));
+        }
+    }
     if let Some(span) = too_deep_brackets(&lexed.tokens) {
         errors.push(SyntaxError::TooDeep {
             span,
@@ -178,6 +187,7 @@ fn shift_errors(errors: Vec<SyntaxError>, offset: usize) -> Vec<SyntaxError> {
                 span: shift(span),
                 limit,
             },
+            SyntaxError::BadEscape { span } => SyntaxError::BadEscape { span: shift(span) },
         })
         .collect()
 }
@@ -417,11 +427,45 @@ pub fn str_lit(raw: &str, span: Span) -> StrLit {
     }
 }
 
-/// Resolves `\"`, `\\`, `\n`, `\t`, `\r`, `\{`, `\}`; any other escaped
-/// character stands for itself.
+/// The escapes a string may use besides `\uXXXX`.
+const SIMPLE_ESCAPES: &[char] = &['"', '\\', '/', 'n', 't', 'r', '{', '}'];
+
+/// Finds escapes that are not in the language, e.g. `\d` (write `\\d`).
+fn bad_escapes(raw: &str, start: usize) -> Vec<SyntaxError> {
+    let mut out = Vec::new();
+    let mut iter = raw.char_indices();
+    while let Some((i, c)) = iter.next() {
+        if c != '\\' {
+            continue;
+        }
+        match iter.next() {
+            Some((_, e)) if SIMPLE_ESCAPES.contains(&e) => {}
+            Some((_, 'u')) => {
+                let hex = raw.get(i + 2..i + 6).unwrap_or("");
+                if hex.len() == 4 && hex.chars().all(|h| h.is_ascii_hexdigit()) {
+                    for _ in 0..4 {
+                        iter.next();
+                    }
+                } else {
+                    out.push(SyntaxError::BadEscape {
+                        span: Span::new(start + i, start + i + 2),
+                    });
+                }
+            }
+            Some((j, e)) => out.push(SyntaxError::BadEscape {
+                span: Span::new(start + i, start + j + e.len_utf8()),
+            }),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Resolves the escapes `\"`, `\\`, `\/`, `\n`, `\t`, `\r`, `\{`, `\}` and
+/// `\uXXXX`. Others are reported by the parser and kept as written.
 pub fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
+    let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '\\' {
             out.push(c);
@@ -431,7 +475,23 @@ pub fn unescape(s: &str) -> String {
             Some('n') => out.push('\n'),
             Some('t') => out.push('\t'),
             Some('r') => out.push('\r'),
-            Some(other) => out.push(other),
+            Some('u') => {
+                let hex: String = chars.clone().take(4).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) if hex.len() == 4 => {
+                        out.push(ch);
+                        for _ in 0..4 {
+                            chars.next();
+                        }
+                    }
+                    _ => out.push_str("\\u"),
+                }
+            }
+            Some(e) if SIMPLE_ESCAPES.contains(&e) => out.push(e),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
             None => out.push('\\'),
         }
     }

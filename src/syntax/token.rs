@@ -148,8 +148,6 @@ pub enum Tok<'src> {
     Colon,
     #[token(".")]
     Dot,
-    #[token("?")]
-    Question,
     #[token("(")]
     LParen,
     #[token(")")]
@@ -186,7 +184,7 @@ pub enum Tok<'src> {
     /// tokens that spell a valid address into this one.
     Ipv6(&'src str),
     // Trivia.
-    #[regex(r"///[^\n]*")]
+    #[regex(r"///([^/\n][^\n]*)?")]
     DocComment(&'src str),
     #[regex(r"//[^\n]*")]
     LineComment(&'src str),
@@ -302,7 +300,6 @@ pub fn token_text(tok: &Tok<'_>) -> Option<&'static str> {
         Tok::Comma => ",",
         Tok::Colon => ":",
         Tok::Dot => ".",
-        Tok::Question => "?",
         Tok::LParen => "(",
         Tok::RParen => ")",
         Tok::LBracket => "[",
