@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use diagnostic::{Code, Diagnostic, FileId, Label, Severity};
+pub use items::syntax_diagnostic as items_syntax_diagnostic;
 pub use schema::Schema;
 pub use symbols::{ItemTag, Symbol};
 

@@ -121,6 +121,8 @@ impl Schema {
                 hint: None,
             });
         };
+        // The path so far, for hints.
+        let mut written = name.clone();
         // Whether we are "inside" a list: through `[*]` the result is a list.
         let mut many = false;
         let mut at_element = false;
@@ -140,6 +142,9 @@ impl Schema {
                     }
                     if matches!(seg.kind, SegmentKind::Wildcard) {
                         many = true;
+                        written.push_str("[*]");
+                    } else if let SegmentKind::Index(i) = seg.kind {
+                        written.push_str(&format!("[{i}]"));
                     }
                     at_element = true;
                 }
@@ -148,13 +153,15 @@ impl Schema {
                         return Err(LookupError {
                             segment: i,
                             candidates: Vec::new(),
-                            hint: Some("this field is a list; write `[*]` before the field name to look at every element".into()),
+                            hint: Some(format!("`{written}` is a list; write `{written}[*].{name}` to look at every element")),
                         });
                     }
                     match node.children.get(name) {
                         Some(child) => {
                             node = child;
                             at_element = false;
+                            written.push('.');
+                            written.push_str(name);
                         }
                         None => {
                             return Err(LookupError {

@@ -358,7 +358,7 @@ pub fn describe_expected(expected: &[String]) -> Vec<String> {
     let expr = has("Int") && has("Str");
     let clause = has("when") && has("title");
     let item = has("signal") && has("let");
-    let ops = has("and") && has("==");
+    let ops = has("and") && has("or");
     if item {
         out.push("an item (`let`, `source`, `signal`, `sequence`, `guardrail` or `test`)".into());
     }
@@ -504,9 +504,11 @@ pub fn expr(errors: &mut Vec<Recovered<'_>>, kind: ExprKind, l: usize, r: usize)
     let span = Span::new(l, r);
     let built = Expr::new(kind, span);
     if built.depth > MAX_EXPR_DEPTH {
+        // Point at the part that went too deep, not the whole expression.
+        let at = built.kind.children().last().map(|c| c.span).unwrap_or(span);
         errors.push(ErrorRecovery {
             error: ParseError::User {
-                error: LexError::TooDeep { span },
+                error: LexError::TooDeep { span: at },
             },
             dropped_tokens: Vec::new(),
         });
