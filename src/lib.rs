@@ -27,6 +27,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod engine;
 pub mod syntax;
 
 pub use check::{analyze, compile, Analysis, Diagnostic, Diagnostics, Ruleset, Sources};

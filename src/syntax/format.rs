@@ -370,13 +370,13 @@ impl Formatter<'_> {
             }
             if let ExprKind::List(items) = &e.kind {
                 if !items.is_empty() {
-                    return self.seq_lines(span, head, "[", "]", items.iter().map(|i| (i.span, expr_inline(i))).collect());
+                    return self.seq_lines(span, e.span, head, "[", "]", items.iter().map(|i| (i.span, expr_inline(i))).collect());
                 }
             }
             if let ExprKind::Object(fields) = &e.kind {
                 if !fields.is_empty() {
                     let lines = fields.iter().map(|(k, v)| (k.span.to(v.span), format!("{}: {}", k.raw, expr_inline(v)))).collect();
-                    return self.seq_lines(span, head, "{", "}", lines);
+                    return self.seq_lines(span, e.span, head, "{", "}", lines);
                 }
             }
         }
@@ -404,9 +404,10 @@ impl Formatter<'_> {
     }
 
     /// `head[` then one element per line, then `]`.
-    fn seq_lines(&mut self, span: Span, head: &str, open: &str, close: &str, items: Vec<(Span, String)>) {
+    fn seq_lines(&mut self, span: Span, list: Span, head: &str, open: &str, close: &str, items: Vec<(Span, String)>) {
         let first_start = items.first().map(|(s, _)| s.start).unwrap_or(span.end);
-        self.leading(first_start);
+        // Comments before the bracket go above the line; those after it stay inside.
+        self.leading(list.start);
         self.keep_blank(span.start);
         self.start_line();
         self.out.push_str(head);
@@ -417,7 +418,7 @@ impl Formatter<'_> {
         for (s, text) in items {
             self.line_with_comma(s, &text);
         }
-        self.leading(span.end.saturating_sub(1));
+        self.leading(list.end.saturating_sub(1));
         self.indent -= 1;
         self.start_line();
         self.out.push_str(close);
