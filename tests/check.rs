@@ -2,6 +2,14 @@
 //! file with one problem (named by the file); its rendered diagnostics are
 //! snapshotted, so a reviewer sees exactly what a user sees.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
 use std::path::Path;
 
 use tensen::check::{analyze, load, render, Severity, Sources};
@@ -29,7 +37,11 @@ fn invalid_rules_are_reported() {
 fn every_fixture_names_its_problem_in_a_comment() {
     insta::glob!("check/*.tsn", |path| {
         let text = std::fs::read_to_string(path).unwrap();
-        assert!(text.starts_with("//") || text.starts_with('#'), "{}", path.display());
+        assert!(
+            text.starts_with("//") || text.starts_with('#'),
+            "{}",
+            path.display()
+        );
     });
 }
 
@@ -38,7 +50,10 @@ fn prelude_checks_clean() {
     let analysis = analyze(&Sources::new());
     assert_eq!(analysis.diagnostics, vec![]);
     let names: Vec<&str> = analysis.schemas.keys().map(String::as_str).collect();
-    assert_eq!(names, ["cloudtrail", "config", "guardduty", "ocsf", "securityhub"]);
+    assert_eq!(
+        names,
+        ["cloudtrail", "config", "guardduty", "ocsf", "securityhub"]
+    );
 }
 
 #[test]
@@ -57,11 +72,16 @@ fn every_code_is_exercised_by_the_corpus() {
     // Codes that only arise from files on disk are tested in `tests/bad_input.rs`.
     let disk_only = ["invalid-utf8", "unreadable-file", "constant-condition"];
     let mut seen = std::collections::BTreeSet::new();
-    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/check")).unwrap() {
+    for entry in
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/check")).unwrap()
+    {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "tsn") {
             let mut sources = Sources::new();
-            sources.add(path.file_name().unwrap().to_string_lossy(), std::fs::read_to_string(&path).unwrap());
+            sources.add(
+                path.file_name().unwrap().to_string_lossy(),
+                std::fs::read_to_string(&path).unwrap(),
+            );
             for d in analyze(&sources).diagnostics {
                 seen.insert(d.code.as_str());
             }
@@ -78,9 +98,15 @@ fn every_code_is_exercised_by_the_corpus() {
 #[test]
 fn warnings_alone_do_not_make_errors() {
     let mut sources = Sources::new();
-    sources.add("w.tsn", "signal a on cloudtrail { when eventNmae == \"x\" }");
+    sources.add(
+        "w.tsn",
+        "signal a on cloudtrail { when eventNmae == \"x\" }",
+    );
     let analysis = analyze(&sources);
     assert!(!analysis.has_errors());
-    assert!(analysis.diagnostics.iter().all(|d| d.severity == Severity::Warning));
+    assert!(analysis
+        .diagnostics
+        .iter()
+        .all(|d| d.severity == Severity::Warning));
     assert_eq!(analysis.diagnostics.len(), 1);
 }

@@ -4,6 +4,14 @@
 //! - formatting is idempotent and keeps every comment;
 //! - parse → format → parse gives the same tree (spans aside).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
 use proptest::prelude::*;
 use tensen::check::{analyze, load, Sources};
 use tensen::syntax::format::format_source;
@@ -11,7 +19,10 @@ use tensen::syntax::parser::parse;
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: 128,
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(128),
         failure_persistence: None,
         ..ProptestConfig::default()
     }
@@ -22,7 +33,9 @@ fn shape(src: &str) -> String {
     let parsed = parse(src);
     assert!(parsed.errors.is_empty(), "{:?}\n{src}", parsed.errors);
     let debug = format!("{:#?}", parsed.file);
-    let span = regex::Regex::new(r"(?m)^\s*(keyword_)?span: Span \{\s*start: \d+,\s*end: \d+,?\s*\},?\n").unwrap();
+    let span =
+        regex::Regex::new(r"(?m)^\s*(keyword_)?span: Span \{\s*start: \d+,\s*end: \d+,?\s*\},?\n")
+            .unwrap();
     span.replace_all(&debug, "").into_owned()
 }
 
@@ -35,11 +48,56 @@ fn comments(src: &str) -> Vec<String> {
 // ------------------------------------------------------------ generators
 
 const KEYWORDS: &[&str] = &[
-    "let", "source", "signal", "sequence", "guardrail", "test", "on", "recognize", "time", "field", "derive", "title",
-    "severity", "from", "tactic", "technique", "report", "when", "entity", "summary", "by", "within", "steps", "until",
-    "count", "distinct", "optional", "absent", "unordered", "scope", "deny", "except", "applies", "require", "message",
-    "input", "event", "expect", "and", "or", "not", "in", "matches", "contains", "starts_with", "ends_with", "exists",
-    "true", "false", "null",
+    "let",
+    "source",
+    "signal",
+    "sequence",
+    "guardrail",
+    "test",
+    "on",
+    "recognize",
+    "time",
+    "field",
+    "derive",
+    "title",
+    "severity",
+    "from",
+    "tactic",
+    "technique",
+    "report",
+    "when",
+    "entity",
+    "summary",
+    "by",
+    "within",
+    "steps",
+    "until",
+    "count",
+    "distinct",
+    "optional",
+    "absent",
+    "unordered",
+    "scope",
+    "deny",
+    "except",
+    "applies",
+    "require",
+    "message",
+    "input",
+    "event",
+    "expect",
+    "and",
+    "or",
+    "not",
+    "in",
+    "matches",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "exists",
+    "true",
+    "false",
+    "null",
 ];
 
 fn ident() -> impl Strategy<Value = String> {
@@ -51,7 +109,18 @@ fn ws() -> impl Strategy<Value = &'static str> {
 }
 
 fn path() -> impl Strategy<Value = String> {
-    (ident(), prop::collection::vec(prop_oneof![ident().prop_map(|i| format!(".{i}")), Just("[*]".to_string()), Just("[0]".to_string()), Just(".\"a-b\"".to_string())], 0..3))
+    (
+        ident(),
+        prop::collection::vec(
+            prop_oneof![
+                ident().prop_map(|i| format!(".{i}")),
+                Just("[*]".to_string()),
+                Just("[0]".to_string()),
+                Just(".\"a-b\"".to_string())
+            ],
+            0..3,
+        ),
+    )
         .prop_map(|(root, rest)| format!("{root}{}", rest.concat()))
 }
 
@@ -73,16 +142,36 @@ fn expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![path(), literal()];
     leaf.prop_recursive(4, 24, 4, |inner| {
         let op = prop_oneof![
-            Just("=="), Just("!="), Just("<"), Just(">="), Just("in"), Just("not in"), Just("matches"),
-            Just("=~"), Just("contains"), Just("starts_with"), Just("+"), Just("*"),
+            Just("=="),
+            Just("!="),
+            Just("<"),
+            Just(">="),
+            Just("in"),
+            Just("not in"),
+            Just("matches"),
+            Just("=~"),
+            Just("contains"),
+            Just("starts_with"),
+            Just("+"),
+            Just("*"),
         ];
         prop_oneof![
-            (inner.clone(), op, inner.clone(), ws()).prop_map(|(a, op, b, w)| format!("({a}){w}{op} ({b})")),
-            (prop::collection::vec(inner.clone(), 2..4), prop_oneof![Just("and"), Just("or")], ws())
-                .prop_map(|(xs, op, w)| xs.iter().map(|x| format!("({x})")).collect::<Vec<_>>().join(&format!("{w}{op} "))),
+            (inner.clone(), op, inner.clone(), ws())
+                .prop_map(|(a, op, b, w)| format!("({a}){w}{op} ({b})")),
+            (
+                prop::collection::vec(inner.clone(), 2..4),
+                prop_oneof![Just("and"), Just("or")],
+                ws()
+            )
+                .prop_map(|(xs, op, w)| xs
+                    .iter()
+                    .map(|x| format!("({x})"))
+                    .collect::<Vec<_>>()
+                    .join(&format!("{w}{op} "))),
             inner.clone().prop_map(|a| format!("not ({a})")),
             inner.clone().prop_map(|a| format!("({a}) exists")),
-            (ident(), prop::collection::vec(inner.clone(), 0..3)).prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
+            (ident(), prop::collection::vec(inner.clone(), 0..3))
+                .prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
             prop::collection::vec(inner, 0..4).prop_map(|xs| format!("[{}]", xs.join(", "))),
         ]
     })
@@ -121,26 +210,48 @@ fn clause() -> impl Strategy<Value = String> {
 
 fn item() -> impl Strategy<Value = String> {
     fn clauses() -> impl Strategy<Value = String> {
-        prop::collection::vec((comment(), clause(), ws()), 0..5)
-            .prop_map(|cs| cs.into_iter().map(|(c, cl, w)| format!("{c}{cl}{w}\n")).collect::<String>())
+        prop::collection::vec((comment(), clause(), ws()), 0..5).prop_map(|cs| {
+            cs.into_iter()
+                .map(|(c, cl, w)| format!("{c}{cl}{w}\n"))
+                .collect::<String>()
+        })
     }
     prop_oneof![
         (ident(), expr()).prop_map(|(n, e)| format!("let {n} = {e}\n")),
-        (prop_oneof![Just("signal"), Just("guardrail"), Just("source"), Just("sequence")], ident(), ident(), clauses())
+        (
+            prop_oneof![
+                Just("signal"),
+                Just("guardrail"),
+                Just("source"),
+                Just("sequence")
+            ],
+            ident(),
+            ident(),
+            clauses()
+        )
             .prop_map(|(k, n, s, cs)| format!("{k} {n} on {s} {{\n{cs}}}\n")),
         ("[a-z ]{1,8}", clauses()).prop_map(|(n, cs)| format!("test \"{n}\" {{ {cs} }}\n")),
     ]
 }
 
 fn rule_file() -> impl Strategy<Value = String> {
-    prop::collection::vec((comment(), item()), 0..5)
-        .prop_map(|items| items.into_iter().map(|(c, i)| format!("{c}{i}")).collect::<Vec<_>>().join("\n"))
+    prop::collection::vec((comment(), item()), 0..5).prop_map(|items| {
+        items
+            .into_iter()
+            .map(|(c, i)| format!("{c}{i}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 fn token_soup() -> impl Strategy<Value = String> {
     let token = prop_oneof![
         prop::sample::select(KEYWORDS.to_vec()).prop_map(str::to_string),
-        prop::sample::select(vec!["{", "}", "(", ")", "[", "]", ",", ":", ".", "|", "==", "=", "!=", "<", ">=", "=~", "+", "-", "*", "/", "\"", "//", "/*", "*/", "\\"]).prop_map(str::to_string),
+        prop::sample::select(vec![
+            "{", "}", "(", ")", "[", "]", ",", ":", ".", "|", "==", "=", "!=", "<", ">=", "=~",
+            "+", "-", "*", "/", "\"", "//", "/*", "*/", "\\"
+        ])
+        .prop_map(str::to_string),
         ident(),
         literal(),
     ];

@@ -2,6 +2,14 @@
 //! is routed to its source by the source's `recognize` rule, and every field
 //! path in it must be declared by that source or lie under an `open` field.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,10 +26,18 @@ fn data_dir() -> PathBuf {
 /// (where, record) for every record of the three data sets.
 fn records() -> Vec<(String, Value)> {
     let dir = data_dir();
-    assert!(dir.is_dir(), "the shared data set is missing at {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the shared data set is missing at {}",
+        dir.display()
+    );
     let mut out = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
-    for sub in ["invictus-aws-cloudtrail", "stratus-detonation-logs", "panther-tests"] {
+    for sub in [
+        "invictus-aws-cloudtrail",
+        "stratus-detonation-logs",
+        "panther-tests",
+    ] {
         for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
             files.push(entry.unwrap().path());
         }
@@ -34,10 +50,18 @@ fn records() -> Vec<(String, Value)> {
             Some("json") => match serde_json::from_str::<Value>(&text).unwrap() {
                 Value::Object(mut map) => {
                     if let Some(Value::Array(recs)) = map.remove("Records") {
-                        out.extend(recs.into_iter().enumerate().map(|(i, r)| (format!("{name}#{i}"), r)));
+                        out.extend(
+                            recs.into_iter()
+                                .enumerate()
+                                .map(|(i, r)| (format!("{name}#{i}"), r)),
+                        );
                     }
                 }
-                Value::Array(recs) => out.extend(recs.into_iter().enumerate().map(|(i, r)| (format!("{name}#{i}"), r))),
+                Value::Array(recs) => out.extend(
+                    recs.into_iter()
+                        .enumerate()
+                        .map(|(i, r)| (format!("{name}#{i}"), r)),
+                ),
                 _ => panic!("unexpected shape in {name}"),
             },
             Some("jsonl") => {
@@ -45,8 +69,11 @@ fn records() -> Vec<(String, Value)> {
                     let case: Value = serde_json::from_str(line).unwrap();
                     if let Some(Value::Object(log)) = case.get("log") {
                         // Panther adds its own `p_*` fields to every record.
-                        let log: serde_json::Map<String, Value> =
-                            log.iter().filter(|(k, _)| !k.starts_with("p_")).map(|(k, v)| (k.clone(), v.clone())).collect();
+                        let log: serde_json::Map<String, Value> = log
+                            .iter()
+                            .filter(|(k, _)| !k.starts_with("p_"))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
                         out.push((format!("{name}:{}", i + 1), Value::Object(log)));
                     }
                 }
@@ -58,7 +85,10 @@ fn records() -> Vec<(String, Value)> {
 }
 
 fn seg(kind: SegmentKind) -> Segment {
-    Segment { kind, span: Span::default() }
+    Segment {
+        kind,
+        span: Span::default(),
+    }
 }
 
 /// Every leaf path of a record; empty objects and lists are leaves too.
@@ -66,7 +96,10 @@ fn leaf_paths(v: &Value, prefix: &mut Vec<Segment>, out: &mut Vec<Vec<Segment>>)
     match v {
         Value::Object(map) if !map.is_empty() => {
             for (k, child) in map {
-                prefix.push(seg(SegmentKind::Name { name: k.clone(), quoted: false }));
+                prefix.push(seg(SegmentKind::Name {
+                    name: k.clone(),
+                    quoted: false,
+                }));
                 leaf_paths(child, prefix, out);
                 prefix.pop();
             }
@@ -130,16 +163,32 @@ fn built_in_schemas_fit_the_shared_data() {
             if segments.is_empty() {
                 continue;
             }
-            let path = AstPath { segments, span: Span::default() };
+            let path = AstPath {
+                segments,
+                span: Span::default(),
+            };
             if schema.lookup(&path).is_err() {
-                let entry = unfit.entry((source.to_string(), show(&path.segments))).or_insert((0, place.clone()));
+                let entry = unfit
+                    .entry((source.to_string(), show(&path.segments)))
+                    .or_insert((0, place.clone()));
                 entry.0 += 1;
             }
         }
     }
-    let report: Vec<String> = unfit.iter().map(|((s, p), (n, at))| format!("{s}: {p} ({n}x, e.g. {at})")).collect();
-    assert!(report.is_empty(), "paths the schemas do not declare:\n{}", report.join("\n"));
-    assert!(claimed_twice.is_empty(), "records claimed by two sources:\n{}", claimed_twice.join("\n"));
+    let report: Vec<String> = unfit
+        .iter()
+        .map(|((s, p), (n, at))| format!("{s}: {p} ({n}x, e.g. {at})"))
+        .collect();
+    assert!(
+        report.is_empty(),
+        "paths the schemas do not declare:\n{}",
+        report.join("\n")
+    );
+    assert!(
+        claimed_twice.is_empty(),
+        "records claimed by two sources:\n{}",
+        claimed_twice.join("\n")
+    );
     // Every data set's formats are recognised; S3 access logs are not a source.
     assert!(per_source["cloudtrail"] > 3000, "{per_source:?}");
     assert!(per_source["guardduty"] >= 8, "{per_source:?}");

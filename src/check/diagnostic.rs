@@ -78,7 +78,10 @@ impl Diagnostic {
 
     /// The primary label's file and span.
     pub fn primary(&self) -> Option<&Label> {
-        self.labels.iter().find(|l| l.primary).or(self.labels.first())
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(self.labels.first())
     }
 }
 

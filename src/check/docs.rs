@@ -28,7 +28,9 @@ impl<'a> DocComments<'a> {
         let mut lines = Vec::new();
         while idx > 0 {
             idx -= 1;
-            let Some(c) = self.comments.get(idx) else { break };
+            let Some(c) = self.comments.get(idx) else {
+                break;
+            };
             let gap = self.src.get(c.span.end..next_start).unwrap_or("x");
             if c.kind != CommentKind::Doc || !gap.chars().all(char::is_whitespace) {
                 break;

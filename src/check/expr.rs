@@ -110,7 +110,8 @@ impl ExprChecker<'_> {
                 Ty::Object
             }
             ExprKind::Call { func, args } => {
-                let arg_tys: Vec<(Ty, Span)> = args.iter().map(|a| (self.infer(a), a.span)).collect();
+                let arg_tys: Vec<(Ty, Span)> =
+                    args.iter().map(|a| (self.infer(a), a.span)).collect();
                 functions::check_call(self.file, func, &arg_tys, expr.span, self.diags)
             }
             ExprKind::Exists { expr: inner, .. } => {
@@ -171,9 +172,10 @@ impl ExprChecker<'_> {
             BinOp::Cmp(cmp) => {
                 if !lt.comparable(&rt) {
                     let help = match (&lt, &rhs.kind) {
-                        (Ty::String | Ty::Ip | Ty::Time, ExprKind::Lit(Lit::Int(n) | Lit::Float(n))) => {
-                            Some(format!("to compare text, quote the number: `\"{n}\"`"))
-                        }
+                        (
+                            Ty::String | Ty::Ip | Ty::Time,
+                            ExprKind::Lit(Lit::Int(n) | Lit::Float(n)),
+                        ) => Some(format!("to compare text, quote the number: `\"{n}\"`")),
                         _ => None,
                     };
                     let mut d = Diagnostic::new(
@@ -194,7 +196,10 @@ impl ExprChecker<'_> {
                 } else if !(matches!(cmp, CmpOp::Eq | CmpOp::Ne) || lt.ordered() && rt.ordered()) {
                     self.mismatch(
                         span,
-                        format!("`{}` needs numbers, times, durations or text, not `{lt}` and `{rt}`", cmp.symbol()),
+                        format!(
+                            "`{}` needs numbers, times, durations or text, not `{lt}` and `{rt}`",
+                            cmp.symbol()
+                        ),
                         None,
                     );
                 }
@@ -217,7 +222,11 @@ impl ExprChecker<'_> {
             }
             BinOp::Matches => {
                 if !lt.is_textual() {
-                    self.mismatch(lhs.span, format!("`matches` needs text on the left, not `{lt}`"), None);
+                    self.mismatch(
+                        lhs.span,
+                        format!("`matches` needs text on the left, not `{lt}`"),
+                        None,
+                    );
                 }
                 if !matches!(rt.element(), Ty::String | Ty::Any) {
                     self.mismatch(
@@ -230,7 +239,11 @@ impl ExprChecker<'_> {
             }
             BinOp::Regex => {
                 if !lt.is_textual() {
-                    self.mismatch(lhs.span, format!("`=~` needs text on the left, not `{lt}`"), None);
+                    self.mismatch(
+                        lhs.span,
+                        format!("`=~` needs text on the left, not `{lt}`"),
+                        None,
+                    );
                 }
                 match &rhs.kind {
                     ExprKind::Lit(Lit::Str(s)) => {
@@ -250,22 +263,38 @@ impl ExprChecker<'_> {
                         }
                     }
                     _ if matches!(rt, Ty::String | Ty::Any) => {}
-                    _ => self.mismatch(rhs.span, format!("`=~` needs a regular expression string, not `{rt}`"), None),
+                    _ => self.mismatch(
+                        rhs.span,
+                        format!("`=~` needs a regular expression string, not `{rt}`"),
+                        None,
+                    ),
                 }
                 Ty::Bool
             }
             BinOp::Contains => {
                 if !matches!(lt, Ty::List(_)) && !lt.is_textual() {
-                    self.mismatch(lhs.span, format!("`contains` needs text or a list on the left, not `{lt}`"), None);
+                    self.mismatch(
+                        lhs.span,
+                        format!("`contains` needs text or a list on the left, not `{lt}`"),
+                        None,
+                    );
                 }
                 Ty::Bool
             }
             BinOp::StartsWith | BinOp::EndsWith => {
                 if !lt.is_textual() {
-                    self.mismatch(lhs.span, format!("`{}` needs text on the left, not `{lt}`", op.symbol()), None);
+                    self.mismatch(
+                        lhs.span,
+                        format!("`{}` needs text on the left, not `{lt}`", op.symbol()),
+                        None,
+                    );
                 }
                 if !rt.is_textual() {
-                    self.mismatch(rhs.span, format!("`{}` needs text on the right, not `{rt}`", op.symbol()), None);
+                    self.mismatch(
+                        rhs.span,
+                        format!("`{}` needs text on the right, not `{rt}`", op.symbol()),
+                        None,
+                    );
                 }
                 Ty::Bool
             }
@@ -274,19 +303,31 @@ impl ExprChecker<'_> {
                 if !numeric(&lt) || !numeric(&rt) {
                     self.mismatch(
                         span,
-                        format!("`{}` needs numbers or durations, not `{lt}` and `{rt}`", op.symbol()),
+                        format!(
+                            "`{}` needs numbers or durations, not `{lt}` and `{rt}`",
+                            op.symbol()
+                        ),
                         Some("to join text, use a template: `\"{a}:{b}\"`".into()),
                     );
                     return Ty::Any;
                 }
-                if lt.is_any() { rt } else { lt }
+                if lt.is_any() {
+                    rt
+                } else {
+                    lt
+                }
             }
         }
     }
 
     fn literal(&mut self, lit: &Lit, span: Span) -> Ty {
         let invalid = |what: &str, text: &str| {
-            Diagnostic::new(Code::InvalidLiteral, self.file, span, format!("`{text}` is not a valid {what}"))
+            Diagnostic::new(
+                Code::InvalidLiteral,
+                self.file,
+                span,
+                format!("`{text}` is not a valid {what}"),
+            )
         };
         match lit {
             Lit::Str(_) => Ty::String,
@@ -294,7 +335,9 @@ impl ExprChecker<'_> {
             Lit::Null => Ty::Null,
             Lit::Int(text) => {
                 if text.parse::<i64>().is_err() {
-                    let d = invalid("integer", text).label("too large").help("integers range up to 9223372036854775807");
+                    let d = invalid("integer", text)
+                        .label("too large")
+                        .help("integers range up to 9223372036854775807");
                     self.report(d);
                 }
                 Ty::Number
@@ -302,14 +345,18 @@ impl ExprChecker<'_> {
             Lit::Float(_) => Ty::Number,
             Lit::Duration(text) => {
                 if parse_duration_ms(text).is_none() {
-                    let d = invalid("duration", text).label("too long").help("durations range up to about 290 million years");
+                    let d = invalid("duration", text)
+                        .label("too long")
+                        .help("durations range up to about 290 million years");
                     self.report(d);
                 }
                 Ty::Duration
             }
             Lit::Ip(text) => {
                 if text.parse::<std::net::IpAddr>().is_err() {
-                    let d = invalid("IP address", text).label("not an address").help("write four numbers from 0 to 255, e.g. `10.0.0.1`, or an IPv6 address");
+                    let d = invalid("IP address", text).label("not an address").help(
+                        "write four numbers from 0 to 255, e.g. `10.0.0.1`, or an IPv6 address",
+                    );
                     self.report(d);
                 }
                 Ty::Ip
@@ -379,7 +426,8 @@ impl ExprChecker<'_> {
                             (Code::UnknownField, "field")
                         };
                         let shown = path_prefix_text(path, err.segment + 1);
-                        let mut candidates: Vec<&str> = err.candidates.iter().map(String::as_str).collect();
+                        let mut candidates: Vec<&str> =
+                            err.candidates.iter().map(String::as_str).collect();
                         if err.segment == 0 {
                             candidates.extend(self.lets.keys().map(String::as_str));
                             if let Some(entities) = entities {
@@ -389,7 +437,9 @@ impl ExprChecker<'_> {
                         let help = match (&err.hint, did_you_mean(segment_name(seg), candidates)) {
                             (Some(hint), _) => hint.clone(),
                             (None, Some(h)) => h,
-                            (None, None) => format!("`tensen schema {}` lists its fields", schema.name),
+                            (None, None) => {
+                                format!("`tensen schema {}` lists its fields", schema.name)
+                            }
                         };
                         let message = if err.hint.is_some() {
                             format!("field `{shown}` does not fit source `{}`", schema.name)
@@ -398,7 +448,11 @@ impl ExprChecker<'_> {
                         };
                         self.report(
                             Diagnostic::new(code, self.file, seg.span, message)
-                                .label(if err.hint.is_some() { "here" } else { "not declared by the source" })
+                                .label(if err.hint.is_some() {
+                                    "here"
+                                } else {
+                                    "not declared by the source"
+                                })
                                 .help(help),
                         );
                         Ty::Any
@@ -410,7 +464,11 @@ impl ExprChecker<'_> {
     }
 
     fn sequence_path(&mut self, seq: &SequenceScope<'_>, path: &Path, root: &str) -> Ty {
-        let code = if self.in_template { Code::TemplateName } else { Code::UnknownName };
+        let code = if self.in_template {
+            Code::TemplateName
+        } else {
+            Code::UnknownName
+        };
         let first_span = path.segments.first().map(|s| s.span).unwrap_or(path.span);
         if root == seq.key && path.segments.len() == 1 {
             return Ty::String;
@@ -419,8 +477,13 @@ impl ExprChecker<'_> {
             let mut names: Vec<&str> = seq.steps.keys().copied().collect();
             names.push(seq.key);
             names.extend(self.lets.keys().map(String::as_str));
-            let mut d = Diagnostic::new(code, self.file, first_span, format!("unknown name `{root}` in sequence"))
-                .label("not the key, a step label or a constant");
+            let mut d = Diagnostic::new(
+                code,
+                self.file,
+                first_span,
+                format!("unknown name `{root}` in sequence"),
+            )
+            .label("not the key, a step label or a constant");
             d = d.help(did_you_mean(root, names).unwrap_or_else(|| {
                 format!("a sequence can name its key `{}` and its steps as `label.entity` or `label.count`", seq.key)
             }));
@@ -429,9 +492,16 @@ impl ExprChecker<'_> {
         };
         let Some(second) = path.segments.get(1) else {
             self.report(
-                Diagnostic::new(code, self.file, path.span, format!("`{root}` is a step; name one of its values"))
-                    .label("a step, not a value")
-                    .help(format!("write `{root}.count`, `{root}.time` or `{root}.ENTITY`")),
+                Diagnostic::new(
+                    code,
+                    self.file,
+                    path.span,
+                    format!("`{root}` is a step; name one of its values"),
+                )
+                .label("a step, not a value")
+                .help(format!(
+                    "write `{root}.count`, `{root}.time` or `{root}.ENTITY`"
+                )),
             );
             return Ty::Any;
         };
@@ -441,23 +511,43 @@ impl ExprChecker<'_> {
             "time" => Ty::Time,
             _ if entities.contains(name) => Ty::String,
             _ => {
-                let candidates = entities.iter().map(String::as_str).chain(STEP_VALUES.iter().copied());
+                let candidates = entities
+                    .iter()
+                    .map(String::as_str)
+                    .chain(STEP_VALUES.iter().copied());
                 let help = did_you_mean(name, candidates).unwrap_or_else(|| {
                     let list: Vec<String> = entities.iter().map(|e| format!("`{e}`")).collect();
-                    format!("step `{root}` has `count`, `time`, `severity` and the entities {}", if list.is_empty() { "(none)".to_string() } else { list.join(", ") })
+                    format!(
+                        "step `{root}` has `count`, `time`, `severity` and the entities {}",
+                        if list.is_empty() {
+                            "(none)".to_string()
+                        } else {
+                            list.join(", ")
+                        }
+                    )
                 });
                 self.report(
-                    Diagnostic::new(code, self.file, second.span, format!("step `{root}` has no value `{name}`"))
-                        .label("not an entity of the step's signals")
-                        .help(help),
+                    Diagnostic::new(
+                        code,
+                        self.file,
+                        second.span,
+                        format!("step `{root}` has no value `{name}`"),
+                    )
+                    .label("not an entity of the step's signals")
+                    .help(help),
                 );
                 return Ty::Any;
             }
         };
         if path.segments.len() > 2 {
             self.report(
-                Diagnostic::new(code, self.file, path.span, format!("`{root}.{name}` has no fields"))
-                    .label("one value"),
+                Diagnostic::new(
+                    code,
+                    self.file,
+                    path.span,
+                    format!("`{root}.{name}` has no fields"),
+                )
+                .label("one value"),
             );
         }
         ty

@@ -74,12 +74,20 @@ pub fn check_call(
     diags: &mut Vec<Diagnostic>,
 ) -> Ty {
     let Some(f) = lookup(&func.name) else {
-        let mut d = Diagnostic::new(Code::UnknownName, file, func.span, format!("unknown function `{}`", func.name))
-            .label("not a function");
-        d = d.help(did_you_mean(&func.name, FUNCTIONS.iter().map(|f| f.name)).unwrap_or_else(|| {
-            let names: Vec<String> = FUNCTIONS.iter().map(|f| format!("`{}`", f.name)).collect();
-            format!("the functions are {}", names.join(", "))
-        }));
+        let mut d = Diagnostic::new(
+            Code::UnknownName,
+            file,
+            func.span,
+            format!("unknown function `{}`", func.name),
+        )
+        .label("not a function");
+        d = d.help(
+            did_you_mean(&func.name, FUNCTIONS.iter().map(|f| f.name)).unwrap_or_else(|| {
+                let names: Vec<String> =
+                    FUNCTIONS.iter().map(|f| format!("`{}`", f.name)).collect();
+                format!("the functions are {}", names.join(", "))
+            }),
+        );
         diags.push(d);
         return Ty::Any;
     };
@@ -99,7 +107,12 @@ pub fn check_call(
                 Code::WrongArity,
                 file,
                 call_span,
-                format!("`{}` takes {wanted} argument{}, not {}", f.name, if wanted == "1" { "" } else { "s" }, args.len()),
+                format!(
+                    "`{}` takes {wanted} argument{}, not {}",
+                    f.name,
+                    if wanted == "1" { "" } else { "s" },
+                    args.len()
+                ),
             )
             .label("this call")
             .help(format!("the signature is `{}`", f.signature)),
@@ -107,7 +120,12 @@ pub fn check_call(
         return (f.returns)();
     }
     for (i, (ty, span)) in args.iter().enumerate() {
-        let param = f.params.get(i).or(f.params.last()).copied().unwrap_or(Param::Text);
+        let param = f
+            .params
+            .get(i)
+            .or(f.params.last())
+            .copied()
+            .unwrap_or(Param::Text);
         if !param.accepts(ty) {
             diags.push(
                 Diagnostic::new(

@@ -3,14 +3,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::attack::{is_technique_id, is_tactic, level, MAX_SEVERITY, MIN_SEVERITY, TACTICS};
+use super::attack::{is_tactic, is_technique_id, level, MAX_SEVERITY, MIN_SEVERITY, TACTICS};
 use super::diagnostic::{Code, Diagnostic, FileId};
 use super::expr::{ExprChecker, Scope};
 use super::schema::Schema;
 use super::suggest::did_you_mean;
 use super::types::{Ty, TYPE_NAMES};
 use super::{sequence, Analysis, ParsedFile, Sources};
-use crate::syntax::ast::{Block, BlockKind, Clause, ClauseKind, Expr, ExprKind, Ident, ItemKind, Lit, StrLit, Type};
+use crate::syntax::ast::{
+    Block, BlockKind, Clause, ClauseKind, Expr, ExprKind, Ident, ItemKind, Lit, StrLit, Type,
+};
 use crate::syntax::parser::SyntaxError;
 use crate::syntax::template::{parse_template, TemplateError, TemplatePart};
 use crate::syntax::Span;
@@ -76,12 +78,17 @@ pub fn syntax_diagnostic(file: FileId, err: &SyntaxError) -> Diagnostic {
 }
 
 /// Builds the schema of every `source` item.
-pub fn build_schemas(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> BTreeMap<String, Schema> {
+pub fn build_schemas(
+    files: &[ParsedFile],
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Schema> {
     let mut schemas = BTreeMap::new();
     for (index, pf) in files.iter().enumerate() {
         let builtin = index < super::prelude::FILES.len();
         for item in &pf.parsed.file.items {
-            let ItemKind::Block(b) = &item.kind else { continue };
+            let ItemKind::Block(b) = &item.kind else {
+                continue;
+            };
             if b.kind != BlockKind::Source || schemas.contains_key(&b.name.name) {
                 continue;
             }
@@ -95,16 +102,32 @@ pub fn build_schemas(files: &[ParsedFile], diags: &mut Vec<Diagnostic>) -> BTree
                 let doc = pf.docs.get(&clause.span.start).cloned();
                 match &clause.kind {
                     ClauseKind::Field { path, ty } => {
-                        let Some(ty) = resolve_type(pf.id, ty, diags) else { continue };
+                        let Some(ty) = resolve_type(pf.id, ty, diags) else {
+                            continue;
+                        };
                         if let Err(msg) = schema.declare(path, ty, doc) {
-                            diags.push(Diagnostic::new(Code::InvalidLiteral, pf.id, path.span, "invalid field declaration").label(msg));
+                            diags.push(
+                                Diagnostic::new(
+                                    Code::InvalidLiteral,
+                                    pf.id,
+                                    path.span,
+                                    "invalid field declaration",
+                                )
+                                .label(msg),
+                            );
                         }
                     }
                     ClauseKind::Derive { name, ty, .. } => {
-                        let Some(ty) = resolve_type(pf.id, ty, diags) else { continue };
+                        let Some(ty) = resolve_type(pf.id, ty, diags) else {
+                            continue;
+                        };
                         schema.derived.insert(
                             name.name.clone(),
-                            super::schema::Derived { ty, doc, span: name.span },
+                            super::schema::Derived {
+                                ty,
+                                doc,
+                                span: name.span,
+                            },
                         );
                     }
                     _ => {}
@@ -129,14 +152,37 @@ fn resolve_type(file: FileId, ty: &Type, diags: &mut Vec<Diagnostic>) -> Option<
         return resolve_type(file, arg, diags).map(|t| Ty::List(Box::new(t)));
     }
     if let Some(arg) = &ty.arg {
-        diags.push(Diagnostic::new(Code::TypeMismatch, file, arg.span, format!("`{}` takes no type argument", ty.name.name)).label("remove this"));
+        diags.push(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                file,
+                arg.span,
+                format!("`{}` takes no type argument", ty.name.name),
+            )
+            .label("remove this"),
+        );
     }
     let found = Ty::from_name(&ty.name.name);
     if found.is_none() {
-        let mut d = Diagnostic::new(Code::UnknownName, file, ty.name.span, format!("unknown type `{}`", ty.name.name)).label("not a type");
-        d = d.help(did_you_mean(&ty.name.name, TYPE_NAMES.iter().copied()).unwrap_or_else(|| {
-            format!("the types are {}", TYPE_NAMES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "))
-        }));
+        let mut d = Diagnostic::new(
+            Code::UnknownName,
+            file,
+            ty.name.span,
+            format!("unknown type `{}`", ty.name.name),
+        )
+        .label("not a type");
+        d = d.help(
+            did_you_mean(&ty.name.name, TYPE_NAMES.iter().copied()).unwrap_or_else(|| {
+                format!(
+                    "the types are {}",
+                    TYPE_NAMES
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }),
+        );
         diags.push(d);
     }
     found
@@ -153,23 +199,52 @@ enum Rule {
 fn clause_rules(kind: BlockKind) -> &'static [(&'static str, Rule)] {
     use Rule::*;
     match kind {
-        BlockKind::Source => &[("recognize", Required), ("time", Required), ("field", Many), ("derive", Many)],
+        BlockKind::Source => &[
+            ("recognize", Required),
+            ("time", Required),
+            ("field", Many),
+            ("derive", Many),
+        ],
         BlockKind::Signal => &[
-            ("title", Once), ("severity", Once), ("tactic", Once), ("technique", Once), ("report", Once),
-            ("when", Required), ("entity", Many), ("summary", Once),
+            ("title", Once),
+            ("severity", Once),
+            ("tactic", Once),
+            ("technique", Once),
+            ("report", Once),
+            ("when", Required),
+            ("entity", Many),
+            ("summary", Once),
         ],
         BlockKind::Sequence => &[
-            ("title", Once), ("severity", Once), ("tactic", Once), ("technique", Once), ("report", Once),
-            ("by", Required), ("within", Required), ("steps", Required), ("until", Once), ("summary", Once),
+            ("title", Once),
+            ("severity", Once),
+            ("tactic", Once),
+            ("technique", Once),
+            ("report", Once),
+            ("by", Required),
+            ("within", Required),
+            ("steps", Required),
+            ("until", Once),
+            ("summary", Once),
         ],
         BlockKind::Guardrail => &[
-            ("title", Once), ("severity", Once), ("scope", Required), ("deny when", Once), ("except", Many),
-            ("applies", Once), ("require", Once), ("message", Once),
+            ("title", Once),
+            ("severity", Once),
+            ("scope", Required),
+            ("deny when", Once),
+            ("except", Many),
+            ("applies", Once),
+            ("require", Once),
+            ("message", Once),
         ],
     }
 }
 
-const TEST_RULES: &[(&str, Rule)] = &[("input", Rule::Many), ("event", Rule::Many), ("expect", Rule::Many)];
+const TEST_RULES: &[(&str, Rule)] = &[
+    ("input", Rule::Many),
+    ("event", Rule::Many),
+    ("expect", Rule::Many),
+];
 
 /// Reports misplaced, repeated and missing clauses.
 fn check_clause_set(
@@ -189,23 +264,35 @@ fn check_clause_set(
         let Some((_, rule)) = rules.iter().find(|(k, _)| *k == kw) else {
             let allowed: Vec<String> = rules.iter().map(|(k, _)| format!("`{k}`")).collect();
             diags.push(
-                Diagnostic::new(Code::MisplacedClause, file, clause.span, format!("`{kw}` is not a clause of {what}"))
-                    .label("not allowed here")
-                    .help(format!("{what} takes {}", allowed.join(", "))),
+                Diagnostic::new(
+                    Code::MisplacedClause,
+                    file,
+                    clause.span,
+                    format!("`{kw}` is not a clause of {what}"),
+                )
+                .label("not allowed here")
+                .help(format!("{what} takes {}", allowed.join(", "))),
             );
             continue;
         };
         if let Some(first) = seen.get(kw) {
             if *rule != Rule::Many {
                 diags.push(
-                    Diagnostic::new(Code::DuplicateClause, file, clause.span, format!("`{kw}` appears twice"))
-                        .label("repeated here")
-                        .with_label(file, *first, "first here")
-                        .help(if kw == "when" || kw == "deny when" || kw == "require" {
+                    Diagnostic::new(
+                        Code::DuplicateClause,
+                        file,
+                        clause.span,
+                        format!("`{kw}` appears twice"),
+                    )
+                    .label("repeated here")
+                    .with_label(file, *first, "first here")
+                    .help(
+                        if kw == "when" || kw == "deny when" || kw == "require" {
                             format!("join the conditions into one `{kw}` with `and` or `or`")
                         } else {
                             format!("keep one `{kw}`")
-                        }),
+                        },
+                    ),
                 );
             }
         } else {
@@ -215,9 +302,14 @@ fn check_clause_set(
     for (kw, rule) in rules {
         if *rule == Rule::Required && !seen.contains_key(kw) {
             diags.push(
-                Diagnostic::new(Code::MissingClause, file, header, format!("{what} has no `{kw}` clause"))
-                    .label(format!("needs `{kw}`"))
-                    .help(missing_help(kw)),
+                Diagnostic::new(
+                    Code::MissingClause,
+                    file,
+                    header,
+                    format!("{what} has no `{kw}` clause"),
+                )
+                .label(format!("needs `{kw}`"))
+                .help(missing_help(kw)),
             );
         }
     }
@@ -244,14 +336,26 @@ pub fn check_items(analysis: &Analysis, sources: &Sources, diags: &mut Vec<Diagn
         for item in &pf.parsed.file.items {
             match &item.kind {
                 ItemKind::Block(b) => check_block(analysis, pf.id, b, item.span, diags),
-                ItemKind::Test { name, clauses } => super::sequence::check_test(analysis, sources, pf.id, name, clauses, diags),
+                ItemKind::Test { name, clauses } => {
+                    super::sequence::check_test(analysis, sources, pf.id, name, clauses, diags)
+                }
                 ItemKind::Let { name, .. } => {
                     for schema in analysis.schemas.values() {
-                        if schema.root.children.contains_key(&name.name) || schema.derived.contains_key(&name.name) {
+                        if schema.root.children.contains_key(&name.name)
+                            || schema.derived.contains_key(&name.name)
+                        {
                             diags.push(
-                                Diagnostic::new(Code::ShadowedField, pf.id, name.span, format!("constant `{}` hides field `{}` of source `{}`", name.name, name.name, schema.name))
-                                    .label("rules will see the constant, not the field")
-                                    .help("rename the constant"),
+                                Diagnostic::new(
+                                    Code::ShadowedField,
+                                    pf.id,
+                                    name.span,
+                                    format!(
+                                        "constant `{}` hides field `{}` of source `{}`",
+                                        name.name, name.name, schema.name
+                                    ),
+                                )
+                                .label("rules will see the constant, not the field")
+                                .help("rename the constant"),
                             );
                             break;
                         }
@@ -263,7 +367,13 @@ pub fn check_items(analysis: &Analysis, sources: &Sources, diags: &mut Vec<Diagn
     }
 }
 
-fn check_block(analysis: &Analysis, file: FileId, b: &Block, span: Span, diags: &mut Vec<Diagnostic>) {
+fn check_block(
+    analysis: &Analysis,
+    file: FileId,
+    b: &Block,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) {
     let what = format!("a {}", b.kind.keyword());
     let header = b.keyword_span.to(b.name.span);
     check_clause_set(file, &what, header, clause_rules(b.kind), &b.clauses, diags);
@@ -272,17 +382,35 @@ fn check_block(analysis: &Analysis, file: FileId, b: &Block, span: Span, diags: 
     let schema = match (&b.on, b.kind) {
         (Some(on), BlockKind::Sequence | BlockKind::Source) => {
             diags.push(
-                Diagnostic::new(Code::MissingSource, file, on.span, format!("{what} does not take `on`"))
-                    .label("remove this")
-                    .help(if b.kind == BlockKind::Sequence { "a sequence reads signals, which name their own sources" } else { "a source is itself a record format" }),
+                Diagnostic::new(
+                    Code::MissingSource,
+                    file,
+                    on.span,
+                    format!("{what} does not take `on`"),
+                )
+                .label("remove this")
+                .help(if b.kind == BlockKind::Sequence {
+                    "a sequence reads signals, which name their own sources"
+                } else {
+                    "a source is itself a record format"
+                }),
             );
             None
         }
         (None, BlockKind::Signal | BlockKind::Guardrail) => {
             diags.push(
-                Diagnostic::new(Code::MissingSource, file, b.name.span, format!("{what} needs a source"))
-                    .label("which records does it read?")
-                    .help(format!("write `{} {} on cloudtrail {{ ... }}` (see `tensen schema` for the sources)", b.kind.keyword(), b.name.name)),
+                Diagnostic::new(
+                    Code::MissingSource,
+                    file,
+                    b.name.span,
+                    format!("{what} needs a source"),
+                )
+                .label("which records does it read?")
+                .help(format!(
+                    "write `{} {} on cloudtrail {{ ... }}` (see `tensen schema` for the sources)",
+                    b.kind.keyword(),
+                    b.name.name
+                )),
             );
             None
         }
@@ -317,22 +445,48 @@ fn check_block(analysis: &Analysis, file: FileId, b: &Block, span: Span, diags: 
     check_metadata(analysis, file, b, diags);
 }
 
-fn resolve_source<'a>(analysis: &'a Analysis, file: FileId, on: &Ident, diags: &mut Vec<Diagnostic>) -> Option<&'a Schema> {
+fn resolve_source<'a>(
+    analysis: &'a Analysis,
+    file: FileId,
+    on: &Ident,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<&'a Schema> {
     if let Some(schema) = analysis.schemas.get(&on.name) {
         return Some(schema);
     }
     if let Some(sym) = analysis.symbols.get(&on.name) {
         diags.push(
-            Diagnostic::new(Code::WrongKind, file, on.span, format!("`{}` is a {}, not a source", on.name, sym.tag.word()))
-                .label("not a source")
-                .with_label(sym.file, sym.name_span, "defined here"),
+            Diagnostic::new(
+                Code::WrongKind,
+                file,
+                on.span,
+                format!("`{}` is a {}, not a source", on.name, sym.tag.word()),
+            )
+            .label("not a source")
+            .with_label(sym.file, sym.name_span, "defined here"),
         );
         return None;
     }
-    let mut d = Diagnostic::new(Code::UnknownName, file, on.span, format!("unknown source `{}`", on.name)).label("no source has this name");
-    d = d.help(did_you_mean(&on.name, analysis.schemas.keys().map(String::as_str)).unwrap_or_else(|| {
-        format!("the sources are {}", analysis.schemas.keys().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))
-    }));
+    let mut d = Diagnostic::new(
+        Code::UnknownName,
+        file,
+        on.span,
+        format!("unknown source `{}`", on.name),
+    )
+    .label("no source has this name");
+    d = d.help(
+        did_you_mean(&on.name, analysis.schemas.keys().map(String::as_str)).unwrap_or_else(|| {
+            format!(
+                "the sources are {}",
+                analysis
+                    .schemas
+                    .keys()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }),
+    );
     diags.push(d);
     None
 }
@@ -343,9 +497,14 @@ fn check_entities_unique(file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
         if let ClauseKind::Entity { name, .. } = &c.kind {
             if let Some(first) = seen.get(name.name.as_str()) {
                 diags.push(
-                    Diagnostic::new(Code::DuplicateClause, file, name.span, format!("entity `{}` is declared twice", name.name))
-                        .label("again here")
-                        .with_label(file, *first, "first here"),
+                    Diagnostic::new(
+                        Code::DuplicateClause,
+                        file,
+                        name.span,
+                        format!("entity `{}` is declared twice", name.name),
+                    )
+                    .label("again here")
+                    .with_label(file, *first, "first here"),
                 );
             } else {
                 seen.insert(&name.name, name.span);
@@ -364,22 +523,48 @@ fn check_scope(file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
     match scope.name.as_str() {
         "principal" | "resource" => {
             if has("deny when").is_none() {
-                diags.push(Diagnostic::new(Code::MissingClause, file, b.name.span, format!("a `scope {}` guardrail has no `deny when` clause", scope.name)).label("needs `deny when`").help(missing_help("deny when")));
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingClause,
+                        file,
+                        b.name.span,
+                        format!(
+                            "a `scope {}` guardrail has no `deny when` clause",
+                            scope.name
+                        ),
+                    )
+                    .label("needs `deny when`")
+                    .help(missing_help("deny when")),
+                );
             }
             for kw in ["applies", "require"] {
                 if let Some(c) = has(kw) {
                     diags.push(
-                        Diagnostic::new(Code::MisplacedClause, file, c.span, format!("`{kw}` belongs to `scope baseline` guardrails"))
-                            .label("not allowed with this scope")
-                            .with_label(file, scope.span, format!("scope is `{}`", scope.name))
-                            .help("a principal or resource guardrail uses `deny when` and `except`"),
+                        Diagnostic::new(
+                            Code::MisplacedClause,
+                            file,
+                            c.span,
+                            format!("`{kw}` belongs to `scope baseline` guardrails"),
+                        )
+                        .label("not allowed with this scope")
+                        .with_label(file, scope.span, format!("scope is `{}`", scope.name))
+                        .help("a principal or resource guardrail uses `deny when` and `except`"),
                     );
                 }
             }
         }
         "baseline" => {
             if has("require").is_none() {
-                diags.push(Diagnostic::new(Code::MissingClause, file, b.name.span, "a `scope baseline` guardrail has no `require` clause").label("needs `require`").help(missing_help("require")));
+                diags.push(
+                    Diagnostic::new(
+                        Code::MissingClause,
+                        file,
+                        b.name.span,
+                        "a `scope baseline` guardrail has no `require` clause",
+                    )
+                    .label("needs `require`")
+                    .help(missing_help("require")),
+                );
             }
             for kw in ["deny when", "except"] {
                 if let Some(c) = has(kw) {
@@ -393,7 +578,13 @@ fn check_scope(file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
             }
         }
         other => {
-            let mut d = Diagnostic::new(Code::UnknownName, file, scope.span, format!("unknown scope `{other}`")).label("not a scope");
+            let mut d = Diagnostic::new(
+                Code::UnknownName,
+                file,
+                scope.span,
+                format!("unknown scope `{other}`"),
+            )
+            .label("not a scope");
             d = d.help(did_you_mean(other, ["principal", "resource", "baseline"]).unwrap_or_else(|| "the scopes are `principal` (SCP-like), `resource` (RCP-like) and `baseline` (declarative)".into()));
             diags.push(d);
         }
@@ -412,22 +603,42 @@ fn check_record_clauses(
     let mut checker = ExprChecker {
         file,
         lets: &analysis.lets,
-        scope: Scope::Record { schema, entities: None },
+        scope: Scope::Record {
+            schema,
+            entities: None,
+        },
         in_template: false,
         diags,
     };
     for clause in &b.clauses {
         match &clause.kind {
-            ClauseKind::When(e) | ClauseKind::Deny(e) | ClauseKind::Except(e) | ClauseKind::Applies(e) | ClauseKind::Require(e) | ClauseKind::Recognize(e) => {
+            ClauseKind::When(e)
+            | ClauseKind::Deny(e)
+            | ClauseKind::Except(e)
+            | ClauseKind::Applies(e)
+            | ClauseKind::Require(e)
+            | ClauseKind::Recognize(e) => {
                 checker.condition(e, clause.kind.keyword());
             }
             ClauseKind::Entity { value, .. } | ClauseKind::Derive { value, .. } => {
                 checker.infer(value);
             }
-            ClauseKind::Severity { computed: true, value } => {
+            ClauseKind::Severity {
+                computed: true,
+                value,
+            } => {
                 let ty = checker.infer(value);
                 if !matches!(ty, Ty::Number | Ty::Any) {
-                    checker.diags.push(Diagnostic::new(Code::TypeMismatch, file, value.span, format!("`severity from` needs a number, not `{ty}`")).label(format!("this is `{ty}`")).help("GuardDuty's `severity` field is a number from 1.0 to 10.0"));
+                    checker.diags.push(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            file,
+                            value.span,
+                            format!("`severity from` needs a number, not `{ty}`"),
+                        )
+                        .label(format!("this is `{ty}`"))
+                        .help("GuardDuty's `severity` field is a number from 1.0 to 10.0"),
+                    );
                 }
             }
             ClauseKind::Time(path) => {
@@ -445,7 +656,8 @@ fn check_record_clauses(
         diags,
     };
     for clause in &b.clauses {
-        if let ClauseKind::Title(s) | ClauseKind::Summary(s) | ClauseKind::Message(s) = &clause.kind {
+        if let ClauseKind::Title(s) | ClauseKind::Summary(s) | ClauseKind::Message(s) = &clause.kind
+        {
             check_template(&mut checker, s);
         }
     }
@@ -456,8 +668,22 @@ pub fn check_template(checker: &mut ExprChecker<'_>, lit: &StrLit) {
     let (template, errors) = parse_template(lit);
     for err in errors {
         let d = match err {
-            TemplateError::Unclosed { span } => Diagnostic::new(Code::TemplateSyntax, checker.file, span, "unclosed `{` in template").label("no matching `}`").help("close it with `}`, or write `\\{` for a literal brace"),
-            TemplateError::Empty { span } => Diagnostic::new(Code::TemplateSyntax, checker.file, span, "empty `{}` in template").label("nothing to show").help("name a value inside, e.g. `{eventName}`, or write `\\{\\}` for literal braces"),
+            TemplateError::Unclosed { span } => Diagnostic::new(
+                Code::TemplateSyntax,
+                checker.file,
+                span,
+                "unclosed `{` in template",
+            )
+            .label("no matching `}`")
+            .help("close it with `}`, or write `\\{` for a literal brace"),
+            TemplateError::Empty { span } => Diagnostic::new(
+                Code::TemplateSyntax,
+                checker.file,
+                span,
+                "empty `{}` in template",
+            )
+            .label("nothing to show")
+            .help("name a value inside, e.g. `{eventName}`, or write `\\{\\}` for literal braces"),
             TemplateError::Syntax(e) => {
                 let mut d = syntax_diagnostic(checker.file, &e);
                 d.code = Code::TemplateSyntax;
@@ -479,24 +705,59 @@ fn check_metadata(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<
     let _ = analysis;
     for clause in &b.clauses {
         match &clause.kind {
-            ClauseKind::Severity { computed: false, value } => check_severity_const(file, value, diags),
+            ClauseKind::Severity {
+                computed: false,
+                value,
+            } => check_severity_const(file, value, diags),
             ClauseKind::Tactic(names) if names.is_empty() => {
-                diags.push(Diagnostic::new(Code::UnknownTactic, file, clause.span, "`tactic` names no tactic").label("empty").help("write e.g. `tactic initial_access`"));
+                diags.push(
+                    Diagnostic::new(
+                        Code::UnknownTactic,
+                        file,
+                        clause.span,
+                        "`tactic` names no tactic",
+                    )
+                    .label("empty")
+                    .help("write e.g. `tactic initial_access`"),
+                );
             }
             ClauseKind::Technique(ids) if ids.is_empty() => {
-                diags.push(Diagnostic::new(Code::MalformedTechnique, file, clause.span, "`technique` names no technique").label("empty").help("write e.g. `technique \"T1078.004\"`"));
+                diags.push(
+                    Diagnostic::new(
+                        Code::MalformedTechnique,
+                        file,
+                        clause.span,
+                        "`technique` names no technique",
+                    )
+                    .label("empty")
+                    .help("write e.g. `technique \"T1078.004\"`"),
+                );
             }
             ClauseKind::Tactic(names) => {
                 for t in names {
                     if !is_tactic(&t.name) {
-                        let mut d = Diagnostic::new(Code::UnknownTactic, file, t.span, format!("unknown tactic `{}`", t.name)).label("not a MITRE ATT&CK enterprise tactic");
+                        let mut d = Diagnostic::new(
+                            Code::UnknownTactic,
+                            file,
+                            t.span,
+                            format!("unknown tactic `{}`", t.name),
+                        )
+                        .label("not a MITRE ATT&CK enterprise tactic");
                         let normalized = t.name.to_lowercase().replace(['-', ' '], "_");
                         d = d.help(if is_tactic(&normalized) {
                             format!("write it as `{normalized}`")
                         } else {
-                            did_you_mean(&t.name, TACTICS.iter().map(|(n, _, _)| *n)).unwrap_or_else(|| {
-                                format!("the tactics are {}", TACTICS.iter().map(|(n, _, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
-                            })
+                            did_you_mean(&t.name, TACTICS.iter().map(|(n, _, _)| *n))
+                                .unwrap_or_else(|| {
+                                    format!(
+                                        "the tactics are {}",
+                                        TACTICS
+                                            .iter()
+                                            .map(|(n, _, _)| format!("`{n}`"))
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    )
+                                })
                         });
                         diags.push(d);
                     }
@@ -506,9 +767,14 @@ fn check_metadata(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<
                 for id in ids {
                     if !is_technique_id(&id.value) {
                         diags.push(
-                            Diagnostic::new(Code::MalformedTechnique, file, id.span, format!("malformed technique id `{}`", id.value))
-                                .label("not `T` and four digits, with an optional `.` and three digits")
-                                .help("write e.g. `\"T1078\"` or `\"T1078.004\"`"),
+                            Diagnostic::new(
+                                Code::MalformedTechnique,
+                                file,
+                                id.span,
+                                format!("malformed technique id `{}`", id.value),
+                            )
+                            .label("not `T` and four digits, with an optional `.` and three digits")
+                            .help("write e.g. `\"T1078\"` or `\"T1078.004\"`"),
                         );
                     }
                 }
@@ -530,7 +796,13 @@ fn check_severity_const(file: FileId, value: &Expr, diags: &mut Vec<Diagnostic>)
             if level(&name).is_some() {
                 return;
             }
-            let mut d = Diagnostic::new(Code::SeverityRange, file, value.span, format!("unknown severity `{name}`")).label("not a level");
+            let mut d = Diagnostic::new(
+                Code::SeverityRange,
+                file,
+                value.span,
+                format!("unknown severity `{name}`"),
+            )
+            .label("not a level");
             d = d.help(did_you_mean(&name, ["low", "medium", "high", "critical"]).unwrap_or_else(|| {
                 "write `low`, `medium`, `high`, `critical` or a number from 1.0 to 10.0; to read it from the record, write `severity from FIELD`".into()
             }));
@@ -554,6 +826,11 @@ fn check_severity_const(file: FileId, value: &Expr, diags: &mut Vec<Diagnostic>)
     }
 }
 
-pub(super) fn check_test_clauses(file: FileId, header: Span, clauses: &[Clause], diags: &mut Vec<Diagnostic>) {
+pub(super) fn check_test_clauses(
+    file: FileId,
+    header: Span,
+    clauses: &[Clause],
+    diags: &mut Vec<Diagnostic>,
+) {
     check_clause_set(file, "a test", header, TEST_RULES, clauses, diags);
 }

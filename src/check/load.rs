@@ -49,9 +49,14 @@ pub fn add_bytes(sources: &mut Sources, name: &str, bytes: Vec<u8>, diags: &mut 
             let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
             let id = sources.add_unparsed(name, text);
             diags.push(
-                Diagnostic::new(Code::InvalidUtf8, id, Span::new(at, at + 1), "file is not UTF-8 text")
-                    .label(format!("invalid byte at offset {at}"))
-                    .help("save the file as UTF-8"),
+                Diagnostic::new(
+                    Code::InvalidUtf8,
+                    id,
+                    Span::new(at, at + '\u{fffd}'.len_utf8()),
+                    "file is not UTF-8 text",
+                )
+                .label(format!("invalid byte at offset {at}"))
+                .help("save the file as UTF-8"),
             );
         }
     }

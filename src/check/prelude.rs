@@ -3,9 +3,21 @@
 
 /// (file name, text) of every prelude file.
 pub const FILES: &[(&str, &str)] = &[
-    ("<builtin>/cloudtrail.tsn", include_str!("../prelude/cloudtrail.tsn")),
-    ("<builtin>/guardduty.tsn", include_str!("../prelude/guardduty.tsn")),
-    ("<builtin>/securityhub.tsn", include_str!("../prelude/securityhub.tsn")),
+    (
+        "<builtin>/cloudtrail.tsn",
+        include_str!("../prelude/cloudtrail.tsn"),
+    ),
+    (
+        "<builtin>/guardduty.tsn",
+        include_str!("../prelude/guardduty.tsn"),
+    ),
+    (
+        "<builtin>/securityhub.tsn",
+        include_str!("../prelude/securityhub.tsn"),
+    ),
     ("<builtin>/ocsf.tsn", include_str!("../prelude/ocsf.tsn")),
-    ("<builtin>/config.tsn", include_str!("../prelude/config.tsn")),
+    (
+        "<builtin>/config.tsn",
+        include_str!("../prelude/config.tsn"),
+    ),
 ];

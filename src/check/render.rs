@@ -24,7 +24,11 @@ fn render_one(d: &Diagnostic, sources: &Sources, color: bool, out: &mut Vec<u8>)
     };
     let Some(primary) = d.primary().filter(|l| sources.get(l.file).is_some()) else {
         // No location: a file-level problem such as an unreadable path.
-        let word = if d.severity == Severity::Error { "error" } else { "warning" };
+        let word = if d.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
         out.extend_from_slice(format!("{word}[{}]: {}\n", d.code.as_str(), d.message).as_bytes());
         if let Some(help) = &d.help {
             out.extend_from_slice(format!("  help: {help}\n").as_bytes());
@@ -33,16 +37,21 @@ fn render_one(d: &Diagnostic, sources: &Sources, color: bool, out: &mut Vec<u8>)
     };
     let name = |f: FileId| sources.get(f).map(|s| s.name.clone()).unwrap_or_default();
     let clamp = |f: FileId, s: Span| {
-        let len = sources.get(f).map(|s| s.text.len()).unwrap_or(0);
-        s.start.min(len)..s.end.min(len).max(s.start.min(len))
+        let text = sources.get(f).map(|s| s.text.as_str()).unwrap_or("");
+        let start = floor_char_boundary(text, s.start);
+        let end = floor_char_boundary(text, s.end).max(start);
+        start..end
     };
     let config = Config::default()
         .with_color(color)
         .with_index_type(IndexType::Byte);
-    let mut report = Report::build(kind, (name(primary.file), clamp(primary.file, primary.span)))
-        .with_config(config)
-        .with_code(d.code.as_str())
-        .with_message(&d.message);
+    let mut report = Report::build(
+        kind,
+        (name(primary.file), clamp(primary.file, primary.span)),
+    )
+    .with_config(config)
+    .with_code(d.code.as_str())
+    .with_message(&d.message);
     for label in &d.labels {
         if sources.get(label.file).is_none() {
             continue;
@@ -62,10 +71,23 @@ fn render_one(d: &Diagnostic, sources: &Sources, color: bool, out: &mut Vec<u8>)
     if let Some(help) = &d.help {
         report = report.with_help(help);
     }
-    let cache = ariadne::sources(sources.iter().map(|(_, f)| (f.name.clone(), f.text.clone())));
+    let cache = ariadne::sources(
+        sources
+            .iter()
+            .map(|(_, f)| (f.name.clone(), f.text.clone())),
+    );
     if report.finish().write(cache, &mut *out).is_err() {
         out.extend_from_slice(format!("error[{}]: {}\n", d.code.as_str(), d.message).as_bytes());
     }
+}
+
+/// The largest char boundary at or below `i`, so spans never split a character.
+fn floor_char_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -74,7 +96,11 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or("");
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let col = text.get(line_start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+    let col = text
+        .get(line_start..offset)
+        .map(|s| s.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -156,7 +182,11 @@ pub fn sarif(diags: &[Diagnostic], sources: &Sources) -> Value {
             if let Some(h) = &d.help {
                 text.push_str(&format!("\nhelp: {h}"));
             }
-            let locations: Vec<Value> = d.primary().and_then(|l| region(l.file, l.span)).into_iter().collect();
+            let locations: Vec<Value> = d
+                .primary()
+                .and_then(|l| region(l.file, l.span))
+                .into_iter()
+                .collect();
             let related: Vec<Value> = d
                 .labels
                 .iter()

@@ -68,7 +68,10 @@ impl Schema {
             match &seg.kind {
                 SegmentKind::Name { name, .. } => {
                     node = node.children.entry(name.clone()).or_default();
-                    if matches!(segments.peek().map(|s| &s.kind), Some(SegmentKind::Wildcard)) {
+                    if matches!(
+                        segments.peek().map(|s| &s.kind),
+                        Some(SegmentKind::Wildcard)
+                    ) {
                         node.list_of_objects = true;
                         segments.next();
                     }

@@ -11,7 +11,10 @@ use super::suggest::did_you_mean;
 use super::symbols::ItemTag;
 use super::types::Ty;
 use super::{Analysis, Sources};
-use crate::syntax::ast::{Block, ClauseKind, CmpOp, CountTest, ExprKind, Ident, ItemKind, Lit, SingleStep, Step, StepKind, StepMode, StrLit};
+use crate::syntax::ast::{
+    Block, ClauseKind, CmpOp, CountTest, ExprKind, Ident, ItemKind, Lit, SingleStep, Step,
+    StepKind, StepMode, StrLit,
+};
 
 pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
     let key = b.clauses.iter().find_map(|c| match &c.kind {
@@ -27,12 +30,30 @@ pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut 
         match &clause.kind {
             ClauseKind::Within(e) => constant_checker(analysis, file, diags).duration(e, "within"),
             ClauseKind::Steps(steps) => {
-                let mut ctx = StepCtx { analysis, file, seq: b, key, labels: &mut labels, scope: &mut scope, diags, first: true };
+                let mut ctx = StepCtx {
+                    analysis,
+                    file,
+                    seq: b,
+                    key,
+                    labels: &mut labels,
+                    scope: &mut scope,
+                    diags,
+                    first: true,
+                };
                 for step in steps {
                     ctx.step(step);
                 }
                 if steps.is_empty() {
-                    diags.push(Diagnostic::new(Code::MissingClause, file, clause.span, "a sequence needs at least one step").label("no steps").help("add steps such as `login: console_login`"));
+                    diags.push(
+                        Diagnostic::new(
+                            Code::MissingClause,
+                            file,
+                            clause.span,
+                            "a sequence needs at least one step",
+                        )
+                        .label("no steps")
+                        .help("add steps such as `login: console_login`"),
+                    );
                 }
             }
             ClauseKind::Until(names) => {
@@ -47,16 +68,33 @@ pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut 
             _ => {}
         }
     }
-    let mut checker = ExprChecker { file, lets: &analysis.lets, scope: Scope::Sequence(&scope), in_template: true, diags };
+    let mut checker = ExprChecker {
+        file,
+        lets: &analysis.lets,
+        scope: Scope::Sequence(&scope),
+        in_template: true,
+        diags,
+    };
     for clause in &b.clauses {
         match &clause.kind {
             ClauseKind::Title(s) | ClauseKind::Summary(s) => check_template(&mut checker, s),
-            ClauseKind::Severity { computed: true, value } => {
+            ClauseKind::Severity {
+                computed: true,
+                value,
+            } => {
                 checker.in_template = false;
                 let ty = checker.infer(value);
                 checker.in_template = true;
                 if !matches!(ty, Ty::Number | Ty::Any) {
-                    checker.diags.push(Diagnostic::new(Code::TypeMismatch, file, value.span, format!("`severity from` needs a number, not `{ty}`")).label(format!("this is `{ty}`")));
+                    checker.diags.push(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            file,
+                            value.span,
+                            format!("`severity from` needs a number, not `{ty}`"),
+                        )
+                        .label(format!("this is `{ty}`")),
+                    );
                 }
             }
             _ => {}
@@ -64,8 +102,18 @@ pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut 
     }
 }
 
-fn constant_checker<'a>(analysis: &'a Analysis, file: FileId, diags: &'a mut Vec<Diagnostic>) -> ExprChecker<'a> {
-    ExprChecker { file, lets: &analysis.lets, scope: Scope::Constant, in_template: false, diags }
+fn constant_checker<'a>(
+    analysis: &'a Analysis,
+    file: FileId,
+    diags: &'a mut Vec<Diagnostic>,
+) -> ExprChecker<'a> {
+    ExprChecker {
+        file,
+        lets: &analysis.lets,
+        scope: Scope::Constant,
+        in_template: false,
+        diags,
+    }
 }
 
 struct StepCtx<'a, 'b> {
@@ -85,7 +133,16 @@ impl<'a> StepCtx<'a, '_> {
             StepKind::Error => {}
             StepKind::Unordered(inner) => {
                 if inner.len() < 2 {
-                    self.diags.push(Diagnostic::new(Code::InvalidStep, self.file, step.span, "an `unordered` group needs at least two steps").label("nothing to reorder").help("list the steps that may come in any order inside the braces"));
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::InvalidStep,
+                            self.file,
+                            step.span,
+                            "an `unordered` group needs at least two steps",
+                        )
+                        .label("nothing to reorder")
+                        .help("list the steps that may come in any order inside the braces"),
+                    );
                 }
                 for s in inner {
                     self.step(s);
@@ -102,7 +159,17 @@ impl<'a> StepCtx<'a, '_> {
     fn single(&mut self, s: &'a SingleStep) {
         let file = self.file;
         if let Some(first) = self.labels.get(s.label.name.as_str()) {
-            self.diags.push(Diagnostic::new(Code::DuplicateItem, file, s.label.span, format!("step `{}` is defined twice", s.label.name)).label("again here").with_label(file, first.span, "first here").help("give each step its own label"));
+            self.diags.push(
+                Diagnostic::new(
+                    Code::DuplicateItem,
+                    file,
+                    s.label.span,
+                    format!("step `{}` is defined twice", s.label.name),
+                )
+                .label("again here")
+                .with_label(file, first.span, "first here")
+                .help("give each step its own label"),
+            );
         } else {
             self.labels.insert(&s.label.name, &s.label);
         }
@@ -130,11 +197,33 @@ impl<'a> StepCtx<'a, '_> {
         }
         match s.mode {
             StepMode::Absent if s.within.is_none() => {
-                self.diags.push(Diagnostic::new(Code::InvalidStep, file, s.label.span, "an `absent` step needs `within`").label("absent for how long?").help(format!("write `absent {}: ... within 10m`", s.label.name)));
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidStep,
+                        file,
+                        s.label.span,
+                        "an `absent` step needs `within`",
+                    )
+                    .label("absent for how long?")
+                    .help(format!("write `absent {}: ... within 10m`", s.label.name)),
+                );
             }
             StepMode::Absent | StepMode::Optional if self.first => {
-                let word = if s.mode == StepMode::Absent { "absent" } else { "optional" };
-                self.diags.push(Diagnostic::new(Code::InvalidStep, file, s.label.span, format!("the first step cannot be `{word}`")).label("nothing before it").help("a sequence starts with a step that happened"));
+                let word = if s.mode == StepMode::Absent {
+                    "absent"
+                } else {
+                    "optional"
+                };
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidStep,
+                        file,
+                        s.label.span,
+                        format!("the first step cannot be `{word}`"),
+                    )
+                    .label("nothing before it")
+                    .help("a sequence starts with a step that happened"),
+                );
             }
             _ => {}
         }
@@ -147,20 +236,52 @@ impl<'a> StepCtx<'a, '_> {
         let file = self.file;
         if !matches!(count.op, Some(CmpOp::Ge | CmpOp::Gt)) {
             let shown = count.op.map(CmpOp::symbol).unwrap_or("no operator");
-            self.diags.push(Diagnostic::new(Code::InvalidStep, file, count.span, format!("a step's count takes `>=` or `>`, not {}", if count.op.is_some() { format!("`{shown}`") } else { shown.to_string() })).label("a threshold is reached, not matched exactly").help("write e.g. `count >= 20 within 10m`"));
+            self.diags.push(
+                Diagnostic::new(
+                    Code::InvalidStep,
+                    file,
+                    count.span,
+                    format!(
+                        "a step's count takes `>=` or `>`, not {}",
+                        if count.op.is_some() {
+                            format!("`{shown}`")
+                        } else {
+                            shown.to_string()
+                        }
+                    ),
+                )
+                .label("a threshold is reached, not matched exactly")
+                .help("write e.g. `count >= 20 within 10m`"),
+            );
         }
         match &count.value.kind {
             ExprKind::Lit(Lit::Int(n)) if n.parse::<u64>().is_ok_and(|v| v >= 1) => {}
             _ => {
                 let ty = constant_checker(self.analysis, file, self.diags).infer(&count.value);
-                if !matches!(count.value.kind, ExprKind::Path(_)) || !matches!(ty, Ty::Number | Ty::Any) {
-                    self.diags.push(Diagnostic::new(Code::InvalidStep, file, count.value.span, "a count threshold must be a whole number of at least 1").label("not a count").help("write e.g. `count >= 20`"));
+                if !matches!(count.value.kind, ExprKind::Path(_))
+                    || !matches!(ty, Ty::Number | Ty::Any)
+                {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::InvalidStep,
+                            file,
+                            count.value.span,
+                            "a count threshold must be a whole number of at least 1",
+                        )
+                        .label("not a count")
+                        .help("write e.g. `count >= 20`"),
+                    );
                 }
             }
         }
         if let Some(d) = &count.distinct {
             for name in &s.signals {
-                if self.analysis.facts.get(&name.name).is_some_and(|f| !f.entities.contains(&d.name)) {
+                if self
+                    .analysis
+                    .facts
+                    .get(&name.name)
+                    .is_some_and(|f| !f.entities.contains(&d.name))
+                {
                     check_entity(self.analysis, file, name, d, "count distinct", self.diags);
                 }
             }
@@ -169,23 +290,52 @@ impl<'a> StepCtx<'a, '_> {
 }
 
 /// Whether `name` is a signal or sequence (reported otherwise).
-fn resolve_signal(analysis: &Analysis, file: FileId, seq: &Block, name: &Ident, diags: &mut Vec<Diagnostic>) -> bool {
+fn resolve_signal(
+    analysis: &Analysis,
+    file: FileId,
+    seq: &Block,
+    name: &Ident,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
     match analysis.symbols.get(&name.name) {
         Some(sym) if matches!(sym.tag, ItemTag::Signal | ItemTag::Sequence) => {
-            if sym.tag == ItemTag::Sequence && reaches(analysis, &name.name, &seq.name.name, &mut BTreeSet::new()) {
+            if sym.tag == ItemTag::Sequence
+                && reaches(analysis, &name.name, &seq.name.name, &mut BTreeSet::new())
+            {
                 diags.push(Diagnostic::new(Code::Cycle, file, name.span, format!("sequence `{}` contains itself", seq.name.name)).label(format!("`{}` leads back to `{}`", name.name, seq.name.name)).help("a sequence's steps cannot include the sequence itself, directly or through others"));
                 return false;
             }
             true
         }
         Some(sym) => {
-            diags.push(Diagnostic::new(Code::WrongKind, file, name.span, format!("`{}` is a {}, not a signal", name.name, sym.tag.word())).label("steps take signals or sequences").with_label(sym.file, sym.name_span, "defined here"));
+            diags.push(
+                Diagnostic::new(
+                    Code::WrongKind,
+                    file,
+                    name.span,
+                    format!("`{}` is a {}, not a signal", name.name, sym.tag.word()),
+                )
+                .label("steps take signals or sequences")
+                .with_label(sym.file, sym.name_span, "defined here"),
+            );
             false
         }
         None => {
-            let candidates = analysis.symbols.iter().filter(|(_, s)| matches!(s.tag, ItemTag::Signal | ItemTag::Sequence)).map(|(n, _)| n.as_str());
-            let mut d = Diagnostic::new(Code::UnknownName, file, name.span, format!("unknown signal `{}`", name.name)).label("no signal or sequence has this name");
-            d = d.help(did_you_mean(&name.name, candidates).unwrap_or_else(|| format!("define it with `signal {} on SOURCE {{ ... }}`", name.name)));
+            let candidates = analysis
+                .symbols
+                .iter()
+                .filter(|(_, s)| matches!(s.tag, ItemTag::Signal | ItemTag::Sequence))
+                .map(|(n, _)| n.as_str());
+            let mut d = Diagnostic::new(
+                Code::UnknownName,
+                file,
+                name.span,
+                format!("unknown signal `{}`", name.name),
+            )
+            .label("no signal or sequence has this name");
+            d = d.help(did_you_mean(&name.name, candidates).unwrap_or_else(|| {
+                format!("define it with `signal {} on SOURCE {{ ... }}`", name.name)
+            }));
             diags.push(d);
             false
         }
@@ -200,16 +350,31 @@ fn reaches(analysis: &Analysis, from: &str, target: &str, seen: &mut BTreeSet<St
     if !seen.insert(from.to_string()) {
         return false;
     }
-    let Some(sym) = analysis.symbols.get(from) else { return false };
-    let Some(item) = analysis.file(sym.file).and_then(|f| f.parsed.file.items.get(sym.item)) else { return false };
-    let ItemKind::Block(b) = &item.kind else { return false };
+    let Some(sym) = analysis.symbols.get(from) else {
+        return false;
+    };
+    let Some(item) = analysis
+        .file(sym.file)
+        .and_then(|f| f.parsed.file.items.get(sym.item))
+    else {
+        return false;
+    };
+    let ItemKind::Block(b) = &item.kind else {
+        return false;
+    };
     let mut names = Vec::new();
     for c in &b.clauses {
         if let ClauseKind::Steps(steps) = &c.kind {
             collect_step_signals(steps, &mut names);
         }
     }
-    names.iter().any(|n| analysis.symbols.get(*n).is_some_and(|s| s.tag == ItemTag::Sequence) && reaches(analysis, n, target, seen))
+    names.iter().any(|n| {
+        analysis
+            .symbols
+            .get(*n)
+            .is_some_and(|s| s.tag == ItemTag::Sequence)
+            && reaches(analysis, n, target, seen)
+    })
 }
 
 fn collect_step_signals<'a>(steps: &'a [Step], out: &mut Vec<&'a str>) {
@@ -223,30 +388,70 @@ fn collect_step_signals<'a>(steps: &'a [Step], out: &mut Vec<&'a str>) {
 }
 
 /// Reports a signal that does not declare the entity a step joins on.
-fn check_entity(analysis: &Analysis, file: FileId, signal: &Ident, entity: &Ident, step: &str, diags: &mut Vec<Diagnostic>) {
-    let Some(facts) = analysis.facts.get(&signal.name) else { return };
+fn check_entity(
+    analysis: &Analysis,
+    file: FileId,
+    signal: &Ident,
+    entity: &Ident,
+    step: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(facts) = analysis.facts.get(&signal.name) else {
+        return;
+    };
     if facts.entities.contains(&entity.name) {
         return;
     }
-    let is_sequence = analysis.symbols.get(&signal.name).is_some_and(|s| s.tag == ItemTag::Sequence);
-    let mut d = Diagnostic::new(Code::EntityNotDeclared, file, signal.span, format!("`{}` does not declare entity `{}`", signal.name, entity.name))
-        .label(format!("used in `{step}`, which needs `{}`", entity.name))
-        .with_label(file, entity.span, "the entity is chosen here");
+    let is_sequence = analysis
+        .symbols
+        .get(&signal.name)
+        .is_some_and(|s| s.tag == ItemTag::Sequence);
+    let mut d = Diagnostic::new(
+        Code::EntityNotDeclared,
+        file,
+        signal.span,
+        format!(
+            "`{}` does not declare entity `{}`",
+            signal.name, entity.name
+        ),
+    )
+    .label(format!("used in `{step}`, which needs `{}`", entity.name))
+    .with_label(file, entity.span, "the entity is chosen here");
     if let Some(sym) = analysis.symbols.get(&signal.name) {
-        d = d.with_label(sym.file, sym.name_span, format!("`{}` is defined here", signal.name));
+        d = d.with_label(
+            sym.file,
+            sym.name_span,
+            format!("`{}` is defined here", signal.name),
+        );
     }
     let declared: Vec<String> = facts.entities.iter().map(|e| format!("`{e}`")).collect();
     d = d.help(if is_sequence {
-        format!("sequence `{}` is keyed by {}; join this step with `by` on that", signal.name, declared.join(", "))
+        format!(
+            "sequence `{}` is keyed by {}; join this step with `by` on that",
+            signal.name,
+            declared.join(", ")
+        )
     } else if declared.is_empty() {
         format!("add `entity {} = FIELD` to `{}`", entity.name, signal.name)
     } else {
-        format!("add `entity {} = FIELD` to `{}`, or join this step on one it declares ({}) with `by`", entity.name, signal.name, declared.join(", "))
+        format!(
+            "add `entity {} = FIELD` to `{}`, or join this step on one it declares ({}) with `by`",
+            entity.name,
+            signal.name,
+            declared.join(", ")
+        )
     });
     diags.push(d);
 }
 
-pub fn check_test(analysis: &Analysis, sources: &Sources, file: FileId, name: &StrLit, clauses: &[crate::syntax::ast::Clause], diags: &mut Vec<Diagnostic>) {
+pub fn check_test(
+    analysis: &Analysis,
+    sources: &Sources,
+    file: FileId,
+    name: &StrLit,
+    clauses: &[crate::syntax::ast::Clause],
+    diags: &mut Vec<Diagnostic>,
+) {
     check_test_clauses(file, name.span, clauses, diags);
     let mut has_input = false;
     let mut has_expect = false;
@@ -263,11 +468,47 @@ pub fn check_test(analysis: &Analysis, sources: &Sources, file: FileId, name: &S
             ClauseKind::Expect { rule, count } => {
                 has_expect = true;
                 match analysis.symbols.get(&rule.name) {
-                    Some(sym) if matches!(sym.tag, ItemTag::Signal | ItemTag::Sequence | ItemTag::Guardrail) => {}
-                    Some(sym) => diags.push(Diagnostic::new(Code::WrongKind, file, rule.span, format!("`{}` is a {}; a test expects signals, sequences or guardrails", rule.name, sym.tag.word())).label("not a rule").with_label(sym.file, sym.name_span, "defined here")),
+                    Some(sym)
+                        if matches!(
+                            sym.tag,
+                            ItemTag::Signal | ItemTag::Sequence | ItemTag::Guardrail
+                        ) => {}
+                    Some(sym) => diags.push(
+                        Diagnostic::new(
+                            Code::WrongKind,
+                            file,
+                            rule.span,
+                            format!(
+                                "`{}` is a {}; a test expects signals, sequences or guardrails",
+                                rule.name,
+                                sym.tag.word()
+                            ),
+                        )
+                        .label("not a rule")
+                        .with_label(
+                            sym.file,
+                            sym.name_span,
+                            "defined here",
+                        ),
+                    ),
                     None => {
-                        let candidates = analysis.symbols.iter().filter(|(_, s)| matches!(s.tag, ItemTag::Signal | ItemTag::Sequence | ItemTag::Guardrail)).map(|(n, _)| n.as_str());
-                        let mut d = Diagnostic::new(Code::UnknownName, file, rule.span, format!("unknown rule `{}`", rule.name)).label("no signal, sequence or guardrail has this name");
+                        let candidates = analysis
+                            .symbols
+                            .iter()
+                            .filter(|(_, s)| {
+                                matches!(
+                                    s.tag,
+                                    ItemTag::Signal | ItemTag::Sequence | ItemTag::Guardrail
+                                )
+                            })
+                            .map(|(n, _)| n.as_str());
+                        let mut d = Diagnostic::new(
+                            Code::UnknownName,
+                            file,
+                            rule.span,
+                            format!("unknown rule `{}`", rule.name),
+                        )
+                        .label("no signal, sequence or guardrail has this name");
                         if let Some(h) = did_you_mean(&rule.name, candidates) {
                             d = d.help(h);
                         }
@@ -276,10 +517,29 @@ pub fn check_test(analysis: &Analysis, sources: &Sources, file: FileId, name: &S
                 }
                 if let Some(c) = count {
                     if let Some(d) = &c.distinct {
-                        diags.push(Diagnostic::new(Code::InvalidStep, file, d.span, "`distinct` belongs to sequence steps").label("not allowed in `expect`").help("write `expect RULE count N`"));
+                        diags.push(
+                            Diagnostic::new(
+                                Code::InvalidStep,
+                                file,
+                                d.span,
+                                "`distinct` belongs to sequence steps",
+                            )
+                            .label("not allowed in `expect`")
+                            .help("write `expect RULE count N`"),
+                        );
                     }
-                    if !matches!(&c.value.kind, ExprKind::Lit(Lit::Int(n)) if n.parse::<u64>().is_ok()) {
-                        diags.push(Diagnostic::new(Code::TypeMismatch, file, c.value.span, "an expected count must be a whole number").label("not a count").help("write e.g. `expect my_signal count 2`"));
+                    if !matches!(&c.value.kind, ExprKind::Lit(Lit::Int(n)) if n.parse::<u64>().is_ok())
+                    {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                file,
+                                c.value.span,
+                                "an expected count must be a whole number",
+                            )
+                            .label("not a count")
+                            .help("write e.g. `expect my_signal count 2`"),
+                        );
                     }
                 }
             }
@@ -287,7 +547,11 @@ pub fn check_test(analysis: &Analysis, sources: &Sources, file: FileId, name: &S
         }
     }
     if !has_input || !has_expect {
-        let missing = if has_input { "no `expect`" } else { "no `input` or `event`" };
+        let missing = if has_input {
+            "no `expect`"
+        } else {
+            "no `input` or `event`"
+        };
         diags.push(Diagnostic::new(Code::EmptyTest, file, name.span, format!("test has {missing}")).label("this test checks nothing yet").help("a test reads `input \"file.jsonl\"` or inline `event { ... }` records and states `expect RULE count N`"));
     }
 }
@@ -301,8 +565,14 @@ fn check_input_path(sources: &Sources, file: FileId, lit: &StrLit, diags: &mut V
         escape("an absolute path", diags);
         return;
     }
-    let file_name = sources.get(file).map(|f| f.name.clone()).unwrap_or_default();
-    let dir = FsPath::new(&file_name).parent().map(FsPath::to_path_buf).unwrap_or_default();
+    let file_name = sources
+        .get(file)
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
+    let dir = FsPath::new(&file_name)
+        .parent()
+        .map(FsPath::to_path_buf)
+        .unwrap_or_default();
     let root = sources.root.clone().unwrap_or_else(|| dir.clone());
     let (Some(target), Some(root)) = (normalize(&dir.join(given)), normalize(&root)) else {
         escape("leaves the ruleset's folder through `..`", diags);

@@ -80,9 +80,14 @@ pub fn attach_docs(pf: &mut ParsedFile, text: &str, diags: &mut Vec<Diagnostic>)
     }
     for c in docs.dangling() {
         diags.push(
-            Diagnostic::new(Code::DanglingDoc, pf.id, c.span, "doc comment documents nothing")
-                .label("not followed by an item, `field`, `derive` or `entity`")
-                .help("use `//` for a plain comment, or move it right above what it documents"),
+            Diagnostic::new(
+                Code::DanglingDoc,
+                pf.id,
+                c.span,
+                "doc comment documents nothing",
+            )
+            .label("not followed by an item, `field`, `derive` or `entity`")
+            .help("use `//` for a plain comment, or move it right above what it documents"),
         );
     }
     pf.docs = found;
@@ -99,7 +104,9 @@ pub fn collect(
         for (index, item) in pf.parsed.file.items.iter().enumerate() {
             let (name, span, tag, table) = match &item.kind {
                 ItemKind::Let { name, .. } => (&name.name, name.span, ItemTag::Let, &mut symbols),
-                ItemKind::Block(b) => (&b.name.name, b.name.span, ItemTag::of(b.kind), &mut symbols),
+                ItemKind::Block(b) => {
+                    (&b.name.name, b.name.span, ItemTag::of(b.kind), &mut symbols)
+                }
                 ItemKind::Test { name, .. } => (&name.value, name.span, ItemTag::Test, &mut tests),
                 ItemKind::Error => continue,
             };
@@ -120,11 +127,16 @@ pub fn collect(
                             format!("{what} `{name}` is defined twice"),
                         )
                         .label("defined again here")
-                        .with_label(first.file, first.name_span, format!("first defined here as a {}", first.tag.word()))
+                        .with_label(
+                            first.file,
+                            first.name_span,
+                            format!("first defined here as a {}", first.tag.word()),
+                        )
                         .help(if tag == ItemTag::Test {
                             "give each test its own name".to_string()
                         } else {
-                            "names are global across all files of a ruleset; rename one of them".to_string()
+                            "names are global across all files of a ruleset; rename one of them"
+                                .to_string()
                         }),
                     );
                 }
@@ -148,7 +160,10 @@ pub fn let_types(
         if sym.tag != ItemTag::Let {
             continue;
         }
-        let Some(item) = files.get(sym.file.0 as usize).and_then(|f| f.parsed.file.items.get(sym.item)) else {
+        let Some(item) = files
+            .get(sym.file.0 as usize)
+            .and_then(|f| f.parsed.file.items.get(sym.item))
+        else {
             continue;
         };
         if let ItemKind::Let { value, .. } = &item.kind {
@@ -163,7 +178,9 @@ pub fn let_types(
     }
     let mut types: BTreeMap<String, Ty> = BTreeMap::new();
     for name in order {
-        let Some((file, value, _)) = values.get(name) else { continue };
+        let Some((file, value, _)) = values.get(name) else {
+            continue;
+        };
         let ty = if in_cycle.contains(name) {
             Ty::Any
         } else {
@@ -181,7 +198,10 @@ pub fn let_types(
     types
 }
 
-fn let_deps<'a>(value: &'a Expr, values: &BTreeMap<&str, (FileId, &Expr, Span)>) -> Vec<(&'a str, Span)> {
+fn let_deps<'a>(
+    value: &'a Expr,
+    values: &BTreeMap<&str, (FileId, &Expr, Span)>,
+) -> Vec<(&'a str, Span)> {
     let mut deps = Vec::new();
     walk_expr(value, &mut |e| {
         if let crate::syntax::ast::ExprKind::Path(p) = &e.kind {
@@ -209,9 +229,14 @@ fn visit<'a>(
             if in_cycle.insert(name) {
                 if let Some((file, _, span)) = values.get(name) {
                     diags.push(
-                        Diagnostic::new(Code::Cycle, *file, *span, format!("constant `{name}` depends on itself"))
-                            .label("part of a cycle")
-                            .help("a constant must be computable from literals and other constants"),
+                        Diagnostic::new(
+                            Code::Cycle,
+                            *file,
+                            *span,
+                            format!("constant `{name}` depends on itself"),
+                        )
+                        .label("part of a cycle")
+                        .help("a constant must be computable from literals and other constants"),
                     );
                 }
             }
@@ -237,7 +262,9 @@ pub fn facts(files: &[ParsedFile]) -> BTreeMap<String, SignalFacts> {
     let mut out: BTreeMap<String, SignalFacts> = BTreeMap::new();
     for pf in files {
         for item in &pf.parsed.file.items {
-            let ItemKind::Block(b) = &item.kind else { continue };
+            let ItemKind::Block(b) = &item.kind else {
+                continue;
+            };
             if out.contains_key(&b.name.name) {
                 continue;
             }

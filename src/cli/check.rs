@@ -12,7 +12,10 @@ pub fn run(paths: &[PathBuf], format: Format, deny_warnings: bool, color: ColorC
     let analysis = check::analyze(&sources);
     diags.extend(analysis.diagnostics);
     check::sort_diagnostics(&mut diags);
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diags.len() - errors;
     let files = sources.iter().filter(|(_, f)| !f.builtin).count();
     let mut stdout = std::io::stdout().lock();

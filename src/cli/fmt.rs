@@ -37,7 +37,10 @@ pub fn run(paths: &[PathBuf], check_only: bool) -> ExitCode {
     let mut diags = load_diags;
     diags.extend(syntax);
     if !diags.is_empty() {
-        eprint!("{}", render::terminal(&diags, &sources, super::use_color(super::ColorChoice::Auto)));
+        eprint!(
+            "{}",
+            render::terminal(&diags, &sources, super::use_color(super::ColorChoice::Auto))
+        );
         eprintln!("files with errors were left unchanged");
     }
     for name in &changed {

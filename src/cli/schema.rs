@@ -16,7 +16,11 @@ pub fn run(source: Option<&str>, rules: &[PathBuf]) -> ExitCode {
     let mut out = std::io::stdout().lock();
     let result = match source {
         None => analysis.schemas.values().try_for_each(|s| {
-            let first_line = s.doc.as_deref().and_then(|d| d.lines().next()).unwrap_or("");
+            let first_line = s
+                .doc
+                .as_deref()
+                .and_then(|d| d.lines().next())
+                .unwrap_or("");
             let origin = if s.builtin { "" } else { " (ruleset)" };
             writeln!(out, "{:<12} {first_line}{origin}", s.name)
         }),

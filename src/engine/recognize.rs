@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use super::path;
 use crate::check::Analysis;
-use crate::syntax::ast::{BinOp, BlockKind, ClauseKind, CmpOp, Expr, ExprKind, ItemKind, Lit, UnaryOp};
+use crate::syntax::ast::{
+    BinOp, BlockKind, ClauseKind, CmpOp, Expr, ExprKind, ItemKind, Lit, UnaryOp,
+};
 
 /// Kleene truth values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +67,9 @@ impl<'a> Recognizer<'a> {
         let mut sources = Vec::new();
         for pf in &analysis.files {
             for item in &pf.parsed.file.items {
-                let ItemKind::Block(b) = &item.kind else { continue };
+                let ItemKind::Block(b) = &item.kind else {
+                    continue;
+                };
                 if b.kind != BlockKind::Source {
                     continue;
                 }
@@ -95,11 +99,16 @@ pub fn truth(e: &Expr, record: &Value) -> Truth {
         ExprKind::Paren(inner) => truth(inner, record),
         ExprKind::Lit(Lit::Bool(b)) => Truth::from_bool(*b),
         ExprKind::Exists { expr, negated } => {
-            let ExprKind::Path(p) = &expr.kind else { return Truth::Unknown };
+            let ExprKind::Path(p) = &expr.kind else {
+                return Truth::Unknown;
+            };
             let present = path::values(record, p).iter().any(|v| !v.is_null());
             Truth::from_bool(present != *negated)
         }
-        ExprKind::Unary { op: UnaryOp::Not, expr } => truth(expr, record).not(),
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            expr,
+        } => truth(expr, record).not(),
         ExprKind::Binary { op, lhs, rhs } => match op {
             BinOp::And => truth(lhs, record).and(truth(rhs, record)),
             BinOp::Or => truth(lhs, record).or(truth(rhs, record)),
@@ -111,8 +120,12 @@ pub fn truth(e: &Expr, record: &Value) -> Truth {
 }
 
 fn equality(cmp: CmpOp, lhs: &Expr, rhs: &Expr, record: &Value) -> Truth {
-    let ExprKind::Path(p) = &lhs.kind else { return Truth::Unknown };
-    let ExprKind::Lit(lit) = &rhs.kind else { return Truth::Unknown };
+    let ExprKind::Path(p) = &lhs.kind else {
+        return Truth::Unknown;
+    };
+    let ExprKind::Lit(lit) = &rhs.kind else {
+        return Truth::Unknown;
+    };
     let found = path::values(record, p);
     let wanted = match lit {
         Lit::Null => {

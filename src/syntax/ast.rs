@@ -88,7 +88,10 @@ pub enum ClauseKind {
     Summary(StrLit),
     Message(StrLit),
     /// `severity EXPR` (a level or a number) or `severity from EXPR`.
-    Severity { computed: bool, value: Expr },
+    Severity {
+        computed: bool,
+        value: Expr,
+    },
     Tactic(Vec<Ident>),
     Technique(Vec<StrLit>),
     Report(Expr),
@@ -98,18 +101,34 @@ pub enum ClauseKind {
     Applies(Expr),
     Require(Expr),
     Recognize(Expr),
-    Entity { name: Ident, value: Expr },
+    Entity {
+        name: Ident,
+        value: Expr,
+    },
     By(Ident),
     Within(Expr),
     Steps(Vec<Step>),
     Until(Vec<Ident>),
     Scope(Ident),
     Time(Path),
-    Field { path: Path, ty: Type },
-    Derive { name: Ident, ty: Type, value: Expr },
+    Field {
+        path: Path,
+        ty: Type,
+    },
+    Derive {
+        name: Ident,
+        ty: Type,
+        value: Expr,
+    },
     Input(StrLit),
-    Event { offset: Option<Expr>, value: Expr },
-    Expect { rule: Ident, count: Option<CountTest> },
+    Event {
+        offset: Option<Expr>,
+        value: Expr,
+    },
+    Expect {
+        rule: Ident,
+        count: Option<CountTest>,
+    },
     /// A clause that did not parse; its error is reported elsewhere.
     Error,
 }
@@ -246,12 +265,10 @@ impl ExprKind {
             ExprKind::List(items) => Box::new(items.iter()),
             ExprKind::Object(fields) => Box::new(fields.iter().map(|(_, v)| v)),
             ExprKind::Call { args, .. } => Box::new(args.iter()),
-            ExprKind::Paren(e) | ExprKind::Unary { expr: e, .. } | ExprKind::Exists { expr: e, .. } => {
-                Box::new(std::iter::once(e.as_ref()))
-            }
-            ExprKind::Binary { lhs, rhs, .. } => {
-                Box::new([lhs.as_ref(), rhs.as_ref()].into_iter())
-            }
+            ExprKind::Paren(e)
+            | ExprKind::Unary { expr: e, .. }
+            | ExprKind::Exists { expr: e, .. } => Box::new(std::iter::once(e.as_ref())),
+            ExprKind::Binary { lhs, rhs, .. } => Box::new([lhs.as_ref(), rhs.as_ref()].into_iter()),
         }
     }
 }
@@ -263,12 +280,25 @@ pub enum ExprKind {
     List(Vec<Expr>),
     /// `{ "key": value, ... }`, JSON objects in inline test events.
     Object(Vec<(StrLit, Expr)>),
-    Call { func: Ident, args: Vec<Expr> },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+    },
     Paren(Box<Expr>),
-    Unary { op: UnaryOp, expr: Box<Expr> },
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `x exists` or `x not exists`
-    Exists { expr: Box<Expr>, negated: bool },
+    Exists {
+        expr: Box<Expr>,
+        negated: bool,
+    },
     Error,
 }
 

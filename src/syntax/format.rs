@@ -90,7 +90,10 @@ impl Formatter<'_> {
     }
 
     fn keep_blank(&mut self, at: usize) {
-        if !self.at_block_start() && self.blank_between(self.last_end, at) && !self.out.ends_with("\n\n") {
+        if !self.at_block_start()
+            && self.blank_between(self.last_end, at)
+            && !self.out.ends_with("\n\n")
+        {
             self.out.push('\n');
         }
     }
@@ -111,16 +114,22 @@ impl Formatter<'_> {
         }
     }
 
-    /// Appends the comment that follows `after` on the same source line.
+    /// Appends the comments that follow `after` on the same source line,
+    /// with nothing but spaces between.
     fn trailing(&mut self, after: usize) {
+        let mut pos = after;
         while let Some(c) = self.comments.get(self.next) {
-            let gap = self.src.get(after.min(c.span.start)..c.span.start).unwrap_or("\n");
-            if c.span.start < after || gap.contains('\n') {
+            let gap = self
+                .src
+                .get(pos.min(c.span.start)..c.span.start)
+                .unwrap_or("\n");
+            if c.span.start < pos || gap.contains('\n') || !gap.trim().is_empty() {
                 break;
             }
             self.out.push(' ');
             self.out.push_str(&c.text);
             self.last_end = c.span.end;
+            pos = c.span.end;
             self.next += 1;
             if c.text.starts_with("//") {
                 break;
@@ -158,7 +167,9 @@ impl Formatter<'_> {
         let mut pos = from;
         loop {
             let rest = self.src.get(pos..).unwrap_or("");
-            let Some(i) = rest.find(['{', '/']) else { return from };
+            let Some(i) = rest.find(['{', '/']) else {
+                return from;
+            };
             let at = pos + i;
             if rest.get(i..i + 1) == Some("{") {
                 return at + 1;
@@ -177,8 +188,14 @@ impl Formatter<'_> {
         let mut prev: Option<&Item> = None;
         for item in &file.items {
             if let Some(p) = prev {
-                let both_lets = matches!(p.kind, ItemKind::Let { .. }) && matches!(item.kind, ItemKind::Let { .. });
-                let first = self.comments.get(self.next).filter(|c| c.span.start < item.span.start).map(|c| c.span.start).unwrap_or(item.span.start);
+                let both_lets = matches!(p.kind, ItemKind::Let { .. })
+                    && matches!(item.kind, ItemKind::Let { .. });
+                let first = self
+                    .comments
+                    .get(self.next)
+                    .filter(|c| c.span.start < item.span.start)
+                    .map(|c| c.span.start)
+                    .unwrap_or(item.span.start);
                 if !both_lets || self.blank_between(p.span.end, first) {
                     self.out.push('\n');
                 }
@@ -201,7 +218,8 @@ impl Formatter<'_> {
                     head.push_str(&format!(" on {}", on.name));
                 }
                 head.push_str(" {");
-                let open = self.brace_after(b.on.as_ref().map(|o| o.span.end).unwrap_or(b.name.span.end));
+                let open =
+                    self.brace_after(b.on.as_ref().map(|o| o.span.end).unwrap_or(b.name.span.end));
                 self.block(item.span, open, &head, |f| {
                     for c in &b.clauses {
                         f.clause(c);
@@ -250,7 +268,11 @@ impl Formatter<'_> {
             ClauseKind::Summary(s) => self.line(span, &format!("summary {}", s.raw)),
             ClauseKind::Message(s) => self.line(span, &format!("message {}", s.raw)),
             ClauseKind::Severity { computed, value } => {
-                let head = if *computed { "severity from " } else { "severity " };
+                let head = if *computed {
+                    "severity from "
+                } else {
+                    "severity "
+                };
                 self.expr_line(span, head, value);
             }
             ClauseKind::Tactic(names) => {
@@ -268,7 +290,9 @@ impl Formatter<'_> {
             ClauseKind::Applies(e) => self.expr_line(span, "applies ", e),
             ClauseKind::Require(e) => self.expr_line(span, "require ", e),
             ClauseKind::Recognize(e) => self.expr_line(span, "recognize ", e),
-            ClauseKind::Entity { name, value } => self.expr_line(span, &format!("entity {} = ", name.name), value),
+            ClauseKind::Entity { name, value } => {
+                self.expr_line(span, &format!("entity {} = ", name.name), value)
+            }
             ClauseKind::By(n) => self.line(span, &format!("by {}", n.name)),
             ClauseKind::Within(e) => self.expr_line(span, "within ", e),
             ClauseKind::Steps(steps) => {
@@ -285,10 +309,15 @@ impl Formatter<'_> {
             }
             ClauseKind::Scope(n) => self.line(span, &format!("scope {}", n.name)),
             ClauseKind::Time(p) => self.line(span, &format!("time {}", path_text(p))),
-            ClauseKind::Field { path, ty } => self.line(span, &format!("field {}: {}", path_text(path), type_text(ty))),
-            ClauseKind::Derive { name, ty, value } => {
-                self.expr_line(span, &format!("derive {}: {} = ", name.name, type_text(ty)), value)
-            }
+            ClauseKind::Field { path, ty } => self.line(
+                span,
+                &format!("field {}: {}", path_text(path), type_text(ty)),
+            ),
+            ClauseKind::Derive { name, ty, value } => self.expr_line(
+                span,
+                &format!("derive {}: {} = ", name.name, type_text(ty)),
+                value,
+            ),
             ClauseKind::Input(s) => self.line(span, &format!("input {}", s.raw)),
             ClauseKind::Event { offset, value } => {
                 let mut head = "event ".to_string();
@@ -370,12 +399,22 @@ impl Formatter<'_> {
             }
             if let ExprKind::List(items) = &e.kind {
                 if !items.is_empty() {
-                    return self.seq_lines(span, e.span, head, "[", "]", items.iter().map(|i| (i.span, expr_inline(i))).collect());
+                    return self.seq_lines(
+                        span,
+                        e.span,
+                        head,
+                        "[",
+                        "]",
+                        items.iter().map(|i| (i.span, expr_inline(i))).collect(),
+                    );
                 }
             }
             if let ExprKind::Object(fields) = &e.kind {
                 if !fields.is_empty() {
-                    let lines = fields.iter().map(|(k, v)| (k.span.to(v.span), format!("{}: {}", k.raw, expr_inline(v)))).collect();
+                    let lines = fields
+                        .iter()
+                        .map(|(k, v)| (k.span.to(v.span), format!("{}: {}", k.raw, expr_inline(v))))
+                        .collect();
                     return self.seq_lines(span, e.span, head, "{", "}", lines);
                 }
             }
@@ -385,7 +424,9 @@ impl Formatter<'_> {
 
     /// `head a` then `    and b` lines.
     fn chain_lines(&mut self, span: Span, head: &str, op: BinOp, operands: &[&Expr]) {
-        let Some((first, rest)) = operands.split_first() else { return };
+        let Some((first, rest)) = operands.split_first() else {
+            return;
+        };
         self.leading(first.span.end);
         self.keep_blank(span.start);
         self.start_line();
@@ -396,7 +437,10 @@ impl Formatter<'_> {
         self.newline();
         self.indent += 1;
         for operand in rest {
-            self.line(operand.span, &format!("{} {}", op.symbol(), expr_inline(operand)));
+            self.line(
+                operand.span,
+                &format!("{} {}", op.symbol(), expr_inline(operand)),
+            );
         }
         self.indent -= 1;
         // Comments left inside the clause after its last operand.
@@ -404,7 +448,15 @@ impl Formatter<'_> {
     }
 
     /// `head[` then one element per line, then `]`.
-    fn seq_lines(&mut self, span: Span, list: Span, head: &str, open: &str, close: &str, items: Vec<(Span, String)>) {
+    fn seq_lines(
+        &mut self,
+        span: Span,
+        list: Span,
+        head: &str,
+        open: &str,
+        close: &str,
+        items: Vec<(Span, String)>,
+    ) {
         let first_start = items.first().map(|(s, _)| s.start).unwrap_or(span.end);
         // Comments before the bracket go above the line; those after it stay inside.
         self.leading(list.start);
@@ -437,7 +489,8 @@ impl Formatter<'_> {
         // A comma may sit between the element and its trailing comment.
         let after = self.src.get(span.end..).and_then(|r| {
             let t = r.trim_start_matches([' ', '\t']);
-            t.starts_with(',').then(|| span.end + (r.len() - t.len()) + 1)
+            t.starts_with(',')
+                .then(|| span.end + (r.len() - t.len()) + 1)
         });
         self.trailing(after.unwrap_or(span.end));
         self.newline();
@@ -446,7 +499,9 @@ impl Formatter<'_> {
 
 /// The operands of a top-level `and`/`or` chain, left to right.
 fn chain(e: &Expr) -> Option<(BinOp, Vec<&Expr>)> {
-    let ExprKind::Binary { op, .. } = &e.kind else { return None };
+    let ExprKind::Binary { op, .. } = &e.kind else {
+        return None;
+    };
     if !matches!(op, BinOp::And | BinOp::Or) {
         return None;
     }

@@ -29,11 +29,20 @@ pub enum CommentKind {
 /// A problem found while lexing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LexError {
-    UnknownChar { span: Span, ch: char },
-    UnclosedString { span: Span },
-    UnclosedComment { span: Span },
+    UnknownChar {
+        span: Span,
+        ch: char,
+    },
+    UnclosedString {
+        span: Span,
+    },
+    UnclosedComment {
+        span: Span,
+    },
     /// Raised by the parser: an expression nested deeper than the limit.
-    TooDeep { span: Span },
+    TooDeep {
+        span: Span,
+    },
 }
 
 /// The result of lexing one file.
@@ -76,7 +85,8 @@ pub fn lex(src: &str) -> Lexed<'_> {
             }
             Ok(Tok::UnclosedStr(text)) => {
                 out.errors.push(LexError::UnclosedString { span });
-                out.tokens.push((range.start, Tok::UnclosedStr(text), range.end));
+                out.tokens
+                    .push((range.start, Tok::UnclosedStr(text), range.end));
             }
             Ok(tok) => out.tokens.push((range.start, tok, range.end)),
             Err(()) => {

@@ -11,7 +11,13 @@ use super::token::Tok;
 use super::Span;
 
 lalrpop_util::lalrpop_mod!(
-    #[allow(clippy::all, clippy::pedantic, clippy::nursery, clippy::restriction, unused)]
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        clippy::nursery,
+        clippy::restriction,
+        unused
+    )]
     grammar,
     "/tensen.rs"
 );
@@ -179,7 +185,9 @@ fn shift_errors(errors: Vec<SyntaxError>, offset: usize) -> Vec<SyntaxError> {
                 span: shift(span),
                 ch,
             },
-            SyntaxError::UnclosedString { span } => SyntaxError::UnclosedString { span: shift(span) },
+            SyntaxError::UnclosedString { span } => {
+                SyntaxError::UnclosedString { span: shift(span) }
+            }
             SyntaxError::UnclosedComment { span } => {
                 SyntaxError::UnclosedComment { span: shift(span) }
             }
@@ -291,7 +299,15 @@ pub fn describe_token(tok: &Tok<'_>) -> String {
 }
 
 const EXPR_START: &[&str] = &[
-    "Ident", "Str", "UnclosedStr", "Int", "Float", "Duration", "Ipv4", "Cidr4", "Ipv6",
+    "Ident",
+    "Str",
+    "UnclosedStr",
+    "Int",
+    "Float",
+    "Duration",
+    "Ipv4",
+    "Cidr4",
+    "Ipv6",
 ];
 const ITEM_KEYWORDS: &[&str] = &["let", "source", "signal", "sequence", "guardrail", "test"];
 const CLAUSE_KEYWORDS: &[&str] = &[
@@ -351,7 +367,11 @@ const OPERATORS: &[&str] = &[
 pub fn describe_expected(expected: &[String]) -> Vec<String> {
     let names: Vec<&str> = expected
         .iter()
-        .map(|e| e.trim_matches('"').trim_start_matches('\\').trim_end_matches('\\'))
+        .map(|e| {
+            e.trim_matches('"')
+                .trim_start_matches('\\')
+                .trim_end_matches('\\')
+        })
         .collect();
     let has = |n: &str| names.contains(&n);
     let mut out: Vec<String> = Vec::new();
@@ -518,7 +538,14 @@ pub fn expr(errors: &mut Vec<Recovered<'_>>, kind: ExprKind, l: usize, r: usize)
 }
 
 /// Builds a binary expression.
-pub fn bin(errors: &mut Vec<Recovered<'_>>, op: BinOp, a: Expr, b: Expr, l: usize, r: usize) -> Expr {
+pub fn bin(
+    errors: &mut Vec<Recovered<'_>>,
+    op: BinOp,
+    a: Expr,
+    b: Expr,
+    l: usize,
+    r: usize,
+) -> Expr {
     expr(
         errors,
         ExprKind::Binary {

@@ -116,9 +116,15 @@ mod tests {
     #[test]
     fn unclosed_and_empty() {
         let lit = str_lit(r#""a {b""#, Span::new(0, 6));
-        assert!(matches!(parse_template(&lit).1[..], [TemplateError::Unclosed { .. }]));
+        assert!(matches!(
+            parse_template(&lit).1[..],
+            [TemplateError::Unclosed { .. }]
+        ));
         let lit = str_lit(r#""a {}""#, Span::new(0, 6));
-        assert!(matches!(parse_template(&lit).1[..], [TemplateError::Empty { .. }]));
+        assert!(matches!(
+            parse_template(&lit).1[..],
+            [TemplateError::Empty { .. }]
+        ));
         let lit = str_lit(r#""a \{b\}""#, Span::new(0, 9));
         let (t, errs) = parse_template(&lit);
         assert!(errs.is_empty());
