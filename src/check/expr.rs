@@ -167,9 +167,11 @@ impl ExprChecker<'_> {
             BinOp::And | BinOp::Or => {
                 self.expect_bool(&lt, lhs, op.symbol());
                 self.expect_bool(&rt, rhs, op.symbol());
+                self.constant_operand(op, lhs, rhs);
                 Ty::Bool
             }
             BinOp::Cmp(cmp) => {
+                self.constant_comparison(cmp, lhs, rhs, span);
                 if !lt.comparable(&rt) {
                     let help = match (&lt, &rhs.kind) {
                         (
@@ -318,6 +320,52 @@ impl ExprChecker<'_> {
                 }
             }
         }
+    }
+
+    /// Warns on `x and true`, `x or false` and the like.
+    fn constant_operand(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) {
+        for side in [lhs, rhs] {
+            let ExprKind::Lit(Lit::Bool(b)) = side.kind else { continue };
+            let (always, label) = match (op, b) {
+                (BinOp::And, true) | (BinOp::Or, false) => (None, format!("`{} {b}` changes nothing", op.symbol())),
+                (BinOp::And, false) => (Some(false), "`and false` is always false".to_string()),
+                _ => (Some(true), "`or true` is always true".to_string()),
+            };
+            let message = match always {
+                Some(v) => format!("condition is always {v}"),
+                None => "condition has no effect".to_string(),
+            };
+            self.report(
+                Diagnostic::new(Code::ConstantCondition, self.file, side.span, message)
+                    .label(label)
+                    .help("remove the literal, or compare a field"),
+            );
+        }
+    }
+
+    /// Warns on a comparison of two literals, whose answer never changes.
+    fn constant_comparison(&mut self, cmp: CmpOp, lhs: &Expr, rhs: &Expr, span: Span) {
+        let (ExprKind::Lit(a), ExprKind::Lit(b)) = (&lhs.kind, &rhs.kind) else { return };
+        let text = |l: &Lit| match l {
+            Lit::Str(s) => Some(s.value.clone()),
+            Lit::Int(t) | Lit::Float(t) | Lit::Duration(t) | Lit::Ip(t) | Lit::Cidr(t) => Some(t.clone()),
+            Lit::Bool(v) => Some(v.to_string()),
+            Lit::Null => Some("null".to_string()),
+        };
+        let outcome = match (cmp, text(a), text(b)) {
+            (CmpOp::Eq, Some(x), Some(y)) if std::mem::discriminant(a) == std::mem::discriminant(b) => Some(x == y),
+            (CmpOp::Ne, Some(x), Some(y)) if std::mem::discriminant(a) == std::mem::discriminant(b) => Some(x != y),
+            _ => None,
+        };
+        let message = match outcome {
+            Some(v) => format!("condition is always {v}"),
+            None => "comparison of two constants".to_string(),
+        };
+        self.report(
+            Diagnostic::new(Code::ConstantCondition, self.file, span, message)
+                .label("both sides are literals")
+                .help("compare a field of the record with a literal, e.g. `eventName == \"ConsoleLogin\"`"),
+        );
     }
 
     fn literal(&mut self, lit: &Lit, span: Span) -> Ty {
