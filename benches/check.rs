@@ -3,7 +3,11 @@
 //!
 //! Run with `cargo bench --bench check` or `benches/run.sh`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmarks fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "benchmarks fail loudly"
+)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use tensen::check::{analyze, Sources};

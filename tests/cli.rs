@@ -206,8 +206,19 @@ fn bad_input_gets_clear_errors() {
 
     let missing = dir.path().join("nope.tsn");
     let o = tensen(&["check", path_arg(&missing)]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a path that cannot be read means the check could not run"
+    );
     assert!(stderr(&o).contains("no such file or folder"));
+    let o = tensen(&["check", "--format", "sarif", path_arg(&missing)]);
+    let log: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let uri = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"];
+    assert!(uri.as_str().unwrap().ends_with("nope.tsn"), "{log}");
+    let o = tensen(&["schema", "--rules", path_arg(&missing)]);
+    assert_eq!(o.status.code(), Some(2));
 
     // Random bytes: a clean error, not a crash.
     let mut state = 0x2545_f491_4f6c_dd1du64;

@@ -30,7 +30,11 @@ fn diagnostics_md() -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        out.push_str(&format!("| `{}` | {sev} | {} |\n", code.as_str(), code.describe()));
+        out.push_str(&format!(
+            "| `{}` | {sev} | {} |\n",
+            code.as_str(),
+            code.describe()
+        ));
     }
     out
 }
@@ -43,5 +47,8 @@ fn diagnostics_doc_is_up_to_date() {
         std::fs::write(&path, &expected).unwrap();
     }
     let actual = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(actual == expected, "docs/diagnostics.md is stale; run `TENSEN_UPDATE_DOCS=1 cargo test --test docs`");
+    assert!(
+        actual == expected,
+        "docs/diagnostics.md is stale; run `TENSEN_UPDATE_DOCS=1 cargo test --test docs`"
+    );
 }

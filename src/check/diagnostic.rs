@@ -33,6 +33,8 @@ pub struct Diagnostic {
     pub message: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// For a problem with a whole file or folder (no span): its path.
+    pub path: Option<String>,
 }
 
 impl Diagnostic {
@@ -49,6 +51,7 @@ impl Diagnostic {
                 primary: true,
             }],
             help: None,
+            path: None,
         }
     }
 
@@ -149,6 +152,7 @@ codes! {
     DanglingDoc = "dangling-doc", Warning, "a doc comment that documents nothing";
     ConstantCondition = "constant-condition", Warning, "a condition that is always true or always false";
     EmptyTest = "empty-test", Warning, "a test with no input or no expectation";
+    MissingTestInput = "missing-test-input", Warning, "a test input file that does not exist";
 }
 
 impl Serialize for Code {

@@ -325,9 +325,13 @@ impl ExprChecker<'_> {
     /// Warns on `x and true`, `x or false` and the like.
     fn constant_operand(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) {
         for side in [lhs, rhs] {
-            let ExprKind::Lit(Lit::Bool(b)) = side.kind else { continue };
+            let ExprKind::Lit(Lit::Bool(b)) = side.kind else {
+                continue;
+            };
             let (always, label) = match (op, b) {
-                (BinOp::And, true) | (BinOp::Or, false) => (None, format!("`{} {b}` changes nothing", op.symbol())),
+                (BinOp::And, true) | (BinOp::Or, false) => {
+                    (None, format!("`{} {b}` changes nothing", op.symbol()))
+                }
                 (BinOp::And, false) => (Some(false), "`and false` is always false".to_string()),
                 _ => (Some(true), "`or true` is always true".to_string()),
             };
@@ -345,16 +349,28 @@ impl ExprChecker<'_> {
 
     /// Warns on a comparison of two literals, whose answer never changes.
     fn constant_comparison(&mut self, cmp: CmpOp, lhs: &Expr, rhs: &Expr, span: Span) {
-        let (ExprKind::Lit(a), ExprKind::Lit(b)) = (&lhs.kind, &rhs.kind) else { return };
+        let (ExprKind::Lit(a), ExprKind::Lit(b)) = (&lhs.kind, &rhs.kind) else {
+            return;
+        };
         let text = |l: &Lit| match l {
             Lit::Str(s) => Some(s.value.clone()),
-            Lit::Int(t) | Lit::Float(t) | Lit::Duration(t) | Lit::Ip(t) | Lit::Cidr(t) => Some(t.clone()),
+            Lit::Int(t) | Lit::Float(t) | Lit::Duration(t) | Lit::Ip(t) | Lit::Cidr(t) => {
+                Some(t.clone())
+            }
             Lit::Bool(v) => Some(v.to_string()),
             Lit::Null => Some("null".to_string()),
         };
         let outcome = match (cmp, text(a), text(b)) {
-            (CmpOp::Eq, Some(x), Some(y)) if std::mem::discriminant(a) == std::mem::discriminant(b) => Some(x == y),
-            (CmpOp::Ne, Some(x), Some(y)) if std::mem::discriminant(a) == std::mem::discriminant(b) => Some(x != y),
+            (CmpOp::Eq, Some(x), Some(y))
+                if std::mem::discriminant(a) == std::mem::discriminant(b) =>
+            {
+                Some(x == y)
+            }
+            (CmpOp::Ne, Some(x), Some(y))
+                if std::mem::discriminant(a) == std::mem::discriminant(b) =>
+            {
+                Some(x != y)
+            }
             _ => None,
         };
         let message = match outcome {

@@ -620,9 +620,20 @@ fn check_record_clauses(
             | ClauseKind::Recognize(e) => {
                 checker.condition(e, clause.kind.keyword());
             }
-            ClauseKind::Entity { value, .. } | ClauseKind::Derive { value, .. } => {
+            ClauseKind::Entity { value, .. } => {
                 checker.infer(value);
             }
+            ClauseKind::Derive { value, .. } => match &value.kind {
+                // A string in a `derive` is a template over the record.
+                ExprKind::Lit(Lit::Str(s)) => {
+                    checker.in_template = true;
+                    check_template(&mut checker, s);
+                    checker.in_template = false;
+                }
+                _ => {
+                    checker.infer(value);
+                }
+            },
             ClauseKind::Severity {
                 computed: true,
                 value,
@@ -714,7 +725,7 @@ fn check_metadata(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<
                     Diagnostic::new(
                         Code::UnknownTactic,
                         file,
-                        clause.span,
+                        Span::new(clause.span.start, clause.span.start + "tactic".len()),
                         "`tactic` names no tactic",
                     )
                     .label("empty")
@@ -726,7 +737,7 @@ fn check_metadata(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<
                     Diagnostic::new(
                         Code::MalformedTechnique,
                         file,
-                        clause.span,
+                        Span::new(clause.span.start, clause.span.start + "technique".len()),
                         "`technique` names no technique",
                     )
                     .label("empty")

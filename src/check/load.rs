@@ -96,6 +96,7 @@ fn unreadable(path: &Path, err: &std::io::Error) -> Diagnostic {
         message: format!("cannot read `{}`: {}", display(path), io_reason(err)),
         labels: Vec::new(),
         help: Some("check the path and its permissions".to_string()),
+        path: Some(display(path)),
     }
 }
 

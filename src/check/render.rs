@@ -30,6 +30,9 @@ fn render_one(d: &Diagnostic, sources: &Sources, color: bool, out: &mut Vec<u8>)
             "warning"
         };
         out.extend_from_slice(format!("{word}[{}]: {}\n", d.code.as_str(), d.message).as_bytes());
+        if let Some(path) = &d.path {
+            out.extend_from_slice(format!("  --> {path}\n").as_bytes());
+        }
         if let Some(help) = &d.help {
             out.extend_from_slice(format!("  help: {help}\n").as_bytes());
         }
@@ -134,7 +137,10 @@ pub fn json(diags: &[Diagnostic], sources: &Sources) -> Vec<Value> {
                     Some(loc)
                 })
                 .collect();
-            let primary = d.primary().and_then(|l| location(sources, l.file, l.span));
+            let primary = d
+                .primary()
+                .and_then(|l| location(sources, l.file, l.span))
+                .or_else(|| d.path.as_ref().map(|p| json!({ "file": p })));
             json!({
                 "code": d.code.as_str(),
                 "severity": d.severity,
@@ -182,9 +188,17 @@ pub fn sarif(diags: &[Diagnostic], sources: &Sources) -> Value {
             if let Some(h) = &d.help {
                 text.push_str(&format!("\nhelp: {h}"));
             }
+            // GitHub rejects results without a location: a file-level
+            // problem points at the file itself.
+            let whole_file = || {
+                d.path.as_ref().map(|p| {
+                    json!({ "physicalLocation": { "artifactLocation": { "uri": p.replace('\\', "/") } } })
+                })
+            };
             let locations: Vec<Value> = d
                 .primary()
                 .and_then(|l| region(l.file, l.span))
+                .or_else(whole_file)
                 .into_iter()
                 .collect();
             let related: Vec<Value> = d

@@ -241,14 +241,10 @@ impl<'a> StepCtx<'a, '_> {
                     Code::InvalidStep,
                     file,
                     count.span,
-                    format!(
-                        "a step's count takes `>=` or `>`, not {}",
-                        if count.op.is_some() {
-                            format!("`{shown}`")
-                        } else {
-                            shown.to_string()
-                        }
-                    ),
+                    match count.op {
+                        Some(_) => format!("a step's count takes `>=` or `>`, not `{shown}`"),
+                        None => "a step's count needs `>=` or `>`".to_string(),
+                    },
                 )
                 .label("a threshold is reached, not matched exactly")
                 .help("write e.g. `count >= 20 within 10m`"),
@@ -580,6 +576,19 @@ fn check_input_path(sources: &Sources, file: FileId, lit: &StrLit, diags: &mut V
     };
     if !target.starts_with(&root) {
         escape("leaves the ruleset's folder through `..`", diags);
+        return;
+    }
+    if sources.get(file).is_some_and(|f| !f.builtin) && !target.exists() {
+        diags.push(
+            Diagnostic::new(
+                Code::MissingTestInput,
+                file,
+                lit.span,
+                format!("test input `{}` does not exist", lit.value),
+            )
+            .label(format!("looked for `{}`", target.display()))
+            .help("paths are relative to the folder of the rule file that names them"),
+        );
     }
 }
 

@@ -39,7 +39,9 @@ pub fn run(paths: &[PathBuf], format: Format, deny_warnings: bool, color: ColorC
     if written.is_err() {
         return ExitCode::from(2);
     }
-    if errors > 0 || (deny_warnings && warnings > 0) {
+    if diags.iter().any(|d| d.code == check::Code::UnreadableFile) {
+        ExitCode::from(2)
+    } else if errors > 0 || (deny_warnings && warnings > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

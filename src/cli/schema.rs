@@ -10,17 +10,22 @@ pub fn run(source: Option<&str>, rules: &[PathBuf]) -> ExitCode {
     let sources = if rules.is_empty() {
         check::Sources::new()
     } else {
-        load::load_paths(rules).0
+        let (sources, diags) = load::load_paths(rules);
+        if !diags.is_empty() {
+            let color = super::use_color(super::ColorChoice::Auto);
+            eprint!(
+                "{}",
+                crate::check::render::terminal(&diags, &sources, color)
+            );
+            return ExitCode::from(2);
+        }
+        sources
     };
     let analysis = check::analyze(&sources);
     let mut out = std::io::stdout().lock();
     let result = match source {
         None => analysis.schemas.values().try_for_each(|s| {
-            let first_line = s
-                .doc
-                .as_deref()
-                .and_then(|d| d.lines().next())
-                .unwrap_or("");
+            let first_line = first_sentence(s.doc.as_deref());
             let origin = if s.builtin { "" } else { " (ruleset)" };
             writeln!(out, "{:<12} {first_line}{origin}", s.name)
         }),
@@ -40,9 +45,16 @@ pub fn run(source: Option<&str>, rules: &[PathBuf]) -> ExitCode {
                     }
                 }
                 writeln!(out)?;
-                for (path, ty, doc) in schema.fields() {
-                    let doc = doc.as_deref().and_then(|d| d.lines().next()).unwrap_or("");
-                    writeln!(out, "{path:<48} {:<14} {doc}", ty.to_string())?;
+                let fields = schema.fields();
+                let width = fields
+                    .iter()
+                    .map(|(p, _, _)| p.len())
+                    .max()
+                    .unwrap_or(0)
+                    .min(56);
+                for (path, ty, doc) in fields {
+                    let doc = first_sentence(doc.as_deref());
+                    writeln!(out, "{path:<width$} {:<14} {doc}", ty.to_string())?;
                 }
                 Ok(())
             })()
@@ -52,4 +64,19 @@ pub fn run(source: Option<&str>, rules: &[PathBuf]) -> ExitCode {
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
+}
+
+/// The first sentence of a doc comment, on one line.
+fn first_sentence(doc: Option<&str>) -> String {
+    let joined = doc
+        .unwrap_or("")
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    match joined.find(". ") {
+        Some(i) => joined.get(..=i).unwrap_or(&joined).to_string(),
+        None => joined,
+    }
 }

@@ -387,39 +387,43 @@ impl Formatter<'_> {
     /// Prints `head` followed by an expression, broken over lines when the
     /// layout rules ask for it.
     fn expr_line(&mut self, span: Span, head: &str, e: &Expr) {
+        self.value_line(span, head, e, false);
+    }
+
+    /// Prints `head` and a value, then a comma if `comma`. Lists and objects
+    /// break one element per line, recursively; `and`/`or` chains break at
+    /// the top level of a clause.
+    fn value_line(&mut self, span: Span, head: &str, e: &Expr, comma: bool) {
         let inline = expr_inline(e);
-        let width = self.indent * INDENT.len() + head.len() + inline.len();
-        let has_comment = self.has_comment_in(e.span);
-        let wants_break = width > MAX_WIDTH || self.multiline(e.span) || has_comment;
+        let width = self.indent * INDENT.len() + head.len() + inline.len() + usize::from(comma);
+        let wants_break =
+            width > MAX_WIDTH || self.multiline(e.span) || self.has_comment_in(e.span);
         if wants_break {
-            if let Some((op, operands)) = chain(e) {
+            if let (Some((op, operands)), false) = (chain(e), comma) {
                 if operands.len() > 1 {
                     return self.chain_lines(span, head, op, &operands);
                 }
             }
-            if let ExprKind::List(items) = &e.kind {
-                if !items.is_empty() {
-                    return self.seq_lines(
-                        span,
-                        e.span,
-                        head,
-                        "[",
-                        "]",
-                        items.iter().map(|i| (i.span, expr_inline(i))).collect(),
-                    );
+            match &e.kind {
+                ExprKind::List(items) if !items.is_empty() => {
+                    let elems = items.iter().map(|i| (String::new(), i.span, i)).collect();
+                    return self.seq_lines(span, e.span, head, ("[", "]"), elems, comma);
                 }
-            }
-            if let ExprKind::Object(fields) = &e.kind {
-                if !fields.is_empty() {
-                    let lines = fields
+                ExprKind::Object(fields) if !fields.is_empty() => {
+                    let elems = fields
                         .iter()
-                        .map(|(k, v)| (k.span.to(v.span), format!("{}: {}", k.raw, expr_inline(v))))
+                        .map(|(k, v)| (format!("{}: ", k.raw), k.span.to(v.span), v))
                         .collect();
-                    return self.seq_lines(span, e.span, head, "{", "}", lines);
+                    return self.seq_lines(span, e.span, head, ("{", "}"), elems, comma);
                 }
+                _ => {}
             }
         }
-        self.line(span, &format!("{head}{inline}"));
+        if comma {
+            self.line_with_comma(span, &format!("{head}{inline}"));
+        } else {
+            self.line(span, &format!("{head}{inline}"));
+        }
     }
 
     /// `head a` then `    and b` lines.
@@ -453,30 +457,49 @@ impl Formatter<'_> {
         span: Span,
         list: Span,
         head: &str,
-        open: &str,
-        close: &str,
-        items: Vec<(Span, String)>,
+        (open, close): (&str, &str),
+        elems: Vec<(String, Span, &Expr)>,
+        comma: bool,
     ) {
-        let first_start = items.first().map(|(s, _)| s.start).unwrap_or(span.end);
         // Comments before the bracket go above the line; those after it stay inside.
         self.leading(list.start);
         self.keep_blank(span.start);
         self.start_line();
         self.out.push_str(head);
         self.out.push_str(open);
-        self.last_end = first_start;
+        self.last_end = list.start + 1;
+        self.trailing(list.start + 1);
         self.newline();
         self.indent += 1;
-        for (s, text) in items {
-            self.line_with_comma(s, &text);
+        for (prefix, elem_span, value) in elems {
+            self.value_line(elem_span, &prefix, value, true);
         }
         self.leading(list.end.saturating_sub(1));
         self.indent -= 1;
         self.start_line();
         self.out.push_str(close);
-        self.last_end = span.end;
-        self.trailing(span.end);
+        if comma {
+            self.out.push(',');
+        }
+        self.last_end = list.end;
+        let after = if comma {
+            self.after_comma(list.end)
+        } else {
+            list.end
+        };
+        self.trailing(after);
         self.newline();
+    }
+
+    /// The position after a comma that follows `pos` (spaces aside), or `pos`.
+    fn after_comma(&self, pos: usize) -> usize {
+        self.src
+            .get(pos..)
+            .and_then(|r| {
+                let t = r.trim_start_matches([' ', '\t']);
+                t.starts_with(',').then(|| pos + (r.len() - t.len()) + 1)
+            })
+            .unwrap_or(pos)
     }
 
     fn line_with_comma(&mut self, span: Span, text: &str) {
@@ -487,12 +510,8 @@ impl Formatter<'_> {
         self.out.push(',');
         self.last_end = span.end;
         // A comma may sit between the element and its trailing comment.
-        let after = self.src.get(span.end..).and_then(|r| {
-            let t = r.trim_start_matches([' ', '\t']);
-            t.starts_with(',')
-                .then(|| span.end + (r.len() - t.len()) + 1)
-        });
-        self.trailing(after.unwrap_or(span.end));
+        let after = self.after_comma(span.end);
+        self.trailing(after);
         self.newline();
     }
 }

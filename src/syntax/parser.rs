@@ -246,7 +246,7 @@ fn push_parse_error(
     match err {
         ParseError::InvalidToken { location } => out.push(SyntaxError::Unexpected {
             span: Span::new(location, location + 1),
-            found: "an invalid token".to_string(),
+            found: "invalid token".to_string(),
             expected: Vec::new(),
         }),
         ParseError::UnrecognizedEof { location, expected } => {
@@ -286,14 +286,14 @@ fn push_parse_error(
 pub fn describe_token(tok: &Tok<'_>) -> String {
     match tok {
         Tok::Ident(s) => format!("name `{s}`"),
-        Tok::Str(_) | Tok::UnclosedStr(_) => "a string".to_string(),
+        Tok::Str(_) | Tok::UnclosedStr(_) => "string".to_string(),
         Tok::Int(s) | Tok::Float(s) => format!("number `{s}`"),
         Tok::Duration(s) => format!("duration `{s}`"),
         Tok::Ipv4(s) | Tok::Ipv6(s) => format!("address `{s}`"),
         Tok::Cidr4(s) => format!("network `{s}`"),
         other => match super::token_text(other) {
             Some(text) => format!("`{text}`"),
-            None => "a comment".to_string(),
+            None => "comment".to_string(),
         },
     }
 }
