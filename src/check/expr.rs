@@ -145,6 +145,17 @@ impl ExprChecker<'_> {
         self.report(d);
     }
 
+    /// Reports an operand of a text operator that is not text.
+    fn expect_text(&mut self, ty: &Ty, span: Span, op: &str, side: &str) {
+        if !ty.is_textual() {
+            self.mismatch(
+                span,
+                format!("`{op}` needs text on the {side}, not `{ty}`"),
+                None,
+            );
+        }
+    }
+
     fn expect_bool(&mut self, ty: &Ty, expr: &Expr, op: &str) {
         if !matches!(ty, Ty::Bool | Ty::Any) {
             self.report(
@@ -223,13 +234,7 @@ impl ExprChecker<'_> {
                 Ty::Bool
             }
             BinOp::Matches => {
-                if !lt.is_textual() {
-                    self.mismatch(
-                        lhs.span,
-                        format!("`matches` needs text on the left, not `{lt}`"),
-                        None,
-                    );
-                }
+                self.expect_text(&lt, lhs.span, "matches", "left");
                 if !matches!(rt.element(), Ty::String | Ty::Any) {
                     self.mismatch(
                         rhs.span,
@@ -240,13 +245,7 @@ impl ExprChecker<'_> {
                 Ty::Bool
             }
             BinOp::Regex => {
-                if !lt.is_textual() {
-                    self.mismatch(
-                        lhs.span,
-                        format!("`=~` needs text on the left, not `{lt}`"),
-                        None,
-                    );
-                }
+                self.expect_text(&lt, lhs.span, "=~", "left");
                 match &rhs.kind {
                     ExprKind::Lit(Lit::Str(s)) => {
                         if let Err(err) = regex::Regex::new(&s.value) {
@@ -284,20 +283,8 @@ impl ExprChecker<'_> {
                 Ty::Bool
             }
             BinOp::StartsWith | BinOp::EndsWith => {
-                if !lt.is_textual() {
-                    self.mismatch(
-                        lhs.span,
-                        format!("`{}` needs text on the left, not `{lt}`", op.symbol()),
-                        None,
-                    );
-                }
-                if !rt.is_textual() {
-                    self.mismatch(
-                        rhs.span,
-                        format!("`{}` needs text on the right, not `{rt}`", op.symbol()),
-                        None,
-                    );
-                }
+                self.expect_text(&lt, lhs.span, op.symbol(), "left");
+                self.expect_text(&rt, rhs.span, op.symbol(), "right");
                 Ty::Bool
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {

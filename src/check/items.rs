@@ -455,16 +455,13 @@ fn resolve_source<'a>(
         return Some(schema);
     }
     if let Some(sym) = analysis.symbols.get(&on.name) {
-        diags.push(
-            Diagnostic::new(
-                Code::WrongKind,
-                file,
-                on.span,
-                format!("`{}` is a {}, not a source", on.name, sym.tag.word()),
-            )
-            .label("not a source")
-            .with_label(sym.file, sym.name_span, "defined here"),
-        );
+        diags.push(super::symbols::wrong_kind(
+            file,
+            on,
+            sym,
+            "a source",
+            "not a source",
+        ));
         return None;
     }
     let mut d = Diagnostic::new(

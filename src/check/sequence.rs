@@ -304,16 +304,13 @@ fn resolve_signal(
             true
         }
         Some(sym) => {
-            diags.push(
-                Diagnostic::new(
-                    Code::WrongKind,
-                    file,
-                    name.span,
-                    format!("`{}` is a {}, not a signal", name.name, sym.tag.word()),
-                )
-                .label("steps take signals or sequences")
-                .with_label(sym.file, sym.name_span, "defined here"),
-            );
+            diags.push(super::symbols::wrong_kind(
+                file,
+                name,
+                sym,
+                "a signal",
+                "steps take signals or sequences",
+            ));
             false
         }
         None => {
@@ -469,24 +466,13 @@ pub fn check_test(
                             sym.tag,
                             ItemTag::Signal | ItemTag::Sequence | ItemTag::Guardrail
                         ) => {}
-                    Some(sym) => diags.push(
-                        Diagnostic::new(
-                            Code::WrongKind,
-                            file,
-                            rule.span,
-                            format!(
-                                "`{}` is a {}; a test expects signals, sequences or guardrails",
-                                rule.name,
-                                sym.tag.word()
-                            ),
-                        )
-                        .label("not a rule")
-                        .with_label(
-                            sym.file,
-                            sym.name_span,
-                            "defined here",
-                        ),
-                    ),
+                    Some(sym) => diags.push(super::symbols::wrong_kind(
+                        file,
+                        rule,
+                        sym,
+                        "a signal, sequence or guardrail",
+                        "a test expects rules",
+                    )),
                     None => {
                         let candidates = analysis
                             .symbols

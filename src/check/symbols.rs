@@ -288,3 +288,21 @@ pub fn facts(files: &[ParsedFile]) -> BTreeMap<String, SignalFacts> {
     }
     out
 }
+
+/// "`x` is a guardrail, not a signal", pointing at both places.
+pub fn wrong_kind(
+    file: FileId,
+    used: &crate::syntax::ast::Ident,
+    sym: &Symbol,
+    wanted: &str,
+    label: &str,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::WrongKind,
+        file,
+        used.span,
+        format!("`{}` is a {}, not {wanted}", used.name, sym.tag.word()),
+    )
+    .label(label.to_string())
+    .with_label(sym.file, sym.name_span, "defined here")
+}
