@@ -8,185 +8,13 @@ use super::diagnostic::{Code, Diagnostic, FileId};
 use super::expr::{ExprChecker, Scope};
 use super::schema::Schema;
 use super::suggest::did_you_mean;
-use super::types::{Ty, TYPE_NAMES};
-use super::{sequence, Analysis, ParsedFile, Sources};
+use super::types::Ty;
+use super::{sequence, Analysis, Sources};
 use crate::syntax::ast::{
-    Block, BlockKind, Clause, ClauseKind, Expr, ExprKind, Ident, ItemKind, Lit, StrLit, Type,
+    Block, BlockKind, Clause, ClauseKind, Expr, ExprKind, Ident, ItemKind, Lit, StrLit,
 };
-use crate::syntax::parser::SyntaxError;
 use crate::syntax::template::{parse_template, TemplateError, TemplatePart};
 use crate::syntax::Span;
-
-/// Turns a syntax error into a diagnostic.
-pub fn syntax_diagnostic(file: FileId, err: &SyntaxError) -> Diagnostic {
-    let expected_help = |expected: &[String]| -> Option<String> {
-        match expected {
-            [] => None,
-            [one] => Some(format!("expected {one}")),
-            [init @ .., last] => Some(format!("expected {} or {last}", init.join(", "))),
-        }
-    };
-    match err {
-        SyntaxError::Unexpected { span, found, expected } => {
-            let mut d = Diagnostic::new(Code::Syntax, file, *span, format!("unexpected {found}"))
-                .label("not expected here");
-            if found == "`=`" && expected.iter().any(|e| e == "an operator" || e == "`==`") {
-                d = d.help("`=` only names things; to compare, write `==`");
-            } else if let Some(h) = expected_help(expected) {
-                d = d.help(h);
-            }
-            d
-        }
-        SyntaxError::UnexpectedEof { span, expected } => {
-            let mut d = Diagnostic::new(Code::Syntax, file, *span, "unexpected end of file")
-                .label("the file ends here");
-            if let Some(h) = expected_help(expected) {
-                d = d.help(format!("{h}; is a `}}` or `)` missing?"));
-            }
-            d
-        }
-        SyntaxError::UnknownChar { span, ch } => {
-            let help = match ch {
-                '#' => "comments start with `//`",
-                '\'' => "strings use double quotes: `\"text\"`",
-                '&' => "write `and`",
-                '!' => "write `not`, or `!=` for not equal",
-                _ => "remove it or put it inside a string",
-            };
-            Diagnostic::new(Code::Syntax, file, *span, format!("unexpected character `{}`", ch.escape_debug()))
-                .label("not part of the language")
-                .help(help)
-        }
-        SyntaxError::UnclosedString { span } => Diagnostic::new(Code::Syntax, file, *span, "unclosed string")
-            .label("this string has no closing `\"` on its line")
-            .help("add the closing `\"`; strings cannot span lines"),
-        SyntaxError::UnclosedComment { span } => Diagnostic::new(Code::Syntax, file, *span, "unclosed block comment")
-            .label("this `/*` has no matching `*/`")
-            .help("add `*/` where the comment ends"),
-        SyntaxError::BadEscape { span } => Diagnostic::new(Code::Syntax, file, *span, "unknown escape in string")
-            .label("not an escape")
-            .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\{`, `\\}` and `\\uXXXX`; for a backslash, write `\\\\` (regular expressions: `\\\\d`)"),
-        SyntaxError::TooDeep { span, limit } => Diagnostic::new(
-            Code::NestingTooDeep,
-            file,
-            *span,
-            format!("nesting deeper than {limit} levels"),
-        )
-        .label("too deep from here")
-        .help("split the condition into constants or simpler clauses"),
-    }
-}
-
-/// Builds the schema of every `source` item.
-pub fn build_schemas(
-    files: &[ParsedFile],
-    diags: &mut Vec<Diagnostic>,
-) -> BTreeMap<String, Schema> {
-    let mut schemas = BTreeMap::new();
-    for (index, pf) in files.iter().enumerate() {
-        let builtin = index < super::prelude::FILES.len();
-        for item in &pf.parsed.file.items {
-            let ItemKind::Block(b) = &item.kind else {
-                continue;
-            };
-            if b.kind != BlockKind::Source || schemas.contains_key(&b.name.name) {
-                continue;
-            }
-            let mut schema = Schema {
-                name: b.name.name.clone(),
-                doc: pf.docs.get(&item.span.start).cloned(),
-                builtin,
-                ..Schema::default()
-            };
-            for clause in &b.clauses {
-                let doc = pf.docs.get(&clause.span.start).cloned();
-                match &clause.kind {
-                    ClauseKind::Field { path, ty } => {
-                        let Some(ty) = resolve_type(pf.id, ty, diags) else {
-                            continue;
-                        };
-                        if let Err(msg) = schema.declare(path, ty, doc) {
-                            diags.push(
-                                Diagnostic::new(
-                                    Code::InvalidLiteral,
-                                    pf.id,
-                                    path.span,
-                                    "invalid field declaration",
-                                )
-                                .label(msg),
-                            );
-                        }
-                    }
-                    ClauseKind::Derive { name, ty, .. } => {
-                        let Some(ty) = resolve_type(pf.id, ty, diags) else {
-                            continue;
-                        };
-                        schema.derived.insert(
-                            name.name.clone(),
-                            super::schema::Derived {
-                                ty,
-                                doc,
-                                span: name.span,
-                            },
-                        );
-                    }
-                    _ => {}
-                }
-            }
-            schemas.insert(b.name.name.clone(), schema);
-        }
-    }
-    schemas
-}
-
-fn resolve_type(file: FileId, ty: &Type, diags: &mut Vec<Diagnostic>) -> Option<Ty> {
-    if ty.name.name == "list" {
-        let Some(arg) = &ty.arg else {
-            diags.push(
-                Diagnostic::new(Code::UnknownName, file, ty.span, "`list` needs an element type")
-                    .label("list of what?")
-                    .help("write e.g. `list<string>`, or `field name[*].part: string` for a list of objects"),
-            );
-            return None;
-        };
-        return resolve_type(file, arg, diags).map(|t| Ty::List(Box::new(t)));
-    }
-    if let Some(arg) = &ty.arg {
-        diags.push(
-            Diagnostic::new(
-                Code::TypeMismatch,
-                file,
-                arg.span,
-                format!("`{}` takes no type argument", ty.name.name),
-            )
-            .label("remove this"),
-        );
-    }
-    let found = Ty::from_name(&ty.name.name);
-    if found.is_none() {
-        let mut d = Diagnostic::new(
-            Code::UnknownName,
-            file,
-            ty.name.span,
-            format!("unknown type `{}`", ty.name.name),
-        )
-        .label("not a type");
-        d = d.help(
-            did_you_mean(&ty.name.name, TYPE_NAMES.iter().copied()).unwrap_or_else(|| {
-                format!(
-                    "the types are {}",
-                    TYPE_NAMES
-                        .iter()
-                        .map(|t| format!("`{t}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }),
-        );
-        diags.push(d);
-    }
-    found
-}
 
 /// How often a clause may appear in an item, and whether it must.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -693,7 +521,7 @@ pub fn check_template(checker: &mut ExprChecker<'_>, lit: &StrLit) {
             .label("nothing to show")
             .help("name a value inside, e.g. `{eventName}`, or write `\\{\\}` for literal braces"),
             TemplateError::Syntax(e) => {
-                let mut d = syntax_diagnostic(checker.file, &e);
+                let mut d = super::syntax_errors::syntax_diagnostic(checker.file, &e);
                 d.code = Code::TemplateSyntax;
                 d
             }

@@ -16,17 +16,19 @@ pub mod prelude;
 pub mod render;
 pub mod schema;
 mod sequence;
+mod sources;
 pub mod suggest;
 mod symbols;
+mod syntax_errors;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use diagnostic::{Code, Diagnostic, FileId, Label, Severity};
-pub use items::syntax_diagnostic as items_syntax_diagnostic;
 pub use schema::Schema;
 pub use symbols::{ItemTag, Symbol};
+pub use syntax_errors::syntax_diagnostic;
 
 use crate::syntax::parser::{parse, Parsed};
 use crate::syntax::Span;
@@ -174,7 +176,7 @@ pub fn analyze(sources: &Sources) -> Analysis {
             Parsed::default()
         };
         for err in &parsed.errors {
-            diags.push(items::syntax_diagnostic(id, err));
+            diags.push(syntax_errors::syntax_diagnostic(id, err));
         }
         files.push(ParsedFile {
             id,
@@ -186,7 +188,7 @@ pub fn analyze(sources: &Sources) -> Analysis {
         symbols::attach_docs(pf, &sf.text, &mut diags);
     }
     let (symbols, tests) = symbols::collect(&files, &mut diags);
-    let schemas = items::build_schemas(&files, &mut diags);
+    let schemas = sources::build_schemas(&files, &mut diags);
     let lets = symbols::let_types(&files, &symbols, &mut diags);
     let facts = symbols::facts(&files);
     let mut analysis = Analysis {

@@ -30,7 +30,7 @@ pub fn run(paths: &[PathBuf], check_only: bool) -> ExitCode {
             }
             Err(errors) => {
                 failed = true;
-                syntax.extend(errors.iter().map(|e| check::items_syntax_diagnostic(id, e)));
+                syntax.extend(errors.iter().map(|e| check::syntax_diagnostic(id, e)));
             }
         }
     }
