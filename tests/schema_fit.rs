@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tensen::check::{analyze, Sources};
-use tensen::engine::recognize::Recognizer;
+use tensen::engine::rules::Engine;
 use tensen::syntax::ast::{Path as AstPath, Segment, SegmentKind};
 use tensen::syntax::Span;
 
@@ -137,13 +137,17 @@ fn built_in_schemas_fit_the_shared_data() {
     let sources = Sources::new();
     let analysis = analyze(&sources);
     assert!(analysis.diagnostics.is_empty());
-    let recognizer = Recognizer::new(&analysis);
+    let engine = Engine::from_analysis(&analysis);
     let mut per_source: BTreeMap<&str, usize> = BTreeMap::new();
     let mut unfit: BTreeMap<(String, String), (usize, String)> = BTreeMap::new();
     let mut claimed_twice = Vec::new();
     let mut unclaimed = 0usize;
     for (place, record) in records() {
-        let claims = recognizer.sources_of(&record);
+        let claims: Vec<&str> = engine
+            .recognize(&record)
+            .into_iter()
+            .map(|i| engine.sources[i].name.as_str())
+            .collect();
         let source = match claims.as_slice() {
             [] => {
                 unclaimed += 1;

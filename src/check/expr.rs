@@ -10,6 +10,7 @@ use super::schema::Schema;
 use super::suggest::did_you_mean;
 use super::types::Ty;
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, Lit, Path, SegmentKind, UnaryOp};
+use crate::syntax::literal::parse_duration_ms;
 use crate::syntax::Span;
 
 /// What a sequence's templates and computed severity can name.
@@ -634,21 +635,4 @@ pub fn path_prefix_text(path: &Path, n: usize) -> String {
         }
     }
     out
-}
-
-/// Parses `10m` into milliseconds; `None` on overflow or a bad unit.
-pub fn parse_duration_ms(text: &str) -> Option<u64> {
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (num, unit) = text.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    let factor: u64 = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        "w" => 604_800_000,
-        _ => return None,
-    };
-    n.checked_mul(factor)
 }

@@ -1,7 +1,14 @@
 //! The engine: evaluates a checked ruleset over records.
 //!
-//! Only record recognition exists so far (which source a JSON record belongs
-//! to); signals, sequences and guardrails are evaluated in later releases.
+//! `compile` turns checked expressions into a form cheap to evaluate;
+//! `eval` evaluates them over one record in three-valued logic; `read` turns
+//! files as AWS delivers them into records; `rules` and `run` put signals and
+//! guardrails to work over them. Sequences come later.
 
-pub mod path;
-pub mod recognize;
+pub mod compile;
+pub mod eval;
+pub mod pipeline;
+pub mod read;
+pub mod rules;
+pub mod run;
+pub mod value;

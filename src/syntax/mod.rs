@@ -5,6 +5,7 @@
 pub mod ast;
 pub mod format;
 pub mod lexer;
+pub mod literal;
 pub mod parser;
 pub mod template;
 pub mod token;

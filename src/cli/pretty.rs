@@ -1,0 +1,80 @@
+//! The `--format pretty` line of one finding or decision.
+
+use crate::engine::run::{Output, OutputKind};
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+pub fn line(out: &Output, color: bool) -> String {
+    let j = &out.json;
+    let s = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let record = j.get("record").cloned().unwrap_or_default();
+    let mut at = format!(
+        "{}:{}",
+        record.get("file").and_then(|v| v.as_str()).unwrap_or("?"),
+        record.get("line").and_then(|v| v.as_u64()).unwrap_or(0)
+    );
+    if let Some(i) = record.get("index").and_then(|v| v.as_u64()) {
+        at.push_str(&format!(", record {i}"));
+    }
+    match out.kind {
+        OutputKind::Signal => {
+            let label = s("severity_label");
+            let code = match label {
+                "critical" | "high" => "31",
+                "medium" => "33",
+                _ => "36",
+            };
+            let text = [s("title"), s("summary")]
+                .into_iter()
+                .find(|t| !t.is_empty())
+                .unwrap_or("");
+            format!(
+                "{} {:<8} {}  {}  {}  ({at})",
+                paint("SIGNAL ", "1", color),
+                paint(label, code, color),
+                s("rule"),
+                s("time"),
+                text
+            )
+        }
+        kind => {
+            let word = kind.word().to_uppercase();
+            let code = match kind {
+                OutputKind::Deny | OutputKind::NonCompliant => "31",
+                OutputKind::Unknown => "33",
+                _ => "32",
+            };
+            let mut text = format!(
+                "{} {}  {}  {}",
+                paint(&format!("{word:<8}"), code, color),
+                s("guardrail"),
+                s("principal"),
+                s("action")
+            );
+            if !s("resource").is_empty() {
+                text.push_str(&format!("  {}", s("resource")));
+            }
+            if !s("message").is_empty() {
+                text.push_str(&format!("  \"{}\"", s("message")));
+            }
+            if let Some(missing) = j
+                .get("missing")
+                .and_then(|m| m.as_array())
+                .filter(|m| !m.is_empty())
+            {
+                let names: Vec<&str> = missing.iter().filter_map(|m| m.as_str()).collect();
+                text.push_str(&format!("  missing: {}", names.join(", ")));
+            }
+            if !s("exempt").is_empty() {
+                text.push_str(&format!("  exempt: {}", s("exempt")));
+            }
+            format!("{text}  ({at})")
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! `tensen run`: rules over records, findings and decisions out.
+//!
+//! Exit codes: 0 ok; 1 a finding or denial at or above `--fail-on`; 2 the
+//! rules have errors (or bad usage); 3 input errors under `--strict`.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{use_color, ColorChoice};
+use crate::check::{self, load, render, Severity};
+use crate::engine::pipeline::{run_inputs, RunSummary};
+use crate::engine::read::list_inputs;
+use crate::engine::rules::Engine;
+use crate::engine::run::{Output, OutputKind, RunOptions};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RunFormat {
+    /// One JSON object per line.
+    Json,
+    /// One line per output, for people.
+    Pretty,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, clap::ValueEnum)]
+pub enum Only {
+    Signals,
+    Deny,
+    Unknown,
+    Allow,
+    Compliant,
+    NonCompliant,
+}
+
+pub struct RunArgs {
+    pub rules: Vec<PathBuf>,
+    pub input: Vec<PathBuf>,
+    pub source: Option<String>,
+    pub format: RunFormat,
+    pub only: Vec<Only>,
+    pub fail_on: Option<f64>,
+    pub strict: bool,
+    pub management_account: Option<String>,
+    pub color: ColorChoice,
+}
+
+fn shown(only: &[Only], kind: OutputKind) -> bool {
+    let wanted = match kind {
+        OutputKind::Signal => Only::Signals,
+        OutputKind::Deny => Only::Deny,
+        OutputKind::Unknown => Only::Unknown,
+        OutputKind::Allow => Only::Allow,
+        OutputKind::Compliant => Only::Compliant,
+        OutputKind::NonCompliant => Only::NonCompliant,
+    };
+    if only.is_empty() {
+        return wanted != Only::Allow;
+    }
+    only.contains(&wanted)
+}
+
+pub fn run(args: RunArgs) -> ExitCode {
+    let color = use_color(args.color);
+    let (sources, mut diags) = load::load_paths(&args.rules);
+    let analysis = check::analyze(&sources);
+    diags.extend(analysis.diagnostics.iter().cloned());
+    check::sort_diagnostics(&mut diags);
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        eprint!("{}", render::terminal(&diags, &sources, color));
+        eprintln!("the rules have errors; nothing was run");
+        return ExitCode::from(2);
+    }
+    if !diags.is_empty() {
+        eprint!("{}", render::terminal(&diags, &sources, color));
+    }
+    let ruleset = check::Ruleset { analysis };
+    let engine = Engine::new(&ruleset);
+    let mut opts = RunOptions {
+        source: None,
+        management_account: args.management_account.clone(),
+    };
+    if let Some(name) = &args.source {
+        match engine.source_index(name) {
+            Some(i) => opts.source = Some(i),
+            None => {
+                eprintln!("error: unknown source `{name}`");
+                let names = engine.sources.iter().map(|s| s.name.as_str());
+                if let Some(h) = check::suggest::did_you_mean(name, names) {
+                    eprintln!("  help: {h}");
+                }
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let (inputs, list_errors) = list_inputs(&args.input);
+    for e in &list_errors {
+        eprintln!("error: {e}");
+    }
+    if inputs.is_empty() {
+        eprintln!("error: no input to read");
+        return ExitCode::from(3);
+    }
+    let progress = progress_bar(inputs.len());
+    let mut stdout = std::io::stdout().lock();
+    let mut write_failed = false;
+    let mut worst: Option<f64> = None;
+    let pretty_color = color && std::io::stdout().is_terminal();
+    let mut on_output = |out: &Output| {
+        if let Some(s) = failing_severity(out) {
+            worst = Some(worst.map_or(s, |w: f64| w.max(s)));
+        }
+        if !shown(&args.only, out.kind) {
+            return;
+        }
+        let line = match args.format {
+            RunFormat::Json => out.json.to_string(),
+            RunFormat::Pretty => super::pretty::line(out, pretty_color),
+        };
+        if writeln!(stdout, "{line}").is_err() {
+            write_failed = true;
+        }
+    };
+    let on_progress = |done: usize| {
+        if let Some(p) = &progress {
+            p.set_position(done as u64);
+        }
+    };
+    let mut summary = run_inputs(&engine, &inputs, &opts, &mut on_output, &on_progress);
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    summary.errors.splice(0..0, list_errors.iter().cloned());
+    write_status(&mut stdout, &summary, args.format);
+    drop(stdout);
+    print_summary(&summary, &engine);
+    if write_failed {
+        return ExitCode::from(2);
+    }
+    if args.strict && (!summary.errors.is_empty() || summary.rejected > 0) {
+        return ExitCode::from(3);
+    }
+    match (args.fail_on, worst) {
+        (Some(threshold), Some(w)) if w >= threshold => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// The severity that `--fail-on` compares: signals and denials.
+fn failing_severity(out: &Output) -> Option<f64> {
+    match out.kind {
+        OutputKind::Signal | OutputKind::Deny | OutputKind::NonCompliant => Some(
+            out.json
+                .get("severity")
+                .and_then(|s| s.as_f64())
+                .unwrap_or(5.0),
+        ),
+        _ => None,
+    }
+}
+
+fn progress_bar(inputs: usize) -> Option<ProgressBar> {
+    if inputs < 2 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(inputs as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {pos}/{len} files {wide_bar} {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+fn write_status(out: &mut dyn Write, summary: &RunSummary, format: RunFormat) {
+    for ((guardrail, account, region), [ok, bad, unknown]) in &summary.status {
+        let line = match format {
+            RunFormat::Json => serde_json::json!({
+                "kind": "status",
+                "guardrail": guardrail,
+                "account": account,
+                "region": region,
+                "compliant": ok,
+                "non_compliant": bad,
+                "unknown": unknown,
+            })
+            .to_string(),
+            RunFormat::Pretty => format!(
+                "STATUS  {guardrail}  account {account}  region {region}: {ok} compliant, {bad} non-compliant, {unknown} unknown"
+            ),
+        };
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+fn print_summary(s: &RunSummary, engine: &Engine) {
+    let mut err = std::io::stderr().lock();
+    let shown_errors = 20;
+    for e in s.errors.iter().take(shown_errors) {
+        let _ = writeln!(err, "warning: {e}");
+    }
+    if s.errors.len() > shown_errors {
+        let _ = writeln!(
+            err,
+            "warning: … and {} more input problems",
+            s.errors.len() - shown_errors
+        );
+    }
+    let _ = writeln!(
+        err,
+        "read {} records from {} input{} ({:.1} MB) in {:.2} s: {} evaluated, {} rejected, {} unclaimed ({:.0} records/s)",
+        s.read,
+        s.inputs,
+        if s.inputs == 1 { "" } else { "s" },
+        s.bytes as f64 / 1_000_000.0,
+        s.elapsed.as_secs_f64(),
+        s.evaluated,
+        s.rejected,
+        s.unclaimed,
+        s.records_per_second(),
+    );
+    let counts: Vec<String> = s
+        .counts
+        .iter()
+        .map(|(k, n)| format!("{} {}", k.word(), n))
+        .collect();
+    let _ = writeln!(
+        err,
+        "outputs: {}",
+        if counts.is_empty() {
+            "none".to_string()
+        } else {
+            counts.join(", ")
+        }
+    );
+    let seqs: BTreeSet<&str> = engine.sequences.iter().map(String::as_str).collect();
+    if !seqs.is_empty() {
+        let _ = writeln!(
+            err,
+            "note: {} sequence(s) not evaluated yet: the sequence engine comes in a later release",
+            seqs.len()
+        );
+    }
+}

@@ -1,0 +1,350 @@
+//! Compiles checked expressions once into a form that is cheap to evaluate
+//! per record: constants folded (including `let`s), field paths resolved,
+//! regular expressions and globs built, derived fields and entities inlined.
+//!
+//! It runs only on rulesets the checker accepted, so it never reports
+//! errors; anything it cannot compile becomes a constant `Missing`, which
+//! evaluates to unknown, never to a wrong answer.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use regex::Regex;
+use wildmatch::WildMatch;
+
+use super::value::Val;
+use crate::check::Analysis;
+use crate::syntax::ast::{
+    BinOp, CmpOp, Expr, ExprKind, ItemKind, Lit, Path, SegmentKind, StrLit, UnaryOp,
+};
+use crate::syntax::literal::parse_duration_ms;
+use crate::syntax::template::{parse_template, TemplatePart};
+
+/// A field path resolved for evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldPath {
+    pub segments: Vec<PathSeg>,
+    /// As written, for messages and `unknown` decisions.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathSeg {
+    Name(String),
+    Index(usize),
+    Each,
+}
+
+/// The built-in functions, resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    Lower,
+    Upper,
+    Len,
+    Split,
+    Service,
+    Account,
+    Region,
+    IsServiceLinked,
+    Max,
+    Min,
+}
+
+/// How `[*]` values are quantified inside a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quant {
+    Any,
+    All,
+}
+
+/// One part of a compiled template.
+#[derive(Debug, Clone)]
+pub enum TPart {
+    Text(String),
+    Value(CExpr),
+}
+
+/// A compiled expression.
+#[derive(Debug, Clone)]
+pub enum CExpr {
+    Const(Val<'static>),
+    Field(Arc<FieldPath>),
+    List(Vec<CExpr>),
+    Not(Box<CExpr>),
+    And(Box<CExpr>, Box<CExpr>),
+    Or(Box<CExpr>, Box<CExpr>),
+    Cmp(CmpOp, Box<CExpr>, Box<CExpr>),
+    In {
+        lhs: Box<CExpr>,
+        rhs: Box<CExpr>,
+        negated: bool,
+    },
+    Matches(Box<CExpr>, Arc<Vec<WildMatch>>),
+    MatchesDynamic(Box<CExpr>, Box<CExpr>),
+    Regex(Box<CExpr>, Arc<Regex>),
+    Contains(Box<CExpr>, Box<CExpr>),
+    StartsWith(Box<CExpr>, Box<CExpr>),
+    EndsWith(Box<CExpr>, Box<CExpr>),
+    Exists {
+        expr: Box<CExpr>,
+        negated: bool,
+    },
+    Arith(BinOp, Box<CExpr>, Box<CExpr>),
+    Neg(Box<CExpr>),
+    Call(Func, Vec<CExpr>),
+    Quantified(Quant, Box<CExpr>),
+    Template(Vec<TPart>),
+}
+
+/// Names an expression may use besides record fields.
+#[derive(Default)]
+pub struct Scope<'s> {
+    /// Derived fields of the source, already compiled.
+    pub derived: Option<&'s BTreeMap<String, CExpr>>,
+    /// Entities of the rule (visible in templates).
+    pub entities: Option<&'s BTreeMap<String, CExpr>>,
+}
+
+/// Compiles expressions of one ruleset.
+pub struct Compiler<'a> {
+    analysis: &'a Analysis,
+    constants: BTreeMap<String, Val<'static>>,
+}
+
+impl<'a> Compiler<'a> {
+    pub fn new(analysis: &'a Analysis) -> Compiler<'a> {
+        let mut c = Compiler {
+            analysis,
+            constants: BTreeMap::new(),
+        };
+        let names: Vec<String> = analysis.lets.keys().cloned().collect();
+        for name in names {
+            c.constant(&name, 0);
+        }
+        c
+    }
+
+    /// Evaluates a `let` (and the ones it uses) once.
+    fn constant(&mut self, name: &str, depth: usize) -> Val<'static> {
+        if let Some(v) = self.constants.get(name) {
+            return v.clone();
+        }
+        if depth > 64 {
+            return Val::Missing;
+        }
+        let Some(expr) = self.let_expr(name) else {
+            return Val::Missing;
+        };
+        // Constants that this one uses come first.
+        let mut deps = Vec::new();
+        crate::syntax::visit::walk_expr(expr, &mut |e| {
+            if let ExprKind::Path(p) = &e.kind {
+                if let Some(SegmentKind::Name { name, .. }) = p.segments.first().map(|s| &s.kind) {
+                    if self.analysis.lets.contains_key(name) {
+                        deps.push(name.clone());
+                    }
+                }
+            }
+        });
+        for dep in deps {
+            self.constant(&dep, depth + 1);
+        }
+        let compiled = self.expr(expr, &Scope::default());
+        let value = super::eval::Eval::new(&serde_json::Value::Null)
+            .value(&compiled)
+            .into_owned();
+        self.constants.insert(name.to_string(), value.clone());
+        value
+    }
+
+    fn let_expr(&self, name: &str) -> Option<&'a Expr> {
+        let sym = self.analysis.symbols.get(name)?;
+        let item = self
+            .analysis
+            .file(sym.file)?
+            .parsed
+            .file
+            .items
+            .get(sym.item)?;
+        match &item.kind {
+            ItemKind::Let { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Compiles a string literal as a template.
+    pub fn template(&self, lit: &StrLit, scope: &Scope<'_>) -> CExpr {
+        let (template, _) = parse_template(lit);
+        let parts = template
+            .parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Text(t) => TPart::Text(t.clone()),
+                TemplatePart::Value(e) => TPart::Value(self.expr(e, scope)),
+            })
+            .collect();
+        CExpr::Template(parts)
+    }
+
+    pub fn expr(&self, e: &Expr, scope: &Scope<'_>) -> CExpr {
+        let bx = |x: &Expr| Box::new(self.expr(x, scope));
+        match &e.kind {
+            ExprKind::Error | ExprKind::Object(_) => CExpr::Const(Val::Missing),
+            ExprKind::Lit(lit) => CExpr::Const(literal(lit)),
+            ExprKind::Path(p) => self.path(p, scope),
+            ExprKind::Paren(inner) => self.expr(inner, scope),
+            ExprKind::List(items) => {
+                let compiled: Vec<CExpr> = items.iter().map(|i| self.expr(i, scope)).collect();
+                if compiled.iter().all(|c| matches!(c, CExpr::Const(_))) {
+                    let vals = compiled
+                        .into_iter()
+                        .filter_map(|c| match c {
+                            CExpr::Const(v) => Some(v),
+                            _ => None,
+                        })
+                        .collect();
+                    CExpr::Const(Val::List(vals))
+                } else {
+                    CExpr::List(compiled)
+                }
+            }
+            ExprKind::Call { func, args } => {
+                let compiled: Vec<CExpr> = args.iter().map(|a| self.expr(a, scope)).collect();
+                match func.name.as_str() {
+                    "any" | "all" => {
+                        let quant = if func.name == "any" {
+                            Quant::Any
+                        } else {
+                            Quant::All
+                        };
+                        match compiled.into_iter().next() {
+                            Some(inner) => CExpr::Quantified(quant, Box::new(inner)),
+                            None => CExpr::Const(Val::Missing),
+                        }
+                    }
+                    name => match function(name) {
+                        Some(f) => CExpr::Call(f, compiled),
+                        None => CExpr::Const(Val::Missing),
+                    },
+                }
+            }
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                expr,
+            } => CExpr::Not(bx(expr)),
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                expr,
+            } => CExpr::Neg(bx(expr)),
+            ExprKind::Exists { expr, negated } => CExpr::Exists {
+                expr: bx(expr),
+                negated: *negated,
+            },
+            ExprKind::Binary { op, lhs, rhs } => match op {
+                BinOp::And => CExpr::And(bx(lhs), bx(rhs)),
+                BinOp::Or => CExpr::Or(bx(lhs), bx(rhs)),
+                BinOp::Cmp(c) => CExpr::Cmp(*c, bx(lhs), bx(rhs)),
+                BinOp::In => CExpr::In {
+                    lhs: bx(lhs),
+                    rhs: bx(rhs),
+                    negated: false,
+                },
+                BinOp::NotIn => CExpr::In {
+                    lhs: bx(lhs),
+                    rhs: bx(rhs),
+                    negated: true,
+                },
+                BinOp::Matches => match self.expr(rhs, scope) {
+                    CExpr::Const(v) => CExpr::Matches(bx(lhs), Arc::new(globs(&v))),
+                    dynamic => CExpr::MatchesDynamic(bx(lhs), Box::new(dynamic)),
+                },
+                BinOp::Regex => match self.expr(rhs, scope) {
+                    CExpr::Const(Val::Str(s)) => match Regex::new(&s) {
+                        Ok(re) => CExpr::Regex(bx(lhs), Arc::new(re)),
+                        Err(_) => CExpr::Const(Val::Missing),
+                    },
+                    _ => CExpr::Const(Val::Missing),
+                },
+                BinOp::Contains => CExpr::Contains(bx(lhs), bx(rhs)),
+                BinOp::StartsWith => CExpr::StartsWith(bx(lhs), bx(rhs)),
+                BinOp::EndsWith => CExpr::EndsWith(bx(lhs), bx(rhs)),
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                    CExpr::Arith(*op, bx(lhs), bx(rhs))
+                }
+            },
+        }
+    }
+
+    fn path(&self, p: &Path, scope: &Scope<'_>) -> CExpr {
+        if let [only] = p.segments.as_slice() {
+            if let SegmentKind::Name { name, .. } = &only.kind {
+                if let Some(v) = self.constants.get(name) {
+                    return CExpr::Const(v.clone());
+                }
+                if let Some(e) = scope.entities.and_then(|m| m.get(name)) {
+                    return e.clone();
+                }
+                if let Some(e) = scope.derived.and_then(|m| m.get(name)) {
+                    return e.clone();
+                }
+            }
+        }
+        CExpr::Field(Arc::new(field_path(p)))
+    }
+}
+
+/// Resolves a syntax path into a field path.
+pub fn field_path(p: &Path) -> FieldPath {
+    let segments = p
+        .segments
+        .iter()
+        .map(|s| match &s.kind {
+            SegmentKind::Name { name, .. } => PathSeg::Name(name.clone()),
+            SegmentKind::Index(i) => PathSeg::Index(usize::try_from(*i).unwrap_or(usize::MAX)),
+            SegmentKind::Wildcard => PathSeg::Each,
+        })
+        .collect();
+    FieldPath {
+        segments,
+        text: crate::syntax::format::path_text(p),
+    }
+}
+
+fn literal(lit: &Lit) -> Val<'static> {
+    match lit {
+        Lit::Str(s) => Val::Str(s.value.clone().into()),
+        Lit::Int(t) | Lit::Float(t) => t.parse().map(Val::Num).unwrap_or(Val::Missing),
+        Lit::Bool(b) => Val::Bool(*b),
+        Lit::Null => Val::Null,
+        Lit::Duration(t) => parse_duration_ms(t).map(Val::Dur).unwrap_or(Val::Missing),
+        Lit::Ip(t) => t.parse().map(Val::Ip).unwrap_or(Val::Missing),
+        Lit::Cidr(t) => t.parse().map(Val::Net).unwrap_or(Val::Missing),
+    }
+}
+
+fn globs(v: &Val<'_>) -> Vec<WildMatch> {
+    match v {
+        Val::Str(s) => vec![WildMatch::new(s)],
+        Val::List(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(WildMatch::new))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn function(name: &str) -> Option<Func> {
+    Some(match name {
+        "lower" => Func::Lower,
+        "upper" => Func::Upper,
+        "len" => Func::Len,
+        "split" => Func::Split,
+        "service" => Func::Service,
+        "account" => Func::Account,
+        "region" => Func::Region,
+        "is_service_linked" => Func::IsServiceLinked,
+        "max" => Func::Max,
+        "min" => Func::Min,
+        _ => return None,
+    })
+}

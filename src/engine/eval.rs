@@ -1,0 +1,441 @@
+//! Evaluates compiled expressions over one record, in three-valued logic.
+//!
+//! A comparison with a missing field is unknown; `and`, `or`, `not` follow
+//! Kleene; `exists` and `== null` are always definite. When a condition
+//! ends unknown, [`Eval::missing`] names the fields whose absence made it so.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::compile::{CExpr, FieldPath, Func, PathSeg, Quant, TPart};
+use super::value::{compare, equal, Truth, Val};
+use crate::syntax::ast::{BinOp, CmpOp};
+
+/// The evaluation of rules over one record.
+pub struct Eval<'r> {
+    record: &'r Value,
+    /// Fields whose absence made a condition unknown, in order, without repeats.
+    pub missing: Vec<String>,
+    quant: Quant,
+}
+
+impl<'r> Eval<'r> {
+    pub fn new(record: &'r Value) -> Eval<'r> {
+        Eval {
+            record,
+            missing: Vec::new(),
+            quant: Quant::Any,
+        }
+    }
+
+    /// The truth of a condition. Missing fields are remembered only when the
+    /// answer is unknown.
+    pub fn truth(&mut self, e: &CExpr) -> Truth {
+        let mark = self.missing.len();
+        let t = self.truth_inner(e);
+        if t != Truth::Unknown {
+            self.missing.truncate(mark);
+        }
+        t
+    }
+
+    fn truth_inner(&mut self, e: &CExpr) -> Truth {
+        match e {
+            CExpr::Not(inner) => self.truth(inner).negate(),
+            CExpr::And(a, b) => {
+                let left = self.truth(a);
+                if left == Truth::False {
+                    return Truth::False;
+                }
+                left.and(self.truth(b))
+            }
+            CExpr::Or(a, b) => {
+                let left = self.truth(a);
+                if left == Truth::True {
+                    return Truth::True;
+                }
+                left.or(self.truth(b))
+            }
+            CExpr::Exists { expr, negated } => {
+                let present = match expr.as_ref() {
+                    CExpr::Field(p) => resolve(self.record, p).iter().any(|v| !v.is_null()),
+                    other => !matches!(self.value(other), Val::Missing | Val::Null),
+                };
+                Truth::from_bool(present != *negated)
+            }
+            CExpr::Quantified(q, inner) => {
+                let saved = self.quant;
+                self.quant = *q;
+                let t = self.truth(inner);
+                self.quant = saved;
+                t
+            }
+            CExpr::Cmp(op, a, b) => {
+                let (x, y) = (self.value(a), self.value(b));
+                self.compare_values(*op, &x, &y)
+            }
+            CExpr::In { lhs, rhs, negated } => {
+                let (x, y) = (self.value(lhs), self.value(rhs));
+                let t = self.over(&x, &|v| member(v, &y));
+                if *negated {
+                    t.negate()
+                } else {
+                    t
+                }
+            }
+            CExpr::Matches(lhs, globs) => {
+                let x = self.value(lhs);
+                self.over(&x, &|v| match v {
+                    Val::Missing => Truth::Unknown,
+                    Val::Str(s) => Truth::from_bool(globs.iter().any(|g| g.matches(s))),
+                    _ => Truth::False,
+                })
+            }
+            CExpr::MatchesDynamic(lhs, rhs) => {
+                let (x, y) = (self.value(lhs), self.value(rhs));
+                let patterns: Vec<wildmatch::WildMatch> = match &y {
+                    Val::Str(s) => vec![wildmatch::WildMatch::new(s)],
+                    Val::List(items) => items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(wildmatch::WildMatch::new))
+                        .collect(),
+                    _ => return Truth::Unknown,
+                };
+                self.over(&x, &|v| match v {
+                    Val::Missing => Truth::Unknown,
+                    Val::Str(s) => Truth::from_bool(patterns.iter().any(|g| g.matches(s))),
+                    _ => Truth::False,
+                })
+            }
+            CExpr::Regex(lhs, re) => {
+                let x = self.value(lhs);
+                self.over(&x, &|v| match v {
+                    Val::Missing => Truth::Unknown,
+                    Val::Str(s) => Truth::from_bool(re.is_match(s)),
+                    _ => Truth::False,
+                })
+            }
+            CExpr::Contains(a, b) => {
+                let (x, y) = (self.value(a), self.value(b));
+                if y.is_missing() {
+                    return Truth::Unknown;
+                }
+                match &x {
+                    Val::Missing => Truth::Unknown,
+                    Val::Str(s) => {
+                        Truth::from_bool(y.as_str().is_some_and(|needle| s.contains(needle)))
+                    }
+                    Val::List(items) | Val::Many(items) => {
+                        Truth::from_bool(items.iter().any(|i| equal(i, &y) == Some(true)))
+                    }
+                    _ => Truth::False,
+                }
+            }
+            CExpr::StartsWith(a, b) | CExpr::EndsWith(a, b) => {
+                let starts = matches!(e, CExpr::StartsWith(..));
+                let (x, y) = (self.value(a), self.value(b));
+                let Some(affix) = y.as_str().map(str::to_string) else {
+                    return if y.is_missing() {
+                        Truth::Unknown
+                    } else {
+                        Truth::False
+                    };
+                };
+                self.over(&x, &|v| match v {
+                    Val::Missing => Truth::Unknown,
+                    Val::Str(s) => Truth::from_bool(if starts {
+                        s.starts_with(&affix)
+                    } else {
+                        s.ends_with(&affix)
+                    }),
+                    _ => Truth::False,
+                })
+            }
+            other => match self.value(other) {
+                Val::Bool(b) => Truth::from_bool(b),
+                Val::Many(items) => {
+                    let truths: Vec<Truth> = items
+                        .iter()
+                        .map(|v| match v {
+                            Val::Bool(b) => Truth::from_bool(*b),
+                            _ => Truth::Unknown,
+                        })
+                        .collect();
+                    combine(self.quant, truths)
+                }
+                _ => Truth::Unknown,
+            },
+        }
+    }
+
+    /// Applies a test to a value; a `[*]` value is tested element by element
+    /// and combined by the current quantifier.
+    fn over(&self, x: &Val<'_>, test: &dyn Fn(&Val<'_>) -> Truth) -> Truth {
+        match x {
+            Val::Many(items) => combine(self.quant, items.iter().map(test).collect()),
+            Val::List(items) if !items.is_empty() && self.quant == Quant::All => {
+                combine(Quant::All, items.iter().map(test).collect())
+            }
+            Val::List(items) => {
+                let whole = test(x);
+                if whole == Truth::True {
+                    return whole;
+                }
+                combine(Quant::Any, items.iter().map(test).collect()).or(whole)
+            }
+            single => test(single),
+        }
+    }
+
+    fn compare_values(&self, op: CmpOp, x: &Val<'_>, y: &Val<'_>) -> Truth {
+        // `== null` and `!= null` are definite: missing counts as null.
+        if matches!(y, Val::Null) || matches!(x, Val::Null) {
+            let other = if matches!(y, Val::Null) { x } else { y };
+            let is_null = match other {
+                Val::Missing | Val::Null => true,
+                Val::Many(items) => {
+                    items.is_empty() || items.iter().all(|v| matches!(v, Val::Null))
+                }
+                _ => false,
+            };
+            return match op {
+                CmpOp::Eq => Truth::from_bool(is_null),
+                CmpOp::Ne => Truth::from_bool(!is_null),
+                _ => Truth::Unknown,
+            };
+        }
+        if let Val::Many(items) = y {
+            return combine(
+                self.quant,
+                items
+                    .iter()
+                    .map(|v| self.compare_values(op, x, v))
+                    .collect(),
+            );
+        }
+        self.over(x, &|v| match op {
+            CmpOp::Eq | CmpOp::Ne => match equal(v, y) {
+                None => Truth::Unknown,
+                Some(eq) => Truth::from_bool(eq == (op == CmpOp::Eq)),
+            },
+            _ => {
+                if v.is_missing() || y.is_missing() {
+                    return Truth::Unknown;
+                }
+                match compare(v, y) {
+                    None => Truth::False,
+                    Some(ord) => Truth::from_bool(match op {
+                        CmpOp::Lt => ord.is_lt(),
+                        CmpOp::Le => ord.is_le(),
+                        CmpOp::Gt => ord.is_gt(),
+                        _ => ord.is_ge(),
+                    }),
+                }
+            }
+        })
+    }
+
+    /// The value of an expression.
+    pub fn value(&mut self, e: &CExpr) -> Val<'r> {
+        match e {
+            CExpr::Const(v) => v.clone(),
+            CExpr::Field(p) => {
+                let found = resolve(self.record, p);
+                let many = p.segments.iter().any(|s| matches!(s, PathSeg::Each));
+                if found.is_empty() {
+                    self.note_missing(p);
+                    return Val::Missing;
+                }
+                if many {
+                    Val::Many(found.into_iter().map(Val::from_json).collect())
+                } else {
+                    found
+                        .first()
+                        .map(|v| Val::from_json(v))
+                        .unwrap_or(Val::Missing)
+                }
+            }
+            CExpr::List(items) => Val::List(items.iter().map(|i| self.value(i)).collect()),
+            CExpr::Template(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        TPart::Text(t) => out.push_str(t),
+                        TPart::Value(v) => out.push_str(&self.value(v).render()),
+                    }
+                }
+                Val::Str(Cow::Owned(out))
+            }
+            CExpr::Arith(op, a, b) => arith(*op, self.value(a), self.value(b)),
+            CExpr::Neg(a) => match self.value(a) {
+                Val::Num(n) => Val::Num(-n),
+                Val::Missing => Val::Missing,
+                _ => Val::Null,
+            },
+            CExpr::Call(f, args) => {
+                let vals: Vec<Val<'r>> = args.iter().map(|a| self.value(a)).collect();
+                call(*f, vals)
+            }
+            condition => match self.truth(condition) {
+                Truth::True => Val::Bool(true),
+                Truth::False => Val::Bool(false),
+                Truth::Unknown => Val::Missing,
+            },
+        }
+    }
+
+    fn note_missing(&mut self, p: &FieldPath) {
+        if !self.missing.contains(&p.text) {
+            self.missing.push(p.text.clone());
+        }
+    }
+}
+
+/// Every value `path` reaches in `record`.
+pub fn resolve<'r>(record: &'r Value, path: &FieldPath) -> Vec<&'r Value> {
+    let mut current = vec![record];
+    for seg in &path.segments {
+        let mut next = Vec::with_capacity(current.len());
+        for v in current {
+            match (seg, v) {
+                (PathSeg::Name(n), Value::Object(map)) => next.extend(map.get(n)),
+                (PathSeg::Index(i), Value::Array(items)) => next.extend(items.get(*i)),
+                (PathSeg::Each, Value::Array(items)) => next.extend(items.iter()),
+                _ => {}
+            }
+        }
+        if next.is_empty() {
+            return next;
+        }
+        current = next;
+    }
+    current
+}
+
+fn combine(q: Quant, truths: Vec<Truth>) -> Truth {
+    match q {
+        Quant::Any => truths.into_iter().fold(Truth::False, Truth::or),
+        Quant::All => truths.into_iter().fold(Truth::True, Truth::and),
+    }
+}
+
+/// `x in y`: list membership, or an address in a network (or any of a list).
+fn member(x: &Val<'_>, y: &Val<'_>) -> Truth {
+    if x.is_missing() || y.is_missing() {
+        return Truth::Unknown;
+    }
+    match y {
+        Val::Net(net) => Truth::from_bool(x.as_ip().is_some_and(|ip| net.contains(&ip))),
+        Val::List(items) | Val::Many(items) => {
+            let mut t = Truth::False;
+            for item in items {
+                t = t.or(match item {
+                    Val::Net(net) => {
+                        Truth::from_bool(x.as_ip().is_some_and(|ip| net.contains(&ip)))
+                    }
+                    other => match equal(x, other) {
+                        None => Truth::Unknown,
+                        Some(b) => Truth::from_bool(b),
+                    },
+                });
+                if t == Truth::True {
+                    break;
+                }
+            }
+            t
+        }
+        _ => Truth::False,
+    }
+}
+
+fn arith<'r>(op: BinOp, a: Val<'r>, b: Val<'r>) -> Val<'r> {
+    match (a, b) {
+        (Val::Missing, _) | (_, Val::Missing) => Val::Missing,
+        (Val::Num(x), Val::Num(y)) => Val::Num(match op {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            _ if y == 0.0 => return Val::Missing,
+            _ => x / y,
+        }),
+        (Val::Dur(x), Val::Dur(y)) => match op {
+            BinOp::Add => Val::Dur(x.saturating_add(y)),
+            BinOp::Sub => Val::Dur(x.saturating_sub(y)),
+            _ => Val::Missing,
+        },
+        _ => Val::Missing,
+    }
+}
+
+fn call<'r>(f: Func, args: Vec<Val<'r>>) -> Val<'r> {
+    let mut args = args.into_iter();
+    let first = args.next().unwrap_or(Val::Missing);
+    let text = |v: &Val<'_>, g: &dyn Fn(&str) -> Val<'static>| -> Val<'static> {
+        match v {
+            Val::Str(s) => g(s),
+            Val::Ip(ip) => g(&ip.to_string()),
+            Val::Many(items) => Val::Many(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(g).unwrap_or(Val::Null))
+                    .collect(),
+            ),
+            Val::Missing => Val::Missing,
+            _ => Val::Null,
+        }
+    };
+    let arn_part = |n: usize| {
+        move |s: &str| match s.split(':').nth(n) {
+            Some(part) if s.starts_with("arn:") => Val::Str(Cow::Owned(part.to_string())),
+            _ => Val::Null,
+        }
+    };
+    match f {
+        Func::Lower => text(&first, &|s| Val::Str(Cow::Owned(s.to_lowercase()))),
+        Func::Upper => text(&first, &|s| Val::Str(Cow::Owned(s.to_uppercase()))),
+        Func::Service => text(&first, &|s| {
+            Val::Str(Cow::Owned(s.split('.').next().unwrap_or(s).to_string()))
+        }),
+        Func::Account => text(&first, &arn_part(4)),
+        Func::Region => text(&first, &arn_part(3)),
+        Func::IsServiceLinked => text(&first, &|s| {
+            Val::Bool(s.contains(":role/aws-service-role/"))
+        }),
+        Func::Len => match first {
+            Val::Str(s) => Val::Num(s.chars().count() as f64),
+            Val::List(items) | Val::Many(items) => Val::Num(items.len() as f64),
+            Val::Missing => Val::Missing,
+            _ => Val::Null,
+        },
+        Func::Split => {
+            let sep = args.next().unwrap_or(Val::Missing);
+            match (&first, sep.as_str()) {
+                (Val::Str(s), Some(sep)) if !sep.is_empty() => Val::List(
+                    s.split(sep)
+                        .map(|p| Val::Str(Cow::Owned(p.to_string())))
+                        .collect(),
+                ),
+                (Val::Missing, _) => Val::Missing,
+                _ => Val::Null,
+            }
+        }
+        Func::Max | Func::Min => {
+            let mut best: Option<f64> = None;
+            for v in std::iter::once(first).chain(args) {
+                match v {
+                    Val::Num(n) => {
+                        best = Some(match best {
+                            None => n,
+                            Some(b) if f == Func::Max => b.max(n),
+                            Some(b) => b.min(n),
+                        })
+                    }
+                    Val::Missing => return Val::Missing,
+                    _ => {}
+                }
+            }
+            best.map(Val::Num).unwrap_or(Val::Null)
+        }
+    }
+}

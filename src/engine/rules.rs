@@ -1,0 +1,427 @@
+//! The runnable form of a checked ruleset: sources with their recognition
+//! rule, time field and derived fields; signals and guardrails compiled; and
+//! an index from a discriminating field's value (e.g. `eventName`) to the
+//! rules that can match it, so cost does not grow with the rule count.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::compile::{field_path, CExpr, Compiler, FieldPath, PathSeg, Scope};
+use super::eval::{resolve, Eval};
+use super::value::{Truth, Val};
+use crate::check::attack::level;
+use crate::check::{Analysis, Ruleset};
+use crate::syntax::ast::{Block, BlockKind, ClauseKind, CmpOp, ExprKind, ItemKind, Lit, StrLit};
+
+pub struct SourceRt {
+    pub name: String,
+    pub recognize: Option<CExpr>,
+    pub time: Option<Arc<FieldPath>>,
+    pub derived: BTreeMap<String, CExpr>,
+}
+
+#[derive(Clone)]
+pub enum SeverityRt {
+    Fixed(f64),
+    From(CExpr),
+}
+
+/// A clause kept for `explain`: its keyword, its text and its compiled form.
+pub struct ClauseRt {
+    pub keyword: &'static str,
+    pub text: String,
+    pub expr: CExpr,
+}
+
+pub struct SignalRt {
+    pub name: String,
+    pub source: usize,
+    pub when: CExpr,
+    pub severity: SeverityRt,
+    pub tactics: Vec<String>,
+    pub techniques: Vec<String>,
+    pub report: bool,
+    pub entities: Vec<(String, CExpr)>,
+    pub title: Option<CExpr>,
+    pub summary: Option<CExpr>,
+    pub clauses: Vec<ClauseRt>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardScope {
+    Principal,
+    Resource,
+    Baseline,
+}
+
+impl GuardScope {
+    pub fn word(self) -> &'static str {
+        match self {
+            GuardScope::Principal => "principal",
+            GuardScope::Resource => "resource",
+            GuardScope::Baseline => "baseline",
+        }
+    }
+}
+
+pub struct GuardrailRt {
+    pub name: String,
+    pub source: usize,
+    pub scope: GuardScope,
+    pub deny: Option<CExpr>,
+    pub excepts: Vec<CExpr>,
+    pub applies: Option<CExpr>,
+    pub require: Option<CExpr>,
+    pub title: Option<CExpr>,
+    pub message: Option<CExpr>,
+    pub severity: Option<SeverityRt>,
+    pub clauses: Vec<ClauseRt>,
+}
+
+/// Rules of one source, indexed by a discriminating field.
+#[derive(Default)]
+pub struct RuleIndex {
+    pub field: Option<Arc<FieldPath>>,
+    pub by_value: HashMap<String, Vec<usize>>,
+    pub always: Vec<usize>,
+}
+
+impl RuleIndex {
+    /// The rules that can match `record`, in rule order.
+    pub fn candidates(&self, record: &serde_json::Value) -> Vec<usize> {
+        let Some(field) = &self.field else {
+            return self.always.clone();
+        };
+        let value = resolve(record, field).first().and_then(|v| v.as_str());
+        let hit = value.and_then(|v| self.by_value.get(v));
+        match hit {
+            None => self.always.clone(),
+            Some(rules) => {
+                let mut all: Vec<usize> = self.always.iter().chain(rules).copied().collect();
+                all.sort_unstable();
+                all.dedup();
+                all
+            }
+        }
+    }
+}
+
+/// A compiled ruleset, ready to run over records.
+pub struct Engine {
+    pub sources: Vec<SourceRt>,
+    pub signals: Vec<SignalRt>,
+    pub guardrails: Vec<GuardrailRt>,
+    /// Per source: signal index and guardrail index.
+    pub signal_index: Vec<RuleIndex>,
+    pub guardrail_index: Vec<RuleIndex>,
+    /// Sequences in the ruleset (not evaluated yet).
+    pub sequences: Vec<String>,
+}
+
+impl Engine {
+    pub fn new(ruleset: &Ruleset) -> Engine {
+        build(&ruleset.analysis)
+    }
+
+    /// An engine over an analysis; only meaningful when it has no errors.
+    pub fn from_analysis(analysis: &Analysis) -> Engine {
+        build(analysis)
+    }
+
+    pub fn source_index(&self, name: &str) -> Option<usize> {
+        self.sources.iter().position(|s| s.name == name)
+    }
+
+    /// The sources whose recognition rule is definitely true for `record`.
+    pub fn recognize(&self, record: &serde_json::Value) -> Vec<usize> {
+        let mut eval = Eval::new(record);
+        self.sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.recognize
+                    .as_ref()
+                    .is_some_and(|r| eval.truth(r) == Truth::True)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+fn blocks(analysis: &Analysis) -> impl Iterator<Item = &Block> {
+    analysis
+        .files
+        .iter()
+        .flat_map(|f| f.parsed.file.items.iter())
+        .filter_map(|item| match &item.kind {
+            ItemKind::Block(b) => Some(b),
+            _ => None,
+        })
+}
+
+fn build(analysis: &Analysis) -> Engine {
+    let compiler = Compiler::new(analysis);
+    let mut sources = Vec::new();
+    for b in blocks(analysis).filter(|b| b.kind == BlockKind::Source) {
+        if sources.iter().any(|s: &SourceRt| s.name == b.name.name) {
+            continue;
+        }
+        let mut src = SourceRt {
+            name: b.name.name.clone(),
+            recognize: None,
+            time: None,
+            derived: BTreeMap::new(),
+        };
+        for c in &b.clauses {
+            match &c.kind {
+                ClauseKind::Recognize(e) => {
+                    src.recognize = Some(compiler.expr(e, &Scope::default()))
+                }
+                ClauseKind::Time(p) => src.time = Some(Arc::new(field_path(p))),
+                ClauseKind::Derive { name, value, .. } => {
+                    let compiled = match &value.kind {
+                        ExprKind::Lit(Lit::Str(s)) => compiler.template(s, &Scope::default()),
+                        _ => compiler.expr(value, &Scope::default()),
+                    };
+                    src.derived.insert(name.name.clone(), compiled);
+                }
+                _ => {}
+            }
+        }
+        sources.push(src);
+    }
+    let mut signals = Vec::new();
+    let mut guardrails = Vec::new();
+    let mut sequences = Vec::new();
+    for b in blocks(analysis) {
+        let Some(source) =
+            b.on.as_ref()
+                .and_then(|on| sources.iter().position(|s| s.name == on.name))
+        else {
+            if b.kind == BlockKind::Sequence {
+                sequences.push(b.name.name.clone());
+            }
+            continue;
+        };
+        let derived = sources.get(source).map(|s| &s.derived);
+        let record_scope = Scope {
+            derived,
+            entities: None,
+        };
+        let mut entities_map = BTreeMap::new();
+        let mut entities = Vec::new();
+        for c in &b.clauses {
+            if let ClauseKind::Entity { name, value } = &c.kind {
+                let compiled = compiler.expr(value, &record_scope);
+                entities.push((name.name.clone(), compiled.clone()));
+                entities_map.insert(name.name.clone(), compiled);
+            }
+        }
+        let template_scope = Scope {
+            derived,
+            entities: Some(&entities_map),
+        };
+        let tmpl = |s: &StrLit| compiler.template(s, &template_scope);
+        let mut clauses = Vec::new();
+        let mut keep = |keyword: &'static str, e: &crate::syntax::ast::Expr| {
+            let compiled = compiler.expr(e, &record_scope);
+            clauses.push(ClauseRt {
+                keyword,
+                text: crate::syntax::format::expr_inline(e),
+                expr: compiled.clone(),
+            });
+            compiled
+        };
+        let mut title = None;
+        let mut summary = None;
+        let mut message = None;
+        let mut severity = None;
+        let mut tactics = Vec::new();
+        let mut techniques = Vec::new();
+        let mut report = true;
+        let mut when = None;
+        let mut deny = None;
+        let mut excepts = Vec::new();
+        let mut applies = None;
+        let mut require = None;
+        let mut scope = GuardScope::Principal;
+        for c in &b.clauses {
+            match &c.kind {
+                ClauseKind::Title(s) => title = Some(tmpl(s)),
+                ClauseKind::Summary(s) => summary = Some(tmpl(s)),
+                ClauseKind::Message(s) => message = Some(tmpl(s)),
+                ClauseKind::Severity {
+                    computed: false,
+                    value,
+                } => severity = Some(SeverityRt::Fixed(fixed_severity(value).unwrap_or(5.0))),
+                ClauseKind::Severity {
+                    computed: true,
+                    value,
+                } => severity = Some(SeverityRt::From(compiler.expr(value, &record_scope))),
+                ClauseKind::Tactic(ts) => tactics = ts.iter().map(|t| t.name.clone()).collect(),
+                ClauseKind::Technique(ts) => {
+                    techniques = ts.iter().map(|t| t.value.clone()).collect()
+                }
+                ClauseKind::Report(e) => {
+                    report = !matches!(e.kind, ExprKind::Lit(Lit::Bool(false)))
+                }
+                ClauseKind::When(e) => when = Some(keep("when", e)),
+                ClauseKind::Deny(e) => deny = Some(keep("deny when", e)),
+                ClauseKind::Except(e) => excepts.push(keep("except", e)),
+                ClauseKind::Applies(e) => applies = Some(keep("applies", e)),
+                ClauseKind::Require(e) => require = Some(keep("require", e)),
+                ClauseKind::Scope(s) => {
+                    scope = match s.name.as_str() {
+                        "resource" => GuardScope::Resource,
+                        "baseline" => GuardScope::Baseline,
+                        _ => GuardScope::Principal,
+                    }
+                }
+                _ => {}
+            }
+        }
+        match b.kind {
+            BlockKind::Signal => signals.push(SignalRt {
+                name: b.name.name.clone(),
+                source,
+                when: when.unwrap_or(CExpr::Const(Val::Missing)),
+                severity: severity.unwrap_or(SeverityRt::Fixed(5.0)),
+                tactics,
+                techniques,
+                report,
+                entities,
+                title,
+                summary,
+                clauses,
+            }),
+            BlockKind::Guardrail => guardrails.push(GuardrailRt {
+                name: b.name.name.clone(),
+                source,
+                scope,
+                deny,
+                excepts,
+                applies,
+                require,
+                title,
+                message,
+                severity,
+                clauses,
+            }),
+            BlockKind::Source | BlockKind::Sequence => {}
+        }
+    }
+    let signal_index = (0..sources.len())
+        .map(|s| {
+            index(
+                signals
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.source == s)
+                    .map(|(i, r)| (i, &r.when)),
+            )
+        })
+        .collect();
+    let guardrail_index = (0..sources.len())
+        .map(|s| {
+            index(
+                guardrails
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.source == s)
+                    .filter_map(|(i, r)| r.deny.as_ref().or(r.applies.as_ref()).map(|e| (i, e))),
+            )
+        })
+        .collect::<Vec<_>>();
+    // Guardrails without a deny/applies condition apply to every record.
+    let mut guardrail_index: Vec<RuleIndex> = guardrail_index;
+    for (i, g) in guardrails.iter().enumerate() {
+        if g.deny.is_none() && g.applies.is_none() {
+            if let Some(ix) = guardrail_index.get_mut(g.source) {
+                ix.always.push(i);
+            }
+        }
+    }
+    Engine {
+        sources,
+        signals,
+        guardrails,
+        signal_index,
+        guardrail_index,
+        sequences,
+    }
+}
+
+fn fixed_severity(e: &crate::syntax::ast::Expr) -> Option<f64> {
+    match &e.kind {
+        ExprKind::Lit(Lit::Int(n) | Lit::Float(n)) => n.parse().ok(),
+        ExprKind::Path(p) => level(&crate::syntax::format::path_text(p)),
+        _ => None,
+    }
+}
+
+/// A field and the values a rule requires of it.
+type Requirement = (Arc<FieldPath>, Vec<String>);
+
+/// The string values a condition requires of a single-name field, when the
+/// condition is a conjunction with `field == "v"` or `field in ["a", "b"]`.
+fn required_values(e: &CExpr) -> Option<Requirement> {
+    match e {
+        CExpr::And(a, b) => required_values(a).or_else(|| required_values(b)),
+        CExpr::Cmp(CmpOp::Eq, lhs, rhs) => match (lhs.as_ref(), rhs.as_ref()) {
+            (CExpr::Field(p), CExpr::Const(Val::Str(s))) if simple(p) => {
+                Some((p.clone(), vec![s.to_string()]))
+            }
+            _ => None,
+        },
+        CExpr::In {
+            lhs,
+            rhs,
+            negated: false,
+        } => match (lhs.as_ref(), rhs.as_ref()) {
+            (CExpr::Field(p), CExpr::Const(Val::List(items))) if simple(p) => {
+                let values: Option<Vec<String>> = items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect();
+                values.map(|v| (p.clone(), v))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn simple(p: &FieldPath) -> bool {
+    matches!(p.segments.as_slice(), [PathSeg::Name(_)])
+}
+
+/// Builds an index over the field that most rules test for equality.
+fn index<'a>(rules: impl Iterator<Item = (usize, &'a CExpr)>) -> RuleIndex {
+    let rules: Vec<(usize, Option<Requirement>)> =
+        rules.map(|(i, e)| (i, required_values(e))).collect();
+    let mut votes: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, req) in &rules {
+        if let Some((p, _)) = req {
+            *votes.entry(p.text.clone()).or_default() += 1;
+        }
+    }
+    let best = votes
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(k, _)| k.clone());
+    let mut ix = RuleIndex::default();
+    for (i, req) in rules {
+        match (req, &best) {
+            (Some((p, values)), Some(field)) if p.text == *field => {
+                if ix.field.is_none() {
+                    ix.field = Some(p.clone());
+                }
+                for v in values {
+                    ix.by_value.entry(v).or_default().push(i);
+                }
+            }
+            _ => ix.always.push(i),
+        }
+    }
+    ix
+}

@@ -1,0 +1,374 @@
+//! Evaluates signals and guardrails over one record and builds the findings
+//! and decisions it yields. Pure: no I/O, so it runs on any core and the same
+//! record always yields the same bytes.
+
+use serde_json::{json, Map, Value};
+
+use super::compile::CExpr;
+use super::eval::{resolve, Eval};
+use super::rules::{Engine, GuardScope, SeverityRt};
+use super::value::{format_number, Truth, Val};
+
+/// Where a record came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRef {
+    pub file: std::sync::Arc<str>,
+    /// 1-based line of the record's start.
+    pub line: usize,
+    /// Position in its file's list of records (`Records`, array), if any.
+    pub index: Option<usize>,
+}
+
+/// What a run does beyond the rules themselves.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Route every record to this source instead of recognising it.
+    pub source: Option<usize>,
+    /// The organization's management account, exempt from guardrails.
+    pub management_account: Option<String>,
+}
+
+/// The outcome of one record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordOutcome {
+    /// No source claims the record.
+    Unclaimed,
+    /// Evaluated by the rules of its source.
+    Evaluated { source: usize, outputs: Vec<Output> },
+}
+
+/// One finding or decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub kind: OutputKind,
+    pub json: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutputKind {
+    Signal,
+    Deny,
+    Allow,
+    Unknown,
+    Compliant,
+    NonCompliant,
+}
+
+impl OutputKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            OutputKind::Signal => "signal",
+            OutputKind::Deny => "deny",
+            OutputKind::Allow => "allow",
+            OutputKind::Unknown => "unknown",
+            OutputKind::Compliant => "compliant",
+            OutputKind::NonCompliant => "non_compliant",
+        }
+    }
+}
+
+/// The GuardDuty label of a 1.0–10.0 severity.
+pub fn severity_label(s: f64) -> &'static str {
+    if s < 4.0 {
+        "low"
+    } else if s < 7.0 {
+        "medium"
+    } else if s < 9.0 {
+        "high"
+    } else {
+        "critical"
+    }
+}
+
+/// A stable 64-bit FNV-1a hash, printed as hex: finding ids.
+pub fn stable_id(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0u8)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// The record's own id, where its format has one.
+fn record_id(record: &Value) -> Option<&str> {
+    [
+        "eventID",
+        "id",
+        "Id",
+        "metadata.uid",
+        "configurationStateId",
+    ]
+    .iter()
+    .find_map(|k| lookup(record, k).and_then(Value::as_str))
+}
+
+fn lookup<'r>(record: &'r Value, dotted: &str) -> Option<&'r Value> {
+    dotted.split('.').try_fold(record, |v, k| v.get(k))
+}
+
+fn first_str<'r>(record: &'r Value, paths: &[&str]) -> Option<&'r str> {
+    paths
+        .iter()
+        .find_map(|p| lookup(record, p).and_then(Value::as_str))
+}
+
+fn reference(at: &RecordRef, record: &Value) -> Value {
+    let mut m = Map::new();
+    m.insert("file".into(), json!(&*at.file));
+    m.insert("line".into(), json!(at.line));
+    if let Some(i) = at.index {
+        m.insert("index".into(), json!(i));
+    }
+    if let Some(id) = record_id(record) {
+        m.insert("id".into(), json!(id));
+    }
+    Value::Object(m)
+}
+
+fn record_key(at: &RecordRef, record: &Value) -> String {
+    match record_id(record) {
+        Some(id) => id.to_string(),
+        None => format!("{}:{}:{}", at.file, at.line, at.index.unwrap_or(0)),
+    }
+}
+
+fn render(eval: &mut Eval<'_>, e: Option<&CExpr>) -> Option<String> {
+    e.map(|e| eval.value(e).render())
+}
+
+fn severity(eval: &mut Eval<'_>, s: &SeverityRt) -> Option<f64> {
+    match s {
+        SeverityRt::Fixed(v) => Some(*v),
+        SeverityRt::From(e) => match eval.value(e) {
+            Val::Num(n) => Some(n.clamp(1.0, 10.0)),
+            Val::Str(s) => s.parse::<f64>().ok().map(|n| n.clamp(1.0, 10.0)),
+            _ => None,
+        },
+    }
+}
+
+/// Why a record is exempt from guardrails, as AWS exempts it.
+fn exemption(record: &Value, opts: &RunOptions, scope: GuardScope) -> Option<&'static str> {
+    if scope == GuardScope::Baseline {
+        return None;
+    }
+    let arns = [
+        lookup(record, "userIdentity.arn"),
+        lookup(record, "userIdentity.sessionContext.sessionIssuer.arn"),
+    ];
+    let service_linked = arns.iter().flatten().filter_map(|v| v.as_str()).any(|arn| {
+        arn.contains(":role/aws-service-role/") || arn.contains(":assumed-role/AWSServiceRole")
+    });
+    if service_linked {
+        return Some("service-linked role");
+    }
+    if lookup(record, "userIdentity.type").and_then(Value::as_str) == Some("AWSService") {
+        return Some("AWS service principal");
+    }
+    if let Some(mgmt) = &opts.management_account {
+        let account = first_str(record, &["recipientAccountId", "userIdentity.accountId"]);
+        if account == Some(mgmt.as_str()) {
+            return Some("management account");
+        }
+    }
+    None
+}
+
+/// Evaluates every rule of the record's source.
+pub fn evaluate(
+    engine: &Engine,
+    record: &Value,
+    at: &RecordRef,
+    opts: &RunOptions,
+) -> RecordOutcome {
+    let source = match opts.source {
+        Some(s) => s,
+        None => match engine.recognize(record).first() {
+            Some(s) => *s,
+            None => return RecordOutcome::Unclaimed,
+        },
+    };
+    let mut outputs = Vec::new();
+    let key = record_key(at, record);
+    let time = engine
+        .sources
+        .get(source)
+        .and_then(|s| s.time.as_ref())
+        .and_then(|p| {
+            resolve(record, p)
+                .first()
+                .map(|v| Val::from_json(v).render())
+        });
+    let source_name = engine
+        .sources
+        .get(source)
+        .map(|s| s.name.as_str())
+        .unwrap_or("");
+    if let Some(ix) = engine.signal_index.get(source) {
+        for i in ix.candidates(record) {
+            let Some(sig) = engine.signals.get(i) else {
+                continue;
+            };
+            let mut eval = Eval::new(record);
+            if eval.truth(&sig.when) != Truth::True || !sig.report {
+                continue;
+            }
+            let sev = severity(&mut eval, &sig.severity).unwrap_or(5.0);
+            let mut entities = Map::new();
+            for (name, e) in &sig.entities {
+                entities.insert(name.clone(), eval.value(e).to_json());
+            }
+            let json = json!({
+                "kind": "signal",
+                "id": stable_id(&[&sig.name, &key]),
+                "rule": sig.name,
+                "source": source_name,
+                "time": time,
+                "severity": sev,
+                "severity_label": severity_label(sev),
+                "title": render(&mut eval, sig.title.as_ref()),
+                "summary": render(&mut eval, sig.summary.as_ref()),
+                "tactics": sig.tactics,
+                "techniques": sig.techniques,
+                "entities": entities,
+                "record": reference(at, record),
+            });
+            outputs.push(Output {
+                kind: OutputKind::Signal,
+                json,
+            });
+        }
+    }
+    if let Some(ix) = engine.guardrail_index.get(source) {
+        for i in ix.candidates(record) {
+            let Some(g) = engine.guardrails.get(i) else {
+                continue;
+            };
+            if let Some(out) = decide(engine, g, record, at, &key, time.as_deref(), opts) {
+                outputs.push(out);
+            }
+        }
+    }
+    RecordOutcome::Evaluated { source, outputs }
+}
+
+fn decide(
+    engine: &Engine,
+    g: &super::rules::GuardrailRt,
+    record: &Value,
+    at: &RecordRef,
+    key: &str,
+    time: Option<&str>,
+    opts: &RunOptions,
+) -> Option<Output> {
+    let mut eval = Eval::new(record);
+    let mut exempt = None;
+    let (kind, missing) = match g.scope {
+        GuardScope::Principal | GuardScope::Resource => {
+            let deny = g
+                .deny
+                .as_ref()
+                .map(|d| eval.truth(d))
+                .unwrap_or(Truth::False);
+            let mut excepted = Truth::False;
+            for e in &g.excepts {
+                excepted = excepted.or(eval.truth(e));
+            }
+            let decision = deny.and(excepted.negate());
+            exempt = if decision == Truth::False {
+                None
+            } else {
+                exemption(record, opts, g.scope)
+            };
+            match (decision, exempt) {
+                (_, Some(_)) | (Truth::False, _) => (OutputKind::Allow, Vec::new()),
+                (Truth::True, None) => (OutputKind::Deny, Vec::new()),
+                (Truth::Unknown, None) => (OutputKind::Unknown, std::mem::take(&mut eval.missing)),
+            }
+        }
+        GuardScope::Baseline => {
+            let applies = g
+                .applies
+                .as_ref()
+                .map(|a| eval.truth(a))
+                .unwrap_or(Truth::True);
+            if applies == Truth::False {
+                return None;
+            }
+            let required = g
+                .require
+                .as_ref()
+                .map(|r| eval.truth(r))
+                .unwrap_or(Truth::True);
+            match applies.and(required) {
+                Truth::True => (OutputKind::Compliant, Vec::new()),
+                Truth::False => (OutputKind::NonCompliant, Vec::new()),
+                Truth::Unknown => (OutputKind::Unknown, std::mem::take(&mut eval.missing)),
+            }
+        }
+    };
+    let show_message = matches!(
+        kind,
+        OutputKind::Deny | OutputKind::NonCompliant | OutputKind::Unknown
+    );
+    let message = if show_message {
+        render(&mut eval, g.message.as_ref())
+    } else {
+        None
+    };
+    let sev = g.severity.as_ref().and_then(|s| severity(&mut eval, s));
+    let derived = |name: &str, eval: &mut Eval<'_>| {
+        engine
+            .sources
+            .get(g.source)
+            .and_then(|s| s.derived.get(name))
+            .map(|e| eval.value(e))
+            .filter(|v| !v.is_missing())
+            .map(|v| v.render())
+    };
+    let action = derived("action", &mut eval)
+        .or_else(|| first_str(record, &["eventName"]).map(str::to_string));
+    let account = derived("account", &mut eval).or_else(|| {
+        first_str(
+            record,
+            &[
+                "recipientAccountId",
+                "awsAccountId",
+                "accountId",
+                "AwsAccountId",
+            ],
+        )
+        .map(str::to_string)
+    });
+    let mut json = json!({
+        "kind": "decision",
+        "id": stable_id(&[&g.name, key]),
+        "guardrail": g.name,
+        "scope": g.scope.word(),
+        "decision": kind.word(),
+        "missing": missing,
+        "exempt": exempt,
+        "message": message,
+        "title": render(&mut eval, g.title.as_ref()),
+        "time": time,
+        "principal": first_str(record, &["userIdentity.arn"]),
+        "action": action,
+        "resource": first_str(record, &["ARN", "arn", "resourceId"]),
+        "account": account,
+        "region": first_str(record, &["awsRegion", "region", "Region"]),
+        "record": reference(at, record),
+    });
+    if let (Some(s), Some(obj)) = (sev, json.as_object_mut()) {
+        obj.insert("severity".into(), json!(s));
+        obj.insert("severity_label".into(), json!(severity_label(s)));
+    }
+    Some(Output { kind, json })
+}
+
+/// A severity for display: `5` or `7.5`.
+pub fn show_severity(s: f64) -> String {
+    format_number(s)
+}

@@ -1,0 +1,245 @@
+//! The engine's semantics over small records: three-valued logic, every
+//! operator, guardrail decisions and AWS's exemptions.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use tensen::engine::rules::Engine;
+use tensen::engine::run::{evaluate, OutputKind, RecordOutcome, RecordRef, RunOptions};
+use tensen::{compile, Sources};
+
+fn engine(rules: &str) -> Engine {
+    let mut sources = Sources::new();
+    sources.add("rules.tsn", rules);
+    match compile(&sources) {
+        Ok(r) => Engine::new(&r),
+        Err(d) => panic!("{}", tensen::check::render::terminal(&d.0, &sources, false)),
+    }
+}
+
+fn run_with(engine: &Engine, record: Value, opts: &RunOptions) -> Vec<(OutputKind, Value)> {
+    let at = RecordRef { file: Arc::from("test.json"), line: 1, index: None };
+    match evaluate(engine, &record, &at, opts) {
+        RecordOutcome::Unclaimed => panic!("record not claimed"),
+        RecordOutcome::Evaluated { outputs, .. } => outputs.into_iter().map(|o| (o.kind, o.json)).collect(),
+    }
+}
+
+fn run(engine: &Engine, record: Value) -> Vec<(OutputKind, Value)> {
+    run_with(engine, record, &RunOptions::default())
+}
+
+fn ct(extra: Value) -> Value {
+    let mut base = json!({
+        "eventVersion": "1.08",
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "GetObject",
+        "eventTime": "2024-05-01T10:00:00Z",
+        "eventID": "e-1",
+        "userIdentity": { "type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice", "userName": "alice" },
+        "sourceIPAddress": "10.1.2.3",
+        "recipientAccountId": "111122223333",
+        "awsRegion": "us-east-1",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    base
+}
+
+fn fires(rules: &str, record: Value) -> bool {
+    run(&engine(rules), record).iter().any(|(k, _)| *k == OutputKind::Signal)
+}
+
+fn signal(cond: &str) -> String {
+    format!("signal s on cloudtrail {{ when {cond} }}")
+}
+
+#[test]
+fn missing_fields_are_unknown_not_false() {
+    let r = ct(json!({}));
+    assert!(!fires(&signal("errorCode == \"AccessDenied\""), r.clone()));
+    assert!(!fires(&signal("errorCode != \"AccessDenied\""), r.clone()), "unknown, so it does not fire");
+    assert!(!fires(&signal("not (errorCode == \"AccessDenied\")"), r.clone()));
+    assert!(fires(&signal("errorCode == null"), r.clone()), "`== null` is definite");
+    assert!(fires(&signal("errorCode not exists"), r.clone()));
+    assert!(fires(&signal("errorCode == \"x\" or eventName == \"GetObject\""), r.clone()), "unknown or true is true");
+    assert!(!fires(&signal("errorCode == \"x\" and eventName == \"GetObject\""), r));
+}
+
+#[test]
+fn operators() {
+    let r = ct(json!({ "requestParameters": { "bucketName": "logs-prod", "key": "a/b.txt" }, "resources": [
+        { "ARN": "arn:aws:s3:::logs-prod", "type": "AWS::S3::Bucket" },
+        { "ARN": "arn:aws:s3:::logs-prod/a/b.txt", "type": "AWS::S3::Object" } ] }));
+    let yes = [
+        "eventName matches [\"List*\", \"Get*\"]",
+        "eventName =~ \"^Get(Object|Bucket)$\"",
+        "requestParameters.bucketName starts_with \"logs-\"",
+        "requestParameters.key ends_with \".txt\"",
+        "requestParameters.bucketName contains \"prod\"",
+        "sourceIPAddress in 10.0.0.0/8",
+        "sourceIPAddress in [192.168.0.0/16, 10.0.0.0/8]",
+        "eventName in [\"GetObject\", \"PutObject\"]",
+        "resources[*].type == \"AWS::S3::Object\"",
+        "any(resources[*].type == \"AWS::S3::Bucket\")",
+        "all(resources[*].ARN starts_with \"arn:aws:s3:::logs-prod\")",
+        "resources[0].type == \"AWS::S3::Bucket\"",
+        "lower(userIdentity.userName) == \"alice\"",
+        "account(userIdentity.arn) == \"111122223333\"",
+        "service(eventSource) == \"s3\"",
+        "len(resources) == 2",
+        "split(userIdentity.arn, \"/\") contains \"alice\"",
+        "action == \"s3:GetObject\"",
+        "principal_type == \"IAMUser\"",
+    ];
+    for cond in yes {
+        assert!(fires(&signal(cond), r.clone()), "{cond}");
+    }
+    let no = [
+        "all(resources[*].type == \"AWS::S3::Object\")",
+        "sourceIPAddress in 192.168.0.0/16",
+        "eventName matches \"List*\"",
+        "eventName not in [\"GetObject\"]",
+        "is_service_linked(userIdentity.arn)",
+    ];
+    for cond in no {
+        assert!(!fires(&signal(cond), r.clone()), "{cond}");
+    }
+}
+
+#[test]
+fn addresses_that_are_not_addresses_are_not_in_networks() {
+    for ip in ["AWS Internal", "s3.amazonaws.com", "255.090.254.5"] {
+        let r = ct(json!({ "sourceIPAddress": ip }));
+        assert!(!fires(&signal("sourceIPAddress in 0.0.0.0/0"), r.clone()), "{ip}");
+        assert!(fires(&signal("sourceIPAddress not in 10.0.0.0/8"), r), "{ip}");
+    }
+}
+
+#[test]
+fn findings_carry_rendered_text_entities_and_a_stable_id() {
+    let e = engine(
+        "signal s on cloudtrail {
+            title \"{user} read {requestParameters.key}\"
+            severity high
+            tactic collection
+            technique \"T1530\"
+            when eventName == \"GetObject\"
+            entity user = userIdentity.userName
+            summary \"{action} by {user} from {sourceIPAddress}\"
+        }",
+    );
+    let r = ct(json!({ "requestParameters": { "key": "secret.txt" } }));
+    let out = run(&e, r.clone());
+    assert_eq!(out.len(), 1);
+    let f = &out[0].1;
+    assert_eq!(f["title"], "alice read secret.txt");
+    assert_eq!(f["summary"], "s3:GetObject by alice from 10.1.2.3");
+    assert_eq!(f["severity"], 8.0);
+    assert_eq!(f["severity_label"], "high");
+    assert_eq!(f["entities"]["user"], "alice");
+    assert_eq!(f["time"], "2024-05-01T10:00:00Z");
+    assert_eq!(f["record"]["id"], "e-1");
+    assert_eq!(f, &run(&e, r)[0].1, "same record, same finding");
+}
+
+#[test]
+fn severity_from_the_record_and_report_false() {
+    let e = engine(
+        "signal gd on guardduty { severity from severity when type matches \"Recon:*\" }
+         signal quiet on guardduty { report false when type matches \"Recon:*\" }",
+    );
+    let finding = json!({ "schemaVersion": "2.0", "type": "Recon:IAMUser/MaliciousIPCaller", "severity": 5.5,
+        "id": "gd-1", "service": { "serviceName": "guardduty" } });
+    let out = run(&e, finding);
+    assert_eq!(out.len(), 1, "report false is not reported");
+    assert_eq!(out[0].1["severity"], 5.5);
+    assert_eq!(out[0].1["severity_label"], "medium");
+}
+
+const GUARDRAIL: &str = "guardrail tls on cloudtrail {
+    scope resource
+    deny when eventSource == \"s3.amazonaws.com\" and tlsDetails.tlsVersion not in [\"TLSv1.2\", \"TLSv1.3\"]
+    except userIdentity.arn ends_with \":role/Scanner\"
+    message \"{action} on {requestParameters.bucketName} without TLS 1.2\"
+}";
+
+#[test]
+fn guardrail_decisions_deny_allow_unknown() {
+    let e = engine(GUARDRAIL);
+    let deny = run(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" }, "requestParameters": { "bucketName": "b" } })));
+    assert_eq!(deny[0].0, OutputKind::Deny);
+    assert_eq!(deny[0].1["message"], "s3:GetObject on b without TLS 1.2");
+    assert_eq!(deny[0].1["action"], "s3:GetObject");
+    assert_eq!(deny[0].1["principal"], "arn:aws:iam::111122223333:user/alice");
+    let allow = run(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1.3" } })));
+    assert_eq!(allow[0].0, OutputKind::Allow);
+    let unknown = run(&e, ct(json!({})));
+    assert_eq!(unknown[0].0, OutputKind::Unknown);
+    assert_eq!(unknown[0].1["missing"], json!(["tlsDetails.tlsVersion"]));
+    let excepted = run(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" },
+        "userIdentity": { "type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/Scanner/x" } })));
+    assert_eq!(excepted[0].0, OutputKind::Deny, "the except tests the role ARN, not the session ARN");
+    let excepted = run(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" },
+        "userIdentity": { "type": "IAMUser", "arn": "arn:aws:iam::111122223333:role/Scanner" } })));
+    assert_eq!(excepted[0].0, OutputKind::Allow);
+}
+
+#[test]
+fn aws_exemptions_hold() {
+    let e = engine(GUARDRAIL);
+    let slr = ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" }, "userIdentity": { "type": "AssumedRole",
+        "arn": "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForConfig/x",
+        "sessionContext": { "sessionIssuer": { "arn": "arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig" } } } }));
+    let out = run(&e, slr);
+    assert_eq!(out[0].0, OutputKind::Allow);
+    assert_eq!(out[0].1["exempt"], "service-linked role");
+    let opts = RunOptions { management_account: Some("111122223333".into()), ..RunOptions::default() };
+    let out = run_with(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" } })), &opts);
+    assert_eq!(out[0].0, OutputKind::Allow);
+    assert_eq!(out[0].1["exempt"], "management account");
+}
+
+#[test]
+fn baselines_report_compliance() {
+    let e = engine(
+        "guardrail imdsv2 on config {
+            scope baseline
+            applies resourceType == \"AWS::EC2::Instance\"
+            require configuration.metadataOptions.httpTokens == \"required\"
+            message \"{resourceId} allows IMDSv1\"
+        }",
+    );
+    let item = |tokens: Option<&str>, ty: &str| {
+        let mut v = json!({ "configurationItemCaptureTime": "2024-05-01T00:00:00Z", "resourceType": ty,
+            "resourceId": "i-1", "awsAccountId": "111122223333", "awsRegion": "eu-west-1", "configuration": {} });
+        if let Some(t) = tokens {
+            v["configuration"]["metadataOptions"] = json!({ "httpTokens": t });
+        }
+        v
+    };
+    assert_eq!(run(&e, item(Some("required"), "AWS::EC2::Instance"))[0].0, OutputKind::Compliant);
+    let bad = run(&e, item(Some("optional"), "AWS::EC2::Instance"));
+    assert_eq!(bad[0].0, OutputKind::NonCompliant);
+    assert_eq!(bad[0].1["message"], "i-1 allows IMDSv1");
+    assert_eq!(bad[0].1["account"], "111122223333");
+    assert_eq!(run(&e, item(None, "AWS::EC2::Instance"))[0].0, OutputKind::Unknown);
+    assert!(run(&e, item(Some("optional"), "AWS::S3::Bucket")).is_empty(), "not applicable");
+}
+
+#[test]
+fn constants_are_folded() {
+    let rules = "let office = [10.0.0.0/8]
+        let names = [\"GetObject\"]
+        signal s on cloudtrail { when sourceIPAddress in office and eventName in names }";
+    assert!(fires(rules, ct(json!({}))));
+}
