@@ -184,14 +184,6 @@ fn schema_lists_sources_and_fields() {
 }
 
 #[test]
-fn run_says_it_is_not_built_yet() {
-    let o = tensen(&["run", "examples/", "--input", "x.json"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not built yet"));
-    assert!(stdout(&o).is_empty());
-}
-
-#[test]
 fn bad_input_gets_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
 

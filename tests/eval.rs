@@ -26,10 +26,16 @@ fn engine(rules: &str) -> Engine {
 }
 
 fn run_with(engine: &Engine, record: Value, opts: &RunOptions) -> Vec<(OutputKind, Value)> {
-    let at = RecordRef { file: Arc::from("test.json"), line: 1, index: None };
+    let at = RecordRef {
+        file: Arc::from("test.json"),
+        line: 1,
+        index: None,
+    };
     match evaluate(engine, &record, &at, opts) {
         RecordOutcome::Unclaimed => panic!("record not claimed"),
-        RecordOutcome::Evaluated { outputs, .. } => outputs.into_iter().map(|o| (o.kind, o.json)).collect(),
+        RecordOutcome::Evaluated { outputs, .. } => {
+            outputs.into_iter().map(|o| (o.kind, o.json)).collect()
+        }
     }
 }
 
@@ -56,7 +62,9 @@ fn ct(extra: Value) -> Value {
 }
 
 fn fires(rules: &str, record: Value) -> bool {
-    run(&engine(rules), record).iter().any(|(k, _)| *k == OutputKind::Signal)
+    run(&engine(rules), record)
+        .iter()
+        .any(|(k, _)| *k == OutputKind::Signal)
 }
 
 fn signal(cond: &str) -> String {
@@ -67,19 +75,39 @@ fn signal(cond: &str) -> String {
 fn missing_fields_are_unknown_not_false() {
     let r = ct(json!({}));
     assert!(!fires(&signal("errorCode == \"AccessDenied\""), r.clone()));
-    assert!(!fires(&signal("errorCode != \"AccessDenied\""), r.clone()), "unknown, so it does not fire");
-    assert!(!fires(&signal("not (errorCode == \"AccessDenied\")"), r.clone()));
-    assert!(fires(&signal("errorCode == null"), r.clone()), "`== null` is definite");
+    assert!(
+        !fires(&signal("errorCode != \"AccessDenied\""), r.clone()),
+        "unknown, so it does not fire"
+    );
+    assert!(!fires(
+        &signal("not (errorCode == \"AccessDenied\")"),
+        r.clone()
+    ));
+    assert!(
+        fires(&signal("errorCode == null"), r.clone()),
+        "`== null` is definite"
+    );
     assert!(fires(&signal("errorCode not exists"), r.clone()));
-    assert!(fires(&signal("errorCode == \"x\" or eventName == \"GetObject\""), r.clone()), "unknown or true is true");
-    assert!(!fires(&signal("errorCode == \"x\" and eventName == \"GetObject\""), r));
+    assert!(
+        fires(
+            &signal("errorCode == \"x\" or eventName == \"GetObject\""),
+            r.clone()
+        ),
+        "unknown or true is true"
+    );
+    assert!(!fires(
+        &signal("errorCode == \"x\" and eventName == \"GetObject\""),
+        r
+    ));
 }
 
 #[test]
 fn operators() {
-    let r = ct(json!({ "requestParameters": { "bucketName": "logs-prod", "key": "a/b.txt" }, "resources": [
+    let r = ct(
+        json!({ "requestParameters": { "bucketName": "logs-prod", "key": "a/b.txt" }, "resources": [
         { "ARN": "arn:aws:s3:::logs-prod", "type": "AWS::S3::Bucket" },
-        { "ARN": "arn:aws:s3:::logs-prod/a/b.txt", "type": "AWS::S3::Object" } ] }));
+        { "ARN": "arn:aws:s3:::logs-prod/a/b.txt", "type": "AWS::S3::Object" } ] }),
+    );
     let yes = [
         "eventName matches [\"List*\", \"Get*\"]",
         "eventName =~ \"^Get(Object|Bucket)$\"",
@@ -120,8 +148,14 @@ fn operators() {
 fn addresses_that_are_not_addresses_are_not_in_networks() {
     for ip in ["AWS Internal", "s3.amazonaws.com", "255.090.254.5"] {
         let r = ct(json!({ "sourceIPAddress": ip }));
-        assert!(!fires(&signal("sourceIPAddress in 0.0.0.0/0"), r.clone()), "{ip}");
-        assert!(fires(&signal("sourceIPAddress not in 10.0.0.0/8"), r), "{ip}");
+        assert!(
+            !fires(&signal("sourceIPAddress in 0.0.0.0/0"), r.clone()),
+            "{ip}"
+        );
+        assert!(
+            fires(&signal("sourceIPAddress not in 10.0.0.0/8"), r),
+            "{ip}"
+        );
     }
 }
 
@@ -176,35 +210,62 @@ const GUARDRAIL: &str = "guardrail tls on cloudtrail {
 #[test]
 fn guardrail_decisions_deny_allow_unknown() {
     let e = engine(GUARDRAIL);
-    let deny = run(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" }, "requestParameters": { "bucketName": "b" } })));
+    let deny = run(
+        &e,
+        ct(
+            json!({ "tlsDetails": { "tlsVersion": "TLSv1" }, "requestParameters": { "bucketName": "b" } }),
+        ),
+    );
     assert_eq!(deny[0].0, OutputKind::Deny);
     assert_eq!(deny[0].1["message"], "s3:GetObject on b without TLS 1.2");
     assert_eq!(deny[0].1["action"], "s3:GetObject");
-    assert_eq!(deny[0].1["principal"], "arn:aws:iam::111122223333:user/alice");
+    assert_eq!(
+        deny[0].1["principal"],
+        "arn:aws:iam::111122223333:user/alice"
+    );
     let allow = run(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1.3" } })));
     assert_eq!(allow[0].0, OutputKind::Allow);
     let unknown = run(&e, ct(json!({})));
     assert_eq!(unknown[0].0, OutputKind::Unknown);
     assert_eq!(unknown[0].1["missing"], json!(["tlsDetails.tlsVersion"]));
-    let excepted = run(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" },
-        "userIdentity": { "type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/Scanner/x" } })));
-    assert_eq!(excepted[0].0, OutputKind::Deny, "the except tests the role ARN, not the session ARN");
-    let excepted = run(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" },
-        "userIdentity": { "type": "IAMUser", "arn": "arn:aws:iam::111122223333:role/Scanner" } })));
+    let excepted = run(
+        &e,
+        ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" },
+        "userIdentity": { "type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/Scanner/x" } })),
+    );
+    assert_eq!(
+        excepted[0].0,
+        OutputKind::Deny,
+        "the except tests the role ARN, not the session ARN"
+    );
+    let excepted = run(
+        &e,
+        ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" },
+        "userIdentity": { "type": "IAMUser", "arn": "arn:aws:iam::111122223333:role/Scanner" } })),
+    );
     assert_eq!(excepted[0].0, OutputKind::Allow);
 }
 
 #[test]
 fn aws_exemptions_hold() {
     let e = engine(GUARDRAIL);
-    let slr = ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" }, "userIdentity": { "type": "AssumedRole",
+    let slr = ct(
+        json!({ "tlsDetails": { "tlsVersion": "TLSv1" }, "userIdentity": { "type": "AssumedRole",
         "arn": "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForConfig/x",
-        "sessionContext": { "sessionIssuer": { "arn": "arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig" } } } }));
+        "sessionContext": { "sessionIssuer": { "arn": "arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig" } } } }),
+    );
     let out = run(&e, slr);
     assert_eq!(out[0].0, OutputKind::Allow);
     assert_eq!(out[0].1["exempt"], "service-linked role");
-    let opts = RunOptions { management_account: Some("111122223333".into()), ..RunOptions::default() };
-    let out = run_with(&e, ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" } })), &opts);
+    let opts = RunOptions {
+        management_account: Some("111122223333".into()),
+        ..RunOptions::default()
+    };
+    let out = run_with(
+        &e,
+        ct(json!({ "tlsDetails": { "tlsVersion": "TLSv1" } })),
+        &opts,
+    );
     assert_eq!(out[0].0, OutputKind::Allow);
     assert_eq!(out[0].1["exempt"], "management account");
 }
@@ -227,13 +288,22 @@ fn baselines_report_compliance() {
         }
         v
     };
-    assert_eq!(run(&e, item(Some("required"), "AWS::EC2::Instance"))[0].0, OutputKind::Compliant);
+    assert_eq!(
+        run(&e, item(Some("required"), "AWS::EC2::Instance"))[0].0,
+        OutputKind::Compliant
+    );
     let bad = run(&e, item(Some("optional"), "AWS::EC2::Instance"));
     assert_eq!(bad[0].0, OutputKind::NonCompliant);
     assert_eq!(bad[0].1["message"], "i-1 allows IMDSv1");
     assert_eq!(bad[0].1["account"], "111122223333");
-    assert_eq!(run(&e, item(None, "AWS::EC2::Instance"))[0].0, OutputKind::Unknown);
-    assert!(run(&e, item(Some("optional"), "AWS::S3::Bucket")).is_empty(), "not applicable");
+    assert_eq!(
+        run(&e, item(None, "AWS::EC2::Instance"))[0].0,
+        OutputKind::Unknown
+    );
+    assert!(
+        run(&e, item(Some("optional"), "AWS::S3::Bucket")).is_empty(),
+        "not applicable"
+    );
 }
 
 #[test]

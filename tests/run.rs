@@ -1,0 +1,342 @@
+//! `tensen run` end to end over real and broken inputs: every format AWS
+//! delivers, bad input that is reported and counted but never stops a run,
+//! deterministic output, and documented exit codes.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tensen::engine::read::{list_inputs, parse_bytes, read};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn data(sub: &str) -> PathBuf {
+    root().join("../shared/data").join(sub)
+}
+
+fn tensen(args: &[&str], threads: &str, stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tensen"));
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .env("RAYON_NUM_THREADS", threads);
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(bytes) = stdin {
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+const RULES: &str = r#"
+signal console_login on cloudtrail {
+    severity high
+    when eventName == "ConsoleLogin"
+    entity principal = userIdentity.arn
+}
+signal gd on guardduty {
+    severity from severity
+    when type exists
+}
+guardrail no_stop on cloudtrail {
+    scope principal
+    deny when eventName == "StopLogging"
+    message "{userIdentity.arn} stopped {requestParameters.name}"
+}
+"#;
+
+fn rules_file(dir: &tempfile::TempDir) -> PathBuf {
+    let p = dir.path().join("rules.tsn");
+    std::fs::write(&p, RULES).unwrap();
+    p
+}
+
+#[test]
+fn the_shared_cloudtrail_data_reads_without_a_rejected_record() {
+    for (sub, expected) in [
+        ("invictus-aws-cloudtrail", 2900),
+        ("stratus-detonation-logs", 310),
+    ] {
+        let (inputs, errors) = list_inputs(&[data(sub)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(inputs.len() > 30, "{sub}: {} files", inputs.len());
+        let mut records = 0;
+        for input in &inputs {
+            let batch = read(input);
+            assert_eq!(batch.rejected, 0, "{input:?}");
+            assert!(batch.errors.is_empty(), "{:?}", batch.errors);
+            records += batch.records.len();
+        }
+        assert_eq!(records, expected, "{sub}");
+    }
+}
+
+#[test]
+fn the_invictus_hour_runs_with_every_record_claimed() {
+    let (examples, invictus) = (root().join("examples"), data("invictus-aws-cloudtrail"));
+    let o = tensen(&["run", s(&examples), "--input", s(&invictus)], "2", None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("read 2900 records from 55 inputs"), "{err}");
+    assert!(
+        err.contains("2900 evaluated, 0 rejected, 0 unclaimed"),
+        "{err}"
+    );
+    let out = json_lines(&o);
+    assert!(
+        out.iter().any(|v| v["decision"] == "deny"),
+        "the Stratus detonations stop CloudTrail"
+    );
+    assert!(
+        out.iter().all(|v| v["decision"] != "allow"),
+        "allow decisions are not shown by default"
+    );
+}
+
+#[test]
+fn output_is_the_same_bytes_whatever_the_core_count() {
+    let (examples, invictus, stratus) = (
+        root().join("examples"),
+        data("invictus-aws-cloudtrail"),
+        data("stratus-detonation-logs"),
+    );
+    let args = ["run", s(&examples), "--input", s(&invictus), s(&stratus)];
+    let one = tensen(&args, "1", None);
+    let two = tensen(&args, "2", None);
+    assert!(!one.stdout.is_empty());
+    assert_eq!(one.stdout, two.stdout);
+}
+
+#[test]
+fn formats_as_aws_delivers_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules_file(&dir);
+    let login = r#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventTime":"2024-01-01T00:00:00Z","userIdentity":{"arn":"arn:aws:iam::1:user/a"}}"#;
+    let finding = r#"{"schemaVersion":"2.0","type":"Recon:EC2/PortProbeUnprotectedPort","severity":2,"id":"f1","service":{"serviceName":"guardduty"}}"#;
+    std::fs::write(
+        dir.path().join("lines.jsonl"),
+        format!("{login}\n{login}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("array.json"), format!("[{login}, {login}]")).unwrap();
+    std::fs::write(
+        dir.path().join("trail.json"),
+        format!("{{\"Records\": [{login}]}}"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("eventbridge.json"), format!("{{\"detail-type\": \"GuardDuty Finding\", \"source\": \"aws.guardduty\", \"detail\": {finding}}}")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("{{\"Records\": [{login}, {login}]}}").as_bytes())
+        .unwrap();
+    std::fs::create_dir(dir.path().join("AWSLogs")).unwrap();
+    std::fs::write(
+        dir.path().join("AWSLogs/trail.json.gz"),
+        gz.finish().unwrap(),
+    )
+    .unwrap();
+    let o = tensen(&["run", s(&rules), "--input", s(dir.path())], "2", None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = json_lines(&o);
+    let logins = out.iter().filter(|v| v["rule"] == "console_login").count();
+    assert_eq!(logins, 7, "{out:?}");
+    assert_eq!(out.iter().filter(|v| v["rule"] == "gd").count(), 1);
+    // stdin
+    let o = tensen(
+        &["run", s(&rules), "--input", "-"],
+        "2",
+        Some(login.as_bytes()),
+    );
+    assert_eq!(json_lines(&o).len(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("read 1 records"));
+}
+
+#[test]
+fn bad_records_are_reported_counted_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules_file(&dir);
+    let login = r#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","userIdentity":{"arn":"a"}}"#;
+    let deep = format!("{}1{}", "[".repeat(1000), "]".repeat(1000));
+    let big = format!("{{\"eventVersion\":\"1.08\",\"eventSource\":\"x\",\"eventName\":\"ConsoleLogin\",\"pad\":\"{}\"}}", "x".repeat(50 * 1024 * 1024));
+    let text =
+        format!("{login}\n{{not json\n42\n{deep}\n{big}\n{{\"unclaimed\": true}}\n{login}\n");
+    let input = dir.path().join("mixed.jsonl");
+    std::fs::write(&input, text).unwrap();
+    let o = tensen(&["run", s(&rules), "--input", s(&input)], "2", None);
+    assert_eq!(o.status.code(), Some(0), "bad records do not stop a run");
+    let err = stderr(&o);
+    assert!(err.contains("mixed.jsonl:2: invalid JSON"), "{err}");
+    assert!(
+        err.contains("mixed.jsonl:3: a record must be a JSON object, not a number"),
+        "{err}"
+    );
+    assert!(
+        err.contains("mixed.jsonl:4: invalid JSON: nested deeper than 128 levels"),
+        "{err}"
+    );
+    assert!(err.contains("read 7 records from 1 input"), "{err}");
+    assert!(
+        err.contains("3 evaluated, 3 rejected, 1 unclaimed"),
+        "{err}"
+    );
+    assert_eq!(
+        json_lines(&o)
+            .iter()
+            .filter(|v| v["rule"] == "console_login")
+            .count(),
+        3,
+        "the 50 MB line is a record too"
+    );
+    let o = tensen(
+        &["run", s(&rules), "--input", s(&input), "--strict"],
+        "2",
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+}
+
+#[test]
+fn a_truncated_gzip_keeps_the_records_before_the_break() {
+    let login = r#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","userIdentity":{"arn":"a"}}"#;
+    let records: Vec<&str> = std::iter::repeat_n(login, 2000).collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(format!("{{\"Records\": [{}]}}", records.join(",")).as_bytes())
+        .unwrap();
+    let bytes = gz.finish().unwrap();
+    let cut = bytes[..bytes.len() / 2].to_vec();
+    let batch = parse_bytes("cut.json.gz", cut);
+    assert!(
+        batch.records.len() > 100,
+        "{} records kept",
+        batch.records.len()
+    );
+    assert!(batch.records.len() < 2000);
+    assert!(
+        batch.errors.iter().any(|e| e.message.contains("truncated")),
+        "{:?}",
+        batch.errors
+    );
+    assert!(batch
+        .records
+        .iter()
+        .all(|(_, v)| v["eventName"] == "ConsoleLogin"));
+    let indexes: Vec<usize> = batch
+        .records
+        .iter()
+        .map(|(at, _)| at.index.unwrap())
+        .collect();
+    assert_eq!(indexes, (0..indexes.len()).collect::<Vec<_>>());
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules_file(&dir);
+    let login = r#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","userIdentity":{"arn":"a"}}"#;
+    let input = dir.path().join("one.jsonl");
+    std::fs::write(&input, format!("{login}\n")).unwrap();
+    assert_eq!(
+        tensen(
+            &["run", s(&rules), "--input", s(&input), "--fail-on", "high"],
+            "2",
+            None
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+    assert_eq!(
+        tensen(
+            &[
+                "run",
+                s(&rules),
+                "--input",
+                s(&input),
+                "--fail-on",
+                "critical"
+            ],
+            "2",
+            None
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let bad_rules = dir.path().join("bad.tsn");
+    std::fs::write(&bad_rules, "signal a on cloudtrail { when eventName == 5 }").unwrap();
+    let o = tensen(&["run", s(&bad_rules), "--input", s(&input)], "2", None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nothing was run"));
+    let o = tensen(
+        &[
+            "run",
+            s(&rules),
+            "--input",
+            s(&dir.path().join("missing.json")),
+        ],
+        "2",
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let o = tensen(
+        &[
+            "run",
+            s(&rules),
+            "--input",
+            s(&input),
+            "--source",
+            "cloudtrial",
+        ],
+        "2",
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `cloudtrail`?"));
+}
+
+#[test]
+fn the_stratus_logs_with_invalid_addresses_run() {
+    let (examples, stratus) = (root().join("examples"), data("stratus-detonation-logs"));
+    let o = tensen(
+        &[
+            "run",
+            s(&examples),
+            "--input",
+            s(&stratus),
+            "--format",
+            "pretty",
+        ],
+        "2",
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("0 rejected"), "{}", stderr(&o));
+}
