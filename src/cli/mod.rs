@@ -6,6 +6,8 @@
 //! files would change), 2 the command could not run (bad usage, I/O).
 
 mod check;
+mod diff;
+mod explain;
 mod fmt;
 mod pretty;
 mod run;
@@ -72,6 +74,32 @@ enum Command {
         #[arg(long = "rules")]
         rules: Vec<PathBuf>,
     },
+    /// Compare two rulesets' guardrail decisions over the same records.
+    Diff {
+        /// The current rules (file or folder).
+        old: PathBuf,
+        /// The changed rules (file or folder).
+        new: PathBuf,
+        /// Record files or folders.
+        #[arg(long, short, required = true, num_args = 1..)]
+        input: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "pretty")]
+        format: run::RunFormat,
+        /// The organization's management account: exempt from guardrails.
+        #[arg(long)]
+        management_account: Option<String>,
+    },
+    /// Show why a rule did or did not fire on one record.
+    Explain {
+        /// The signal or guardrail to explain.
+        rule: String,
+        /// The record: FILE, FILE:LINE or FILE:LINE#INDEX.
+        #[arg(long)]
+        record: String,
+        /// Rule files or folders.
+        #[arg(long, default_value = ".", num_args = 1..)]
+        rules: Vec<PathBuf>,
+    },
     /// Run rules over records: findings and guardrail decisions.
     Run {
         /// Rule files or folders.
@@ -114,6 +142,18 @@ pub fn main() -> ExitCode {
             color,
         } => check::run(&paths, format, deny_warnings, color),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Diff {
+            old,
+            new,
+            input,
+            format,
+            management_account,
+        } => diff::run(&old, &new, &input, format, management_account),
+        Command::Explain {
+            rule,
+            record,
+            rules,
+        } => explain::run(&rule, &rules, &record),
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
         Command::Run {
             rules,

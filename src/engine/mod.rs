@@ -6,7 +6,9 @@
 //! guardrails to work over them. Sequences come later.
 
 pub mod compile;
+pub mod diff;
 pub mod eval;
+pub mod explain;
 pub mod pipeline;
 pub mod read;
 pub mod rules;

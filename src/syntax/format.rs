@@ -517,7 +517,7 @@ impl Formatter<'_> {
 }
 
 /// The operands of a top-level `and`/`or` chain, left to right.
-fn chain(e: &Expr) -> Option<(BinOp, Vec<&Expr>)> {
+pub fn chain(e: &Expr) -> Option<(BinOp, Vec<&Expr>)> {
     let ExprKind::Binary { op, .. } = &e.kind else {
         return None;
     };

@@ -1,0 +1,95 @@
+//! `tensen diff OLD NEW --input PATHS`: what a guardrail change would newly
+//! deny, newly leave unknown, or stop denying, over recorded activity.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::run::RunFormat;
+use crate::check::{self, load, render, Severity};
+use crate::engine::diff::{diff, Change};
+use crate::engine::read::list_inputs;
+use crate::engine::rules::Engine;
+use crate::engine::run::RunOptions;
+
+fn engine_for(path: &PathBuf) -> Option<Engine> {
+    let (sources, mut diags) = load::load_paths(std::slice::from_ref(path));
+    let analysis = check::analyze(&sources);
+    diags.extend(analysis.diagnostics.iter().cloned());
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        eprint!("{}", render::terminal(&diags, &sources, false));
+        eprintln!("`{}` has errors; nothing was compared", path.display());
+        return None;
+    }
+    Some(Engine::from_analysis(&analysis))
+}
+
+pub fn run(
+    old: &PathBuf,
+    new: &PathBuf,
+    input: &[PathBuf],
+    format: RunFormat,
+    management_account: Option<String>,
+) -> ExitCode {
+    let (Some(old_engine), Some(new_engine)) = (engine_for(old), engine_for(new)) else {
+        return ExitCode::from(2);
+    };
+    let (inputs, errors) = list_inputs(input);
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    if inputs.is_empty() {
+        eprintln!("error: no input to read");
+        return ExitCode::from(3);
+    }
+    let opts = RunOptions {
+        source: None,
+        management_account,
+    };
+    let report = diff(&old_engine, &new_engine, &inputs, &opts, &opts);
+    match format {
+        RunFormat::Json => {
+            for (g, n) in &report.groups {
+                let line = serde_json::json!({
+                    "kind": "change",
+                    "change": g.change.key(),
+                    "guardrail": g.guardrail,
+                    "principal": g.principal,
+                    "action": g.action,
+                    "account": g.account,
+                    "count": n,
+                });
+                println!("{line}");
+            }
+        }
+        RunFormat::Pretty => {
+            let mut totals: BTreeMap<Change, usize> = BTreeMap::new();
+            for (g, n) in &report.groups {
+                *totals.entry(g.change).or_default() += n;
+            }
+            for change in [
+                Change::NewlyDenied,
+                Change::NewlyUnknown,
+                Change::NoLongerDenied,
+            ] {
+                let total = totals.get(&change).copied().unwrap_or(0);
+                println!(
+                    "{}: {total} request{}",
+                    change.words(),
+                    if total == 1 { "" } else { "s" }
+                );
+                for (g, n) in report.groups.iter().filter(|(g, _)| g.change == change) {
+                    println!(
+                        "  {n:>6}  {}  {}  {}  account {}",
+                        g.guardrail, g.principal, g.action, g.account
+                    );
+                }
+            }
+        }
+    }
+    eprintln!(
+        "compared decisions over {} records ({} evaluated, {} rejected, {} unclaimed)",
+        report.new.read, report.new.evaluated, report.new.rejected, report.new.unclaimed
+    );
+    ExitCode::SUCCESS
+}

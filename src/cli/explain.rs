@@ -1,0 +1,119 @@
+//! `tensen explain`: each clause of a rule with the values it saw and its
+//! truth value, over one record — why a rule did or did not fire.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::check::{self, load, render, Severity};
+use crate::engine::explain::explain;
+use crate::engine::read::{read, Input};
+use crate::engine::rules::Engine;
+use crate::engine::value::Truth;
+
+/// `FILE[:LINE][#INDEX]`
+fn parse_record_arg(arg: &str) -> (PathBuf, Option<usize>, Option<usize>) {
+    let (rest, index) = match arg.rsplit_once('#') {
+        Some((r, i)) if i.parse::<usize>().is_ok() => (r, i.parse().ok()),
+        _ => (arg, None),
+    };
+    match rest.rsplit_once(':') {
+        Some((file, line)) if line.parse::<usize>().is_ok() => {
+            (PathBuf::from(file), line.parse().ok(), index)
+        }
+        _ => (PathBuf::from(rest), None, index),
+    }
+}
+
+fn mark(t: Truth) -> &'static str {
+    match t {
+        Truth::True => "true   ",
+        Truth::False => "false  ",
+        Truth::Unknown => "unknown",
+    }
+}
+
+pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str) -> ExitCode {
+    let (sources, mut diags) = load::load_paths(rules);
+    let analysis = check::analyze(&sources);
+    diags.extend(analysis.diagnostics.iter().cloned());
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        eprint!("{}", render::terminal(&diags, &sources, false));
+        eprintln!("the rules have errors; nothing was explained");
+        return ExitCode::from(2);
+    }
+    let engine = Engine::from_analysis(&analysis);
+    let (file, line, index) = parse_record_arg(record_arg);
+    let batch = read(&Input::File(file.clone()));
+    for e in &batch.errors {
+        eprintln!("warning: {e}");
+    }
+    let candidates: Vec<_> = batch
+        .records
+        .iter()
+        .filter(|(at, _)| line.is_none_or(|l| at.line == l))
+        .filter(|(at, _)| index.is_none_or(|i| at.index == Some(i)))
+        .collect();
+    let Some((at, record)) = candidates.first() else {
+        eprintln!("error: no record at `{record_arg}`");
+        eprintln!("  help: write FILE, FILE:LINE or FILE:LINE#INDEX (the index counts records in a `Records` list from 0)");
+        return ExitCode::from(3);
+    };
+    let Some(ex) = explain(&analysis, &engine, rule, record) else {
+        eprintln!("error: no signal or guardrail named `{rule}`");
+        let names = engine
+            .signals
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(engine.guardrails.iter().map(|g| g.name.as_str()));
+        if let Some(h) = check::suggest::did_you_mean(rule, names) {
+            eprintln!("  help: {h}");
+        }
+        return ExitCode::from(2);
+    };
+    let mut place = format!("{}:{}", at.file, at.line);
+    if let Some(i) = at.index {
+        place.push_str(&format!("#{i}"));
+    }
+    println!(
+        "{} `{}` on `{}`, over the record at {place}",
+        ex.kind.keyword(),
+        ex.rule,
+        ex.source
+    );
+    if candidates.len() > 1 {
+        println!(
+            "  ({} records start on that line; this is the first: add #INDEX to pick another)",
+            candidates.len()
+        );
+    }
+    if !ex.recognized {
+        println!("  note: the record is not recognised as `{}`; `tensen run` would not give it to this rule", ex.source);
+    }
+    for c in &ex.clauses {
+        println!();
+        println!("{} {}", c.keyword, c.text);
+        println!("  => {}", c.truth.word());
+        if c.operands.len() > 1 || c.operands.first().is_none_or(|o| o.text != c.text) {
+            for (i, o) in c.operands.iter().enumerate() {
+                let joiner = match (i, c.joiner) {
+                    (0, Some(j)) => " ".repeat(j.len() + 1),
+                    (_, Some(j)) => format!("{j} "),
+                    _ => String::new(),
+                };
+                println!("  {} {joiner}{}", mark(o.truth), o.text);
+                print_fields(&o.fields);
+            }
+        } else if let Some(o) = c.operands.first() {
+            print_fields(&o.fields);
+        }
+    }
+    println!();
+    println!("outcome: {}", ex.outcome);
+    ExitCode::SUCCESS
+}
+
+fn print_fields(fields: &[(String, String)]) {
+    for (name, value) in fields {
+        println!("            {name} = {value}");
+    }
+}

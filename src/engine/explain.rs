@@ -1,0 +1,199 @@
+//! `explain`: why a rule did or did not fire on one record. Each condition
+//! clause is split into its `and`/`or` operands; each operand is shown with
+//! its truth value and the values of the fields it read.
+
+use serde_json::Value;
+
+use super::compile::{Compiler, Scope};
+use super::eval::Eval;
+use super::rules::Engine;
+use super::value::Truth;
+use crate::check::Analysis;
+use crate::syntax::ast::{Block, BlockKind, ClauseKind, Expr, ExprKind, ItemKind};
+use crate::syntax::format::{chain, expr_inline};
+use crate::syntax::visit::walk_expr;
+
+/// One operand of a condition clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperandReport {
+    pub text: String,
+    pub truth: Truth,
+    /// Each field the operand reads, with its value (`?` when missing).
+    pub fields: Vec<(String, String)>,
+}
+
+/// One condition clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClauseReport {
+    pub keyword: &'static str,
+    pub text: String,
+    pub truth: Truth,
+    /// `and` or `or` when the clause is a chain, with its operands.
+    pub joiner: Option<&'static str>,
+    pub operands: Vec<OperandReport>,
+}
+
+/// The explanation of one rule over one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub rule: String,
+    pub kind: BlockKind,
+    pub source: String,
+    /// Whether the record belongs to the rule's source.
+    pub recognized: bool,
+    pub clauses: Vec<ClauseReport>,
+    /// The outcome in words: "fires", "does not fire", "deny", ...
+    pub outcome: String,
+}
+
+fn find_block<'a>(analysis: &'a Analysis, name: &str) -> Option<&'a Block> {
+    let sym = analysis.symbols.get(name)?;
+    let item = analysis.file(sym.file)?.parsed.file.items.get(sym.item)?;
+    match &item.kind {
+        ItemKind::Block(b) => Some(b),
+        _ => None,
+    }
+}
+
+/// Explains `rule` over `record`; `None` if no signal or guardrail has that name.
+pub fn explain(
+    analysis: &Analysis,
+    engine: &Engine,
+    rule: &str,
+    record: &Value,
+) -> Option<Explanation> {
+    let block = find_block(analysis, rule)?;
+    if !matches!(block.kind, BlockKind::Signal | BlockKind::Guardrail) {
+        return None;
+    }
+    let source_name = block.on.as_ref()?.name.clone();
+    let source = engine.source_index(&source_name)?;
+    let derived = engine.sources.get(source).map(|s| &s.derived);
+    let scope = Scope {
+        derived,
+        entities: None,
+    };
+    let compiler = Compiler::new(analysis);
+    let recognized = engine.recognize(record).contains(&source);
+    let mut clauses = Vec::new();
+    for c in &block.clauses {
+        let (keyword, e) = match &c.kind {
+            ClauseKind::When(e) => ("when", e),
+            ClauseKind::Deny(e) => ("deny when", e),
+            ClauseKind::Except(e) => ("except", e),
+            ClauseKind::Applies(e) => ("applies", e),
+            ClauseKind::Require(e) => ("require", e),
+            _ => continue,
+        };
+        clauses.push(clause_report(&compiler, &scope, keyword, e, record));
+    }
+    let truth_of = |kw: &str| clauses.iter().find(|c| c.keyword == kw).map(|c| c.truth);
+    let outcome = match block.kind {
+        BlockKind::Signal => match truth_of("when").unwrap_or(Truth::Unknown) {
+            Truth::True => "fires".to_string(),
+            Truth::False => "does not fire: the condition is false".to_string(),
+            Truth::Unknown => {
+                "does not fire: the condition is unknown (a field it needs is missing)".to_string()
+            }
+        },
+        _ => {
+            let excepted = clauses
+                .iter()
+                .filter(|c| c.keyword == "except")
+                .fold(Truth::False, |t, c| t.or(c.truth));
+            if let Some(deny) = truth_of("deny when") {
+                match deny.and(excepted.negate()) {
+                    Truth::True => "deny".to_string(),
+                    Truth::False if excepted == Truth::True => {
+                        "allow: an `except` clause holds".to_string()
+                    }
+                    Truth::False => "allow".to_string(),
+                    Truth::Unknown => "unknown: a field the decision needs is missing".to_string(),
+                }
+            } else {
+                let applies = truth_of("applies").unwrap_or(Truth::True);
+                let required = truth_of("require").unwrap_or(Truth::True);
+                match (applies, applies.and(required)) {
+                    (Truth::False, _) => "not applicable: `applies` is false".to_string(),
+                    (_, Truth::True) => "compliant".to_string(),
+                    (_, Truth::False) => "non-compliant".to_string(),
+                    (_, Truth::Unknown) => {
+                        "unknown: a field the decision needs is missing".to_string()
+                    }
+                }
+            }
+        }
+    };
+    Some(Explanation {
+        rule: rule.to_string(),
+        kind: block.kind,
+        source: source_name,
+        recognized,
+        clauses,
+        outcome,
+    })
+}
+
+fn clause_report(
+    compiler: &Compiler<'_>,
+    scope: &Scope<'_>,
+    keyword: &'static str,
+    e: &Expr,
+    record: &Value,
+) -> ClauseReport {
+    let compiled = compiler.expr(e, scope);
+    let truth = Eval::new(record).truth(&compiled);
+    let (joiner, parts) = match chain(e) {
+        Some((op, operands)) if operands.len() > 1 => (Some(op.symbol()), operands),
+        _ => (None, vec![e]),
+    };
+    let operands = parts
+        .into_iter()
+        .map(|operand| {
+            let c = compiler.expr(operand, scope);
+            let truth = Eval::new(record).truth(&c);
+            OperandReport {
+                text: expr_inline(operand),
+                truth,
+                fields: fields_of(compiler, scope, operand, record),
+            }
+        })
+        .collect();
+    ClauseReport {
+        keyword,
+        text: expr_inline(e),
+        truth,
+        joiner,
+        operands,
+    }
+}
+
+/// The fields an expression reads, with their values in the record.
+fn fields_of(
+    compiler: &Compiler<'_>,
+    scope: &Scope<'_>,
+    e: &Expr,
+    record: &Value,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    walk_expr(e, &mut |sub| {
+        if let ExprKind::Path(p) = &sub.kind {
+            let text = crate::syntax::format::path_text(p);
+            if out.iter().any(|(t, _)| *t == text) {
+                return;
+            }
+            let compiled = compiler.expr(sub, scope);
+            if matches!(compiled, super::compile::CExpr::Const(_)) {
+                return;
+            }
+            let value = Eval::new(record).value(&compiled);
+            let shown = match &value {
+                super::value::Val::Str(s) => format!("{:?}", s.as_ref()),
+                super::value::Val::Missing => "missing".to_string(),
+                other => other.render(),
+            };
+            out.push((text, shown));
+        }
+    });
+    out
+}
