@@ -114,6 +114,6 @@ pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str) -> ExitCode {
 
 fn print_fields(fields: &[(String, String)]) {
     for (name, value) in fields {
-        println!("            {name} = {value}");
+        println!("              {name} = {value}");
     }
 }
