@@ -357,14 +357,28 @@ fn explain_shows_each_operand_with_its_values() {
     let input = dir.path().join("r.jsonl");
     std::fs::write(&input, "{\"eventVersion\":\"1\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"userIdentity\":{\"type\":\"IAMUser\"}}\n").unwrap();
     let record = format!("{}:1", s(&input));
-    let o = tensen(&["explain", "tls", "--rules", s(&rules), "--record", &record], "1", None);
+    let o = tensen(
+        &["explain", "tls", "--rules", s(&rules), "--record", &record],
+        "1",
+        None,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("true        eventSource == \"s3.amazonaws.com\""), "{out}");
-    assert!(out.contains("unknown and tlsDetails.tlsVersion != \"TLSv1.2\""), "{out}");
+    assert!(
+        out.contains("true        eventSource == \"s3.amazonaws.com\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("unknown and tlsDetails.tlsVersion != \"TLSv1.2\""),
+        "{out}"
+    );
     assert!(out.contains("tlsDetails.tlsVersion = missing"), "{out}");
     assert!(out.contains("outcome: unknown"), "{out}");
-    let o = tensen(&["explain", "tsl", "--rules", s(&rules), "--record", &record], "1", None);
+    let o = tensen(
+        &["explain", "tsl", "--rules", s(&rules), "--record", &record],
+        "1",
+        None,
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("did you mean `tls`?"));
 }
@@ -374,17 +388,57 @@ fn diff_counts_what_a_change_newly_denies() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("old")).unwrap();
     std::fs::create_dir(dir.path().join("new")).unwrap();
-    let rule = |events: &str| format!("guardrail protect on cloudtrail {{ scope principal deny when eventName in [{events}] }}");
+    let rule = |events: &str| {
+        format!("guardrail protect on cloudtrail {{ scope principal deny when eventName in [{events}] }}")
+    };
     std::fs::write(dir.path().join("old/g.tsn"), rule("\"StopLogging\"")).unwrap();
-    std::fs::write(dir.path().join("new/g.tsn"), rule("\"StopLogging\", \"DeleteTrail\"")).unwrap();
-    let (old, new, invictus) = (dir.path().join("old"), dir.path().join("new"), data("invictus-aws-cloudtrail"));
-    let o = tensen(&["diff", s(&old), s(&new), "--input", s(&invictus), "--format", "json"], "2", None);
+    std::fs::write(
+        dir.path().join("new/g.tsn"),
+        rule("\"StopLogging\", \"DeleteTrail\""),
+    )
+    .unwrap();
+    let (old, new, invictus) = (
+        dir.path().join("old"),
+        dir.path().join("new"),
+        data("invictus-aws-cloudtrail"),
+    );
+    let o = tensen(
+        &[
+            "diff",
+            s(&old),
+            s(&new),
+            "--input",
+            s(&invictus),
+            "--format",
+            "json",
+        ],
+        "2",
+        None,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = json_lines(&o);
     assert!(!out.is_empty());
-    assert!(out.iter().all(|g| g["change"] == "newly_denied" && g["action"] == "cloudtrail:DeleteTrail"), "{out:?}");
+    assert!(
+        out.iter()
+            .all(|g| g["change"] == "newly_denied" && g["action"] == "cloudtrail:DeleteTrail"),
+        "{out:?}"
+    );
     let total: u64 = out.iter().map(|g| g["count"].as_u64().unwrap()).sum();
     assert_eq!(total, 3, "the Invictus hour deletes three trails");
-    let o = tensen(&["diff", s(&new), s(&old), "--input", s(&invictus), "--format", "json"], "2", None);
-    assert!(json_lines(&o).iter().all(|g| g["change"] == "no_longer_denied"));
+    let o = tensen(
+        &[
+            "diff",
+            s(&new),
+            s(&old),
+            "--input",
+            s(&invictus),
+            "--format",
+            "json",
+        ],
+        "2",
+        None,
+    );
+    assert!(json_lines(&o)
+        .iter()
+        .all(|g| g["change"] == "no_longer_denied"));
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::read::{read, Batch, Input, InputError};
+use super::read::{read_each, Input, InputError, ReadResult};
 use super::rules::Engine;
 use super::run::{evaluate, Output, OutputKind, RecordOutcome, RunOptions};
 
@@ -58,24 +58,16 @@ pub fn run_inputs(
     };
     let mut done = 0usize;
     for chunk in inputs.chunks(CHUNK) {
-        let results: Vec<(Batch, Vec<RecordOutcome>)> = chunk
+        let results: Vec<ReadResult<RecordOutcome>> = chunk
             .par_iter()
-            .map(|input| {
-                let mut batch = read(input);
-                let records = std::mem::take(&mut batch.records);
-                let outcomes = records
-                    .par_iter()
-                    .map(|(at, record)| evaluate(engine, record, at, opts))
-                    .collect();
-                (batch, outcomes)
-            })
+            .map(|input| read_each(input, &|at, record| evaluate(engine, &record, &at, opts)))
             .collect();
-        for (batch, outcomes) in results {
+        for batch in results {
             summary.bytes += batch.bytes;
             summary.rejected += batch.rejected;
-            summary.read += batch.rejected + outcomes.len();
+            summary.read += batch.rejected + batch.items.len();
             summary.errors.extend(batch.errors);
-            for outcome in outcomes {
+            for outcome in batch.items {
                 match outcome {
                     RecordOutcome::Unclaimed => summary.unclaimed += 1,
                     RecordOutcome::Evaluated { outputs, .. } => {

@@ -11,6 +11,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -112,8 +113,23 @@ fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<InputError>) {
     }
 }
 
-/// Reads and parses one input.
-pub fn read(input: &Input) -> Batch {
+/// The outcome of reading one input: one item per record (what `visit`
+/// made of it), in input order, and what went wrong.
+#[derive(Debug)]
+pub struct ReadResult<T> {
+    pub items: Vec<T>,
+    pub errors: Vec<InputError>,
+    /// Records (or lines) that could not be read as records.
+    pub rejected: usize,
+    pub bytes: usize,
+}
+
+/// Reads one input and calls `visit` on each record, in parallel, without
+/// keeping the parsed records: only what `visit` returns is kept.
+pub fn read_each<T: Send>(
+    input: &Input,
+    visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
+) -> ReadResult<T> {
     let (name, bytes) = match input {
         Input::Stdin => {
             let mut buf = Vec::new();
@@ -127,32 +143,69 @@ pub fn read(input: &Input) -> Batch {
             Err(e) => return failed(&p.display().to_string(), &io_message(&e)),
         },
     };
-    parse_bytes(&name, bytes)
+    parse_each(&name, bytes, visit)
 }
 
-fn failed(file: &str, message: &str) -> Batch {
+/// Reads and parses one input, keeping every record.
+pub fn read(input: &Input) -> Batch {
+    into_batch(read_each(input, &|at, v| (at, v)))
+}
+
+/// Parses the bytes of one input (decompressing gzip), keeping every record.
+pub fn parse_bytes(name: &str, bytes: Vec<u8>) -> Batch {
+    into_batch(parse_each(name, bytes, &|at, v| (at, v)))
+}
+
+fn into_batch(r: ReadResult<(RecordRef, Value)>) -> Batch {
     Batch {
+        records: r.items,
+        errors: r.errors,
+        rejected: r.rejected,
+        bytes: r.bytes,
+    }
+}
+
+fn failed<T>(file: &str, message: &str) -> ReadResult<T> {
+    ReadResult {
+        items: Vec::new(),
         errors: vec![InputError {
             file: file.to_string(),
             line: None,
             message: message.to_string(),
         }],
-        ..Batch::default()
+        rejected: 0,
+        bytes: 0,
     }
 }
 
-/// Parses the bytes of one input (decompressing gzip) into records.
-pub fn parse_bytes(name: &str, bytes: Vec<u8>) -> Batch {
-    let mut batch = Batch {
-        bytes: bytes.len(),
-        ..Batch::default()
-    };
-    let file: Arc<str> = Arc::from(name);
+/// A piece of the input that holds one JSON value: a line, or an element of
+/// a `Records` list, with where it is.
+struct Unit<'d> {
+    text: &'d [u8],
+    line: usize,
+    index: Option<usize>,
+}
+
+/// What one unit turned into.
+struct UnitResult<T> {
+    items: Vec<T>,
+    errors: Vec<InputError>,
+    rejected: usize,
+}
+
+/// Parses the bytes of one input and visits each record.
+pub fn parse_each<T: Send>(
+    name: &str,
+    bytes: Vec<u8>,
+    visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
+) -> ReadResult<T> {
+    let mut errors = Vec::new();
+    let total = bytes.len();
     let data = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         let mut decoder = flate2::read::MultiGzDecoder::new(bytes.as_slice());
         if let Err(e) = decoder.read_to_end(&mut out) {
-            batch.errors.push(InputError {
+            errors.push(InputError {
                 file: name.to_string(),
                 line: None,
                 message: format!(
@@ -167,14 +220,82 @@ pub fn parse_bytes(name: &str, bytes: Vec<u8>) -> Batch {
         bytes
     };
     let text = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&data);
-    let mut reader = Reader {
-        file,
+    let file: Arc<str> = Arc::from(name);
+    let mut splitter = Splitter {
+        file: file.clone(),
         data: text,
-        batch,
+        units: Vec::new(),
+        errors: Vec::new(),
+        rejected: 0,
         lines: LineCounter::default(),
     };
-    reader.parse();
-    reader.batch
+    splitter.split();
+    errors.append(&mut splitter.errors);
+    let results: Vec<UnitResult<T>> = splitter
+        .units
+        .par_iter()
+        .with_min_len(256)
+        .map(|u| unit(&file, u, visit))
+        .collect();
+    let mut out = ReadResult {
+        items: Vec::new(),
+        errors,
+        rejected: splitter.rejected,
+        bytes: total,
+    };
+    for r in results {
+        out.items.extend(r.items);
+        out.errors.extend(r.errors);
+        out.rejected += r.rejected;
+    }
+    out
+}
+
+/// Parses one unit, unwraps envelopes, and visits its records.
+fn unit<T>(
+    file: &Arc<str>,
+    u: &Unit<'_>,
+    visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
+) -> UnitResult<T> {
+    let mut r = UnitResult {
+        items: Vec::new(),
+        errors: Vec::new(),
+        rejected: 0,
+    };
+    match serde_json::from_slice::<Value>(u.text) {
+        Ok(v) => {
+            let mut records = Vec::new();
+            unwrap_record(v, u.line, u.index, &mut records);
+            for rec in records {
+                let at = RecordRef {
+                    file: file.clone(),
+                    line: rec.line,
+                    index: rec.index,
+                };
+                match rec.value {
+                    Ok(v) => r.items.push(visit(at, v)),
+                    Err(message) => {
+                        r.rejected += 1;
+                        r.errors.push(InputError {
+                            file: file.to_string(),
+                            line: Some(rec.line),
+                            message,
+                        });
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            r.rejected += 1;
+            let line = u.line + e.line().saturating_sub(1);
+            r.errors.push(InputError {
+                file: file.to_string(),
+                line: Some(line),
+                message: json_error(&e),
+            });
+        }
+    }
+    r
 }
 
 /// Turns byte offsets into line numbers, for offsets that only grow.
@@ -200,10 +321,13 @@ impl LineCounter {
     }
 }
 
-struct Reader<'d> {
+/// Splits an input into units without parsing the records themselves.
+struct Splitter<'d> {
     file: Arc<str>,
     data: &'d [u8],
-    batch: Batch,
+    units: Vec<Unit<'d>>,
+    errors: Vec<InputError>,
+    rejected: usize,
     lines: LineCounter,
 }
 
@@ -215,40 +339,43 @@ struct Envelope<'a> {
     configuration_items: Option<Vec<&'a RawValue>>,
 }
 
-impl<'d> Reader<'d> {
+impl<'d> Splitter<'d> {
     fn error(&mut self, line: Option<usize>, message: String) {
-        self.batch.errors.push(InputError {
+        self.errors.push(InputError {
             file: self.file.to_string(),
             line,
             message,
         });
     }
 
-    fn offset_of(&self, raw: &RawValue) -> usize {
-        (raw.get().as_ptr() as usize).saturating_sub(self.data.as_ptr() as usize)
+    fn offset_of(&self, raw: &str) -> usize {
+        (raw.as_ptr() as usize).saturating_sub(self.data.as_ptr() as usize)
     }
 
-    fn parse(&mut self) {
+    fn raw_unit(&mut self, raw: &'d RawValue, index: Option<usize>) {
+        let text = raw.get();
+        let line = self.lines.line_of(self.data, self.offset_of(text));
+        self.units.push(Unit {
+            text: text.as_bytes(),
+            line,
+            index,
+        });
+    }
+
+    fn split(&mut self) {
         let Some(first) = self.data.iter().position(|b| !b.is_ascii_whitespace()) else {
             return;
         };
         match self.data.get(first) {
             Some(b'[') => self.document(),
             Some(b'{') => {
-                let first_line_end = self
-                    .data
-                    .get(first..)
-                    .and_then(|r| r.iter().position(|b| *b == b'\n'));
-                let first_line = match first_line_end {
-                    Some(end) => self.data.get(first..first + end),
-                    None => None,
-                };
-                let is_lines = first_line
-                    .is_some_and(|l| serde_json::from_slice::<&RawValue>(l).is_ok())
-                    && self
-                        .data
-                        .get(first..)
-                        .is_some_and(|rest| rest.iter().filter(|b| **b == b'\n').count() >= 1);
+                let rest = self.data.get(first..).unwrap_or(&[]);
+                let first_line = rest
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .and_then(|end| rest.get(..end));
+                let is_lines =
+                    first_line.is_some_and(|l| serde_json::from_slice::<&RawValue>(l).is_ok());
                 if is_lines {
                     self.lines_mode();
                 } else {
@@ -257,7 +384,7 @@ impl<'d> Reader<'d> {
             }
             _ => {
                 let line = self.lines.line_of(self.data, first);
-                self.batch.rejected += 1;
+                self.rejected += 1;
                 self.error(
                     Some(line),
                     "not JSON: a record file starts with `{` or `[`".into(),
@@ -269,26 +396,13 @@ impl<'d> Reader<'d> {
     /// JSON lines: one record (or envelope) per line.
     fn lines_mode(&mut self) {
         let data = self.data;
-        let mut start = 0usize;
-        let mut line_no = 0usize;
-        while start < data.len() {
-            line_no += 1;
-            let end = data
-                .get(start..)
-                .and_then(|r| r.iter().position(|b| *b == b'\n'))
-                .map(|i| start + i)
-                .unwrap_or(data.len());
-            let line = data.get(start..end).unwrap_or(&[]);
-            start = end + 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            match serde_json::from_slice::<Value>(line) {
-                Ok(v) => self.unwrap_record(v, line_no, None),
-                Err(e) => {
-                    self.batch.rejected += 1;
-                    self.error(Some(line_no), json_error(&e));
-                }
+        for (i, line) in data.split(|b| *b == b'\n').enumerate() {
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                self.units.push(Unit {
+                    text: line,
+                    line: i + 1,
+                    index: None,
+                });
             }
         }
     }
@@ -296,59 +410,37 @@ impl<'d> Reader<'d> {
     /// One JSON document: an array of records, an envelope, or one record.
     fn document(&mut self) {
         let data = self.data;
-        match serde_json::from_slice::<&RawValue>(data) {
-            Ok(raw) => self.raw_document(raw),
+        let raw = match serde_json::from_slice::<&RawValue>(data) {
+            Ok(raw) => raw,
             Err(e) => {
-                let line = e.line();
                 self.error(
-                    Some(line),
+                    Some(e.line()),
                     format!("{}; the records before it are kept", json_error(&e)),
                 );
                 self.salvage();
-            }
-        }
-    }
-
-    fn raw_document(&mut self, raw: &'d RawValue) {
-        let text = raw.get();
-        if text.starts_with('[') {
-            match serde_json::from_str::<Vec<&RawValue>>(text) {
-                Ok(items) => self.raw_list(items),
-                Err(e) => self.error(Some(e.line()), json_error(&e)),
-            }
-            return;
-        }
-        if let Ok(env) = serde_json::from_str::<Envelope<'_>>(text) {
-            if let Some(items) = env.records.or(env.configuration_items) {
-                self.raw_list(items);
                 return;
             }
-        }
-        let line = self.lines.line_of(self.data, self.offset_of(raw));
-        match serde_json::from_str::<Value>(text) {
-            Ok(v) => self.unwrap_record(v, line, None),
-            Err(e) => {
-                self.batch.rejected += 1;
-                self.error(Some(line), json_error(&e));
-            }
-        }
-    }
-
-    fn raw_list(&mut self, items: Vec<&RawValue>) {
-        for (i, raw) in items.into_iter().enumerate() {
-            let line = self.lines.line_of(self.data, self.offset_of(raw));
-            match serde_json::from_str::<Value>(raw.get()) {
-                Ok(v) => self.unwrap_record(v, line, Some(i)),
-                Err(e) => {
-                    self.batch.rejected += 1;
-                    self.error(Some(line), json_error(&e));
+        };
+        let text = raw.get();
+        let items = if text.starts_with('[') {
+            serde_json::from_str::<Vec<&RawValue>>(text).ok()
+        } else {
+            serde_json::from_str::<Envelope<'_>>(text)
+                .ok()
+                .and_then(|env| env.records.or(env.configuration_items))
+        };
+        match items {
+            Some(items) => {
+                for (i, item) in items.into_iter().enumerate() {
+                    self.raw_unit(item, Some(i));
                 }
             }
+            None => self.raw_unit(raw, None),
         }
     }
 
     /// After a broken document, keeps every complete element of its
-    /// `Records` (or top-level) array that came before the break.
+    /// `Records` (or top-level) list that came before the break.
     fn salvage(&mut self) {
         let data = self.data;
         let text = String::from_utf8_lossy(data);
@@ -363,7 +455,7 @@ impl<'d> Reader<'d> {
                 .map(|i| i + 1),
         };
         let Some(mut pos) = start else {
-            self.batch.rejected += 1;
+            self.rejected += 1;
             return;
         };
         let mut index = 0usize;
@@ -378,101 +470,110 @@ impl<'d> Reader<'d> {
             if rest.is_empty() || rest.first() == Some(&b']') {
                 break;
             }
-            let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<Value>();
+            let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
             match stream.next() {
-                Some(Ok(v)) => {
-                    let line = self.lines.line_of(data, pos);
+                Some(Ok(raw)) => {
                     pos += stream.byte_offset();
-                    self.unwrap_record(v, line, Some(index));
+                    self.raw_unit(raw, Some(index));
                     index += 1;
                 }
                 _ => {
-                    self.batch.rejected += 1;
+                    self.rejected += 1;
                     break;
                 }
             }
         }
     }
+}
 
-    /// Unwraps EventBridge and notification envelopes, then keeps objects.
-    fn unwrap_record(&mut self, v: Value, line: usize, index: Option<usize>) {
-        let at = RecordRef {
-            file: self.file.clone(),
+/// A record found in a unit, or why a value there is not one.
+struct Found {
+    line: usize,
+    index: Option<usize>,
+    value: Result<Value, String>,
+}
+
+/// Unwraps `Records` lists, EventBridge and notification envelopes, and
+/// keeps objects.
+fn unwrap_record(v: Value, line: usize, index: Option<usize>, out: &mut Vec<Found>) {
+    match v {
+        Value::Object(mut map) => {
+            for key in ["Records", "configurationItems"] {
+                if matches!(map.get(key), Some(Value::Array(_))) {
+                    if let Some(Value::Array(items)) = map.remove(key) {
+                        for (i, item) in items.into_iter().enumerate() {
+                            unwrap_record(item, line, Some(i), out);
+                        }
+                    }
+                    return;
+                }
+            }
+            if map.contains_key("detail-type") {
+                if let Some(detail) = map.remove("detail") {
+                    return unwrap_detail(detail, line, index, out);
+                }
+            }
+            if map.contains_key("messageType") {
+                if let Some(item) = map.remove("configurationItem") {
+                    return push(item, line, index, out);
+                }
+            }
+            out.push(Found {
+                line,
+                index,
+                value: Ok(Value::Object(map)),
+            });
+        }
+        other => push(other, line, index, out),
+    }
+}
+
+/// The `detail` of an EventBridge event: Security Hub puts a list of
+/// findings there, AWS Config a configuration item.
+fn unwrap_detail(detail: Value, line: usize, index: Option<usize>, out: &mut Vec<Found>) {
+    match detail {
+        Value::Object(mut d) => {
+            if let Some(Value::Array(findings)) = d.remove("findings") {
+                for (i, f) in findings.into_iter().enumerate() {
+                    push(f, line, Some(i), out);
+                }
+            } else if let Some(item) = d.remove("configurationItem") {
+                push(item, line, index, out);
+            } else {
+                out.push(Found {
+                    line,
+                    index,
+                    value: Ok(Value::Object(d)),
+                });
+            }
+        }
+        other => {
+            let what = kind_of(&other);
+            out.push(Found {
+                line,
+                index,
+                value: Err(format!(
+                    "an EventBridge `detail` must be a JSON object, not {what}"
+                )),
+            });
+        }
+    }
+}
+
+fn push(v: Value, line: usize, index: Option<usize>, out: &mut Vec<Found>) {
+    if v.is_object() {
+        out.push(Found {
             line,
             index,
-        };
-        match v {
-            Value::Object(mut map) => {
-                for key in ["Records", "configurationItems"] {
-                    if matches!(map.get(key), Some(Value::Array(_))) {
-                        if let Some(Value::Array(items)) = map.remove(key) {
-                            for (i, item) in items.into_iter().enumerate() {
-                                self.unwrap_record(item, line, Some(i));
-                            }
-                        }
-                        return;
-                    }
-                }
-                if map.contains_key("detail-type") {
-                    if let Some(detail) = map.remove("detail") {
-                        return self.unwrap_detail(detail, at);
-                    }
-                }
-                if map.contains_key("messageType") {
-                    if let Some(item) = map.remove("configurationItem") {
-                        return self.push(item, at);
-                    }
-                }
-                self.batch.records.push((at, Value::Object(map)));
-            }
-            other => {
-                self.batch.rejected += 1;
-                let what = kind_of(&other);
-                self.error(
-                    Some(line),
-                    format!("a record must be a JSON object, not {what}"),
-                );
-            }
-        }
-    }
-
-    /// The `detail` of an EventBridge event: Security Hub puts a list of
-    /// findings there, AWS Config a configuration item.
-    fn unwrap_detail(&mut self, detail: Value, at: RecordRef) {
-        match detail {
-            Value::Object(mut d) => {
-                if let Some(Value::Array(findings)) = d.remove("findings") {
-                    for f in findings {
-                        self.push(f, at.clone());
-                    }
-                } else if let Some(item) = d.remove("configurationItem") {
-                    self.push(item, at);
-                } else {
-                    self.batch.records.push((at, Value::Object(d)));
-                }
-            }
-            other => {
-                self.batch.rejected += 1;
-                let what = kind_of(&other);
-                self.error(
-                    Some(at.line),
-                    format!("an EventBridge `detail` must be a JSON object, not {what}"),
-                );
-            }
-        }
-    }
-
-    fn push(&mut self, v: Value, at: RecordRef) {
-        if v.is_object() {
-            self.batch.records.push((at, v));
-        } else {
-            self.batch.rejected += 1;
-            let what = kind_of(&v);
-            self.error(
-                Some(at.line),
-                format!("a record must be a JSON object, not {what}"),
-            );
-        }
+            value: Ok(v),
+        });
+    } else {
+        let what = kind_of(&v);
+        out.push(Found {
+            line,
+            index,
+            value: Err(format!("a record must be a JSON object, not {what}")),
+        });
     }
 }
 
