@@ -40,7 +40,14 @@ fn run_with(engine: &Engine, record: Value, opts: &RunOptions) -> Vec<(OutputKin
 }
 
 fn run(engine: &Engine, record: Value) -> Vec<(OutputKind, Value)> {
-    run_with(engine, record, &RunOptions::default())
+    run_with(
+        engine,
+        record,
+        &RunOptions {
+            keep_allow: true,
+            ..RunOptions::default()
+        },
+    )
 }
 
 fn ct(extra: Value) -> Value {
@@ -259,6 +266,7 @@ fn aws_exemptions_hold() {
     assert_eq!(out[0].1["exempt"], "service-linked role");
     let opts = RunOptions {
         management_account: Some("111122223333".into()),
+        keep_allow: true,
         ..RunOptions::default()
     };
     let out = run_with(
@@ -312,4 +320,81 @@ fn constants_are_folded() {
         let names = [\"GetObject\"]
         signal s on cloudtrail { when sourceIPAddress in office and eventName in names }";
     assert!(fires(rules, ct(json!({}))));
+}
+
+#[test]
+fn strings_join_with_plus() {
+    let r = ct(json!({ "requestParameters": { "userName": "alice" } }));
+    assert!(fires(
+        &signal("userIdentity.arn ends_with \"/\" + requestParameters.userName"),
+        r.clone()
+    ));
+    assert!(
+        !fires(
+            &signal("userIdentity.arn ends_with \"/\" + requestParameters.missing"),
+            r
+        ),
+        "missing stays unknown"
+    );
+}
+
+#[test]
+fn an_empty_list_has_no_elements_rather_than_being_missing() {
+    let r = ct(json!({ "requestParameters": { "f": [] } }));
+    assert!(
+        fires(&signal("all(requestParameters.f[*] == \"x\")"), r.clone()),
+        "vacuously true"
+    );
+    assert!(
+        fires(&signal("not (requestParameters.f[*] == \"x\")"), r.clone()),
+        "no element equals"
+    );
+    assert!(!fires(
+        &signal("requestParameters.f[*] == \"x\""),
+        r.clone()
+    ));
+    assert!(
+        !fires(&signal("not (requestParameters.g[*] == \"x\")"), r),
+        "an absent list is still missing"
+    );
+}
+
+#[test]
+fn functions_on_things_that_are_not_what_they_expect() {
+    let r = ct(
+        json!({ "eventSource": "ec2.evil.com", "sourceIPAddress": "::ffff:8.8.8.8", "requestParameters": { "arn": "notanarn" } }),
+    );
+    assert!(
+        fires(
+            &signal("service(eventSource) == \"ec2.evil.com\""),
+            r.clone()
+        ),
+        "only AWS endpoints are shortened"
+    );
+    assert!(
+        fires(&signal("sourceIPAddress in 8.8.8.0/24"), r.clone()),
+        "IPv4-mapped addresses are IPv4"
+    );
+    assert!(
+        !fires(
+            &signal("account(requestParameters.arn) != \"111122223333\""),
+            r
+        ),
+        "no account in a non-ARN: unknown"
+    );
+}
+
+#[test]
+fn templates_reach_quoted_fields() {
+    let e = engine(
+        r#"signal s on cloudtrail {
+            title "acl {requestParameters.\"x-amz-acl\"}"
+            when eventName == "GetObject"
+        }"#,
+    );
+    let out = run(
+        &e,
+        ct(json!({ "requestParameters": { "x-amz-acl": "public-read" } })),
+    );
+    assert_eq!(out[0].1["title"], "acl public-read");
 }

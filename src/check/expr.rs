@@ -288,16 +288,27 @@ impl ExprChecker<'_> {
                 self.expect_text(&rt, rhs.span, op.symbol(), "right");
                 Ty::Bool
             }
+            BinOp::Add
+                if lt.is_textual() && rt.is_textual() && (lt != Ty::Any || rt != Ty::Any) =>
+            {
+                // `+` joins text: `"/" + requestParameters.userName`.
+                Ty::String
+            }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
                 let numeric = |t: &Ty| matches!(t, Ty::Number | Ty::Duration | Ty::Any);
                 if !numeric(&lt) || !numeric(&rt) {
+                    let help = if op == BinOp::Add {
+                        "`+` adds numbers or durations, or joins two strings"
+                    } else {
+                        "these operators work on numbers and durations"
+                    };
                     self.mismatch(
                         span,
                         format!(
                             "`{}` needs numbers or durations, not `{lt}` and `{rt}`",
                             op.symbol()
                         ),
-                        Some("to join text, use a template: `\"{a}:{b}\"`".into()),
+                        Some(help.into()),
                     );
                     return Ty::Any;
                 }

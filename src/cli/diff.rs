@@ -45,6 +45,7 @@ pub fn run(
     let opts = RunOptions {
         source: None,
         management_account,
+        keep_allow: false,
     };
     let report = diff(&old_engine, &new_engine, &inputs, &opts, &opts);
     match format {

@@ -81,6 +81,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let mut opts = RunOptions {
         source: None,
         management_account: args.management_account.clone(),
+        keep_allow: args.only.contains(&Only::Allow),
     };
     if let Some(name) = &args.source {
         match engine.source_index(name) {

@@ -244,6 +244,9 @@ impl<'r> Eval<'r> {
                 let found = resolve(self.record, p);
                 let many = p.segments.iter().any(|s| matches!(s, PathSeg::Each));
                 if found.is_empty() {
+                    if many && list_is_present(self.record, p) {
+                        return Val::Many(Vec::new());
+                    }
                     self.note_missing(p);
                     return Val::Missing;
                 }
@@ -313,6 +316,23 @@ pub fn resolve<'r>(record: &'r Value, path: &FieldPath) -> Vec<&'r Value> {
     current
 }
 
+/// Whether the list that a path's first `[*]` walks over is in the record:
+/// then an empty result means "no elements", not "missing".
+fn list_is_present(record: &Value, path: &FieldPath) -> bool {
+    let Some(first_each) = path
+        .segments
+        .iter()
+        .position(|s| matches!(s, PathSeg::Each))
+    else {
+        return false;
+    };
+    let prefix = FieldPath {
+        segments: path.segments.get(..first_each).unwrap_or(&[]).to_vec(),
+        text: String::new(),
+    };
+    resolve(record, &prefix).iter().any(|v| v.is_array())
+}
+
 fn combine(q: Quant, truths: Vec<Truth>) -> Truth {
     match q {
         Quant::Any => truths.into_iter().fold(Truth::False, Truth::or),
@@ -359,6 +379,7 @@ fn arith<'r>(op: BinOp, a: Val<'r>, b: Val<'r>) -> Val<'r> {
             _ if y == 0.0 => return Val::Missing,
             _ => x / y,
         }),
+        (Val::Str(x), Val::Str(y)) if op == BinOp::Add => Val::Str(Cow::Owned(format!("{x}{y}"))),
         (Val::Dur(x), Val::Dur(y)) => match op {
             BinOp::Add => Val::Dur(x.saturating_add(y)),
             BinOp::Sub => Val::Dur(x.saturating_sub(y)),
@@ -388,14 +409,18 @@ fn call<'r>(f: Func, args: Vec<Val<'r>>) -> Val<'r> {
     let arn_part = |n: usize| {
         move |s: &str| match s.split(':').nth(n) {
             Some(part) if s.starts_with("arn:") => Val::Str(Cow::Owned(part.to_string())),
-            _ => Val::Null,
+            _ => Val::Missing,
         }
     };
     match f {
         Func::Lower => text(&first, &|s| Val::Str(Cow::Owned(s.to_lowercase()))),
         Func::Upper => text(&first, &|s| Val::Str(Cow::Owned(s.to_uppercase()))),
         Func::Service => text(&first, &|s| {
-            Val::Str(Cow::Owned(s.split('.').next().unwrap_or(s).to_string()))
+            let service = match s.strip_suffix(".amazonaws.com") {
+                Some(host) => host.split('.').next().unwrap_or(host),
+                None => s,
+            };
+            Val::Str(Cow::Owned(service.to_string()))
         }),
         Func::Account => text(&first, &arn_part(4)),
         Func::Region => text(&first, &arn_part(3)),

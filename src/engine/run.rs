@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub source: Option<usize>,
     /// The organization's management account, exempt from guardrails.
     pub management_account: Option<String>,
+    /// Build full `allow` decisions; otherwise they are only counted.
+    pub keep_allow: bool,
 }
 
 /// The outcome of one record.
@@ -310,6 +312,12 @@ fn decide(
             }
         }
     };
+    if kind == OutputKind::Allow && !opts.keep_allow {
+        return Some(Output {
+            kind,
+            json: Value::Null,
+        });
+    }
     let show_message = matches!(
         kind,
         OutputKind::Deny | OutputKind::NonCompliant | OutputKind::Unknown

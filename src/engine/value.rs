@@ -137,8 +137,8 @@ impl<'r> Val<'r> {
     /// The value as an IP address, when it is one or a string that is one.
     pub fn as_ip(&self) -> Option<IpAddr> {
         match self {
-            Val::Ip(ip) => Some(*ip),
-            Val::Str(s) => s.parse().ok(),
+            Val::Ip(ip) => Some(ip.to_canonical()),
+            Val::Str(s) => s.parse::<IpAddr>().ok().map(|ip| ip.to_canonical()),
             _ => None,
         }
     }

@@ -164,7 +164,12 @@ pub fn parse_expr(src: &str, offset: usize) -> Result<Expr, Vec<SyntaxError>> {
 }
 
 fn shift_errors(errors: Vec<SyntaxError>, offset: usize) -> Vec<SyntaxError> {
-    let shift = |s: Span| Span::new(s.start + offset, s.end + offset);
+    map_errors(errors, &|p| p + offset)
+}
+
+/// Maps the spans of errors through `offset`.
+pub fn map_errors(errors: Vec<SyntaxError>, offset: super::visit::PosMap<'_>) -> Vec<SyntaxError> {
+    let shift = |s: Span| Span::new(offset(s.start), offset(s.end.saturating_sub(1)) + 1);
     errors
         .into_iter()
         .map(|e| match e {

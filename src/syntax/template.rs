@@ -59,9 +59,22 @@ pub fn parse_template(lit: &StrLit) -> (Template, Vec<TemplateError>) {
                 if inner.trim().is_empty() {
                     errors.push(TemplateError::Empty { span });
                 } else {
-                    match parse_expr(inner, body_start + open + 1) {
-                        Ok(expr) => parts.push(TemplatePart::Value(expr)),
-                        Err(errs) => errors.extend(errs.into_iter().map(TemplateError::Syntax)),
+                    // Inside the string, `\"` writes a quote: `{a."b-c"}` is
+                    // written `"{a.\"b-c\"}"`. Parse the unescaped text and
+                    // map positions back into the file.
+                    let (text, positions) = unescape_quotes(inner);
+                    let base = body_start + open + 1;
+                    let map = |p: usize| base + positions.get(p).copied().unwrap_or(inner.len());
+                    match parse_expr(&text, 0) {
+                        Ok(mut expr) => {
+                            crate::syntax::visit::map_spans(&mut expr, &map);
+                            parts.push(TemplatePart::Value(expr));
+                        }
+                        Err(errs) => errors.extend(
+                            crate::syntax::parser::map_errors(errs, &map)
+                                .into_iter()
+                                .map(TemplateError::Syntax),
+                        ),
                     }
                 }
                 i = close + 1;
@@ -76,6 +89,29 @@ pub fn parse_template(lit: &StrLit) -> (Template, Vec<TemplateError>) {
         }
     }
     (Template { parts }, errors)
+}
+
+/// Replaces `\"` and `\\` by the character they stand for; returns the text
+/// and, for each of its bytes, the position it came from.
+fn unescape_quotes(inner: &str) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(inner.len());
+    let mut positions = Vec::with_capacity(inner.len());
+    let mut chars = inner.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let (pos, ch) = match (c, chars.peek()) {
+            ('\\', Some((_, q @ ('"' | '\\')))) => {
+                let q = *q;
+                chars.next();
+                (i, q)
+            }
+            _ => (i, c),
+        };
+        for _ in 0..ch.len_utf8() {
+            positions.push(pos);
+        }
+        text.push(ch);
+    }
+    (text, positions)
 }
 
 /// Finds the `}` that closes an interpolation opened just before `from`.

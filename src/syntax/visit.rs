@@ -6,12 +6,16 @@
 use super::ast::{Expr, ExprKind, Path};
 use super::Span;
 
-fn shift(span: &mut Span, offset: usize) {
-    span.start += offset;
-    span.end += offset;
+/// A map from positions in one text to positions in another.
+pub type PosMap<'a> = &'a dyn Fn(usize) -> usize;
+
+fn shift(span: &mut Span, offset: PosMap<'_>) {
+    let end = offset(span.end.saturating_sub(1)) + 1;
+    span.start = offset(span.start);
+    span.end = end.max(span.start);
 }
 
-fn shift_path(path: &mut Path, offset: usize) {
+fn shift_path(path: &mut Path, offset: PosMap<'_>) {
     shift(&mut path.span, offset);
     for seg in &mut path.segments {
         shift(&mut seg.span, offset);
@@ -20,28 +24,33 @@ fn shift_path(path: &mut Path, offset: usize) {
 
 /// Moves every span in `expr` by `offset` bytes.
 pub fn shift_spans(expr: &mut Expr, offset: usize) {
+    map_spans(expr, &|p| p + offset);
+}
+
+/// Maps every span in `expr` through `offset`.
+pub fn map_spans(expr: &mut Expr, offset: PosMap<'_>) {
     shift(&mut expr.span, offset);
     match &mut expr.kind {
         ExprKind::Lit(super::ast::Lit::Str(s)) => shift(&mut s.span, offset),
         ExprKind::Lit(_) | ExprKind::Error => {}
         ExprKind::Path(p) => shift_path(p, offset),
-        ExprKind::List(items) => items.iter_mut().for_each(|e| shift_spans(e, offset)),
+        ExprKind::List(items) => items.iter_mut().for_each(|e| map_spans(e, offset)),
         ExprKind::Object(fields) => {
             for (k, v) in fields {
                 shift(&mut k.span, offset);
-                shift_spans(v, offset);
+                map_spans(v, offset);
             }
         }
         ExprKind::Call { func, args } => {
             shift(&mut func.span, offset);
-            args.iter_mut().for_each(|e| shift_spans(e, offset));
+            args.iter_mut().for_each(|e| map_spans(e, offset));
         }
         ExprKind::Paren(e) | ExprKind::Unary { expr: e, .. } | ExprKind::Exists { expr: e, .. } => {
-            shift_spans(e, offset)
+            map_spans(e, offset)
         }
         ExprKind::Binary { lhs, rhs, .. } => {
-            shift_spans(lhs, offset);
-            shift_spans(rhs, offset);
+            map_spans(lhs, offset);
+            map_spans(rhs, offset);
         }
     }
 }
