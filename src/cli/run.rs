@@ -32,6 +32,7 @@ pub enum Only {
     Unknown,
     Allow,
     Compliant,
+    #[value(alias = "non_compliant")]
     NonCompliant,
 }
 
