@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::read::{read_each, Input, InputError, ReadResult};
+use super::read::{load, Input, InputError, Loaded, UnitResult};
 use super::rules::Engine;
 use super::run::{evaluate, Output, OutputKind, RecordOutcome, RunOptions};
 
@@ -38,12 +38,15 @@ impl RunSummary {
     }
 }
 
-/// How many inputs are read and evaluated together before their outputs are
-/// handed over: bounds memory on large folders.
-const CHUNK: usize = 32;
+/// Inputs are loaded together until this many bytes (or [`MAX_FILES`]
+/// files), then their records are evaluated in windows of [`WINDOW`] units:
+/// memory stays bounded whatever the shape of the input.
+const GROUP_BYTES: usize = 64 << 20;
+const MAX_FILES: usize = 64;
+const WINDOW: usize = 16_384;
 
 /// Reads and evaluates every input; calls `on_output` for each output in
-/// input order and `on_progress` after each chunk with the inputs done.
+/// input order and `on_progress` with the number of inputs done.
 pub fn run_inputs(
     engine: &Engine,
     inputs: &[Input],
@@ -56,39 +59,92 @@ pub fn run_inputs(
         inputs: inputs.len(),
         ..RunSummary::default()
     };
+    let mut statuses: BTreeMap<(String, String, String), BTreeMap<String, usize>> = BTreeMap::new();
     let mut done = 0usize;
-    for chunk in inputs.chunks(CHUNK) {
-        let results: Vec<ReadResult<RecordOutcome>> = chunk
-            .par_iter()
-            .map(|input| read_each(input, &|at, record| evaluate(engine, &record, &at, opts)))
+    let mut rest = inputs;
+    while !rest.is_empty() {
+        // A group of inputs, loaded in parallel.
+        let mut take = 0usize;
+        let mut guess = 0usize;
+        while take < rest.len() && take < MAX_FILES && guess < GROUP_BYTES {
+            guess += rest.get(take).map(input_size).unwrap_or(0);
+            take += 1;
+        }
+        let (group, tail) = rest.split_at(take.max(1).min(rest.len()));
+        rest = tail;
+        let loaded: Vec<Loaded> = group.par_iter().map(load).collect();
+        for l in &loaded {
+            summary.bytes += l.bytes;
+            summary.rejected += l.rejected;
+            summary.read += l.rejected;
+            summary.errors.extend(l.errors.iter().cloned());
+        }
+        let units: Vec<(usize, usize)> = loaded
+            .iter()
+            .enumerate()
+            .flat_map(|(f, l)| (0..l.unit_count()).map(move |u| (f, u)))
             .collect();
-        for batch in results {
-            summary.bytes += batch.bytes;
-            summary.rejected += batch.rejected;
-            summary.read += batch.rejected + batch.items.len();
-            summary.errors.extend(batch.errors);
-            for outcome in batch.items {
-                match outcome {
-                    RecordOutcome::Unclaimed => summary.unclaimed += 1,
-                    RecordOutcome::Evaluated { outputs, .. } => {
-                        summary.evaluated += 1;
-                        for out in &outputs {
-                            *summary.counts.entry(out.kind).or_default() += 1;
-                            record_status(&mut summary, out);
-                            on_output(out);
+        for window in units.chunks(WINDOW) {
+            let results: Vec<UnitResult<RecordOutcome>> = window
+                .par_iter()
+                .with_min_len(64)
+                .map(|(f, u)| match loaded.get(*f) {
+                    Some(l) => l.eval_unit(*u, &|at, record| evaluate(engine, &record, &at, opts)),
+                    None => UnitResult {
+                        items: Vec::new(),
+                        errors: Vec::new(),
+                        rejected: 0,
+                    },
+                })
+                .collect();
+            for r in results {
+                summary.rejected += r.rejected;
+                summary.read += r.rejected + r.items.len();
+                summary.errors.extend(r.errors);
+                for outcome in r.items {
+                    match outcome {
+                        RecordOutcome::Unclaimed => summary.unclaimed += 1,
+                        RecordOutcome::Evaluated { outputs, .. } => {
+                            summary.evaluated += 1;
+                            for out in &outputs {
+                                *summary.counts.entry(out.kind).or_default() += 1;
+                                record_status(&mut statuses, out);
+                                on_output(out);
+                            }
                         }
                     }
                 }
             }
         }
-        done += chunk.len();
+        done += group.len();
         on_progress(done);
+    }
+    for (key, resources) in statuses {
+        let mut cells = [0usize; 3];
+        for column in resources.values() {
+            if let Some(c) = cells.get_mut(*column) {
+                *c += 1;
+            }
+        }
+        summary.status.insert(key, cells);
     }
     summary.elapsed = start.elapsed();
     summary
 }
 
-fn record_status(summary: &mut RunSummary, out: &Output) {
+fn input_size(input: &Input) -> usize {
+    match input {
+        Input::File(p) => std::fs::metadata(p).map(|m| m.len() as usize).unwrap_or(0),
+        Input::Stdin => GROUP_BYTES,
+    }
+}
+
+/// Baseline status counts resources, not configuration items: the last item
+/// seen for a resource (in input order) decides its status.
+fn record_status(
+    statuses: &mut BTreeMap<(String, String, String), BTreeMap<String, usize>>,
+    out: &Output,
+) {
     let column = match out.kind {
         OutputKind::Compliant => 0,
         OutputKind::NonCompliant => 1,
@@ -107,7 +163,11 @@ fn record_status(summary: &mut RunSummary, out: &Output) {
             .to_string()
     };
     let key = (text("guardrail"), text("account"), text("region"));
-    if let Some(cell) = summary.status.entry(key).or_default().get_mut(column) {
-        *cell += 1;
-    }
+    let resource = out
+        .json
+        .get("resource")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| text("id"));
+    statuses.entry(key).or_default().insert(resource, column);
 }

@@ -130,20 +130,7 @@ pub fn read_each<T: Send>(
     input: &Input,
     visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
 ) -> ReadResult<T> {
-    let (name, bytes) = match input {
-        Input::Stdin => {
-            let mut buf = Vec::new();
-            match std::io::stdin().lock().read_to_end(&mut buf) {
-                Ok(_) => ("<stdin>".to_string(), buf),
-                Err(e) => return failed("<stdin>", &io_message(&e)),
-            }
-        }
-        Input::File(p) => match std::fs::read(p) {
-            Ok(b) => (p.display().to_string(), b),
-            Err(e) => return failed(&p.display().to_string(), &io_message(&e)),
-        },
-    };
-    parse_each(&name, bytes, visit)
+    collect(load(input), visit)
 }
 
 /// Reads and parses one input, keeping every record.
@@ -165,9 +152,96 @@ fn into_batch(r: ReadResult<(RecordRef, Value)>) -> Batch {
     }
 }
 
-fn failed<T>(file: &str, message: &str) -> ReadResult<T> {
-    ReadResult {
-        items: Vec::new(),
+/// A piece of the input that holds one JSON value: a line, or an element of
+/// a `Records` list, with where it is.
+struct Unit<'d> {
+    text: &'d [u8],
+    line: usize,
+    index: Option<usize>,
+}
+
+/// An input in memory, split into units but not yet parsed: the records
+/// are parsed (in parallel, in windows) only when they are evaluated.
+pub struct Loaded {
+    pub file: Arc<str>,
+    data: Vec<u8>,
+    units: Vec<UnitPos>,
+    /// Problems found while loading and splitting.
+    pub errors: Vec<InputError>,
+    pub rejected: usize,
+    pub bytes: usize,
+}
+
+struct UnitPos {
+    start: usize,
+    end: usize,
+    line: usize,
+    index: Option<usize>,
+}
+
+/// What one unit turned into.
+pub struct UnitResult<T> {
+    pub items: Vec<T>,
+    pub errors: Vec<InputError>,
+    pub rejected: usize,
+}
+
+impl Loaded {
+    pub fn unit_count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Parses unit `i` and visits its records.
+    pub fn eval_unit<T>(
+        &self,
+        i: usize,
+        visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
+    ) -> UnitResult<T> {
+        match self.units.get(i) {
+            Some(u) => {
+                let text = self.data.get(u.start..u.end).unwrap_or(&[]);
+                unit(
+                    &self.file,
+                    &Unit {
+                        text,
+                        line: u.line,
+                        index: u.index,
+                    },
+                    visit,
+                )
+            }
+            None => UnitResult {
+                items: Vec::new(),
+                errors: Vec::new(),
+                rejected: 0,
+            },
+        }
+    }
+}
+
+/// Reads one input into memory and splits it into units.
+pub fn load(input: &Input) -> Loaded {
+    let (name, bytes) = match input {
+        Input::Stdin => {
+            let mut buf = Vec::new();
+            match std::io::stdin().lock().read_to_end(&mut buf) {
+                Ok(_) => ("<stdin>".to_string(), buf),
+                Err(e) => return failed_load("<stdin>", &io_message(&e)),
+            }
+        }
+        Input::File(p) => match std::fs::read(p) {
+            Ok(b) => (p.display().to_string(), b),
+            Err(e) => return failed_load(&p.display().to_string(), &io_message(&e)),
+        },
+    };
+    load_bytes(&name, bytes)
+}
+
+fn failed_load(file: &str, message: &str) -> Loaded {
+    Loaded {
+        file: Arc::from(file),
+        data: Vec::new(),
+        units: Vec::new(),
         errors: vec![InputError {
             file: file.to_string(),
             line: None,
@@ -178,30 +252,11 @@ fn failed<T>(file: &str, message: &str) -> ReadResult<T> {
     }
 }
 
-/// A piece of the input that holds one JSON value: a line, or an element of
-/// a `Records` list, with where it is.
-struct Unit<'d> {
-    text: &'d [u8],
-    line: usize,
-    index: Option<usize>,
-}
-
-/// What one unit turned into.
-struct UnitResult<T> {
-    items: Vec<T>,
-    errors: Vec<InputError>,
-    rejected: usize,
-}
-
-/// Parses the bytes of one input and visits each record.
-pub fn parse_each<T: Send>(
-    name: &str,
-    bytes: Vec<u8>,
-    visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
-) -> ReadResult<T> {
+/// Decompresses (gzip) and splits the bytes of one input.
+pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Loaded {
     let mut errors = Vec::new();
     let total = bytes.len();
-    let data = if bytes.starts_with(&[0x1f, 0x8b]) {
+    let mut data = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         let mut decoder = flate2::read::MultiGzDecoder::new(bytes.as_slice());
         if let Err(e) = decoder.read_to_end(&mut out) {
@@ -219,29 +274,71 @@ pub fn parse_each<T: Send>(
     } else {
         bytes
     };
-    let text = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&data);
+    if data.starts_with(b"\xef\xbb\xbf") {
+        data.drain(..3);
+    }
     let file: Arc<str> = Arc::from(name);
-    let mut splitter = Splitter {
-        file: file.clone(),
-        data: text,
-        units: Vec::new(),
-        errors: Vec::new(),
-        rejected: 0,
-        lines: LineCounter::default(),
+    let (units, split_errors, rejected) = {
+        let mut splitter = Splitter {
+            file: file.clone(),
+            data: &data,
+            units: Vec::new(),
+            errors: Vec::new(),
+            rejected: 0,
+            lines: LineCounter::default(),
+        };
+        splitter.split();
+        let base = data.as_ptr() as usize;
+        let units: Vec<UnitPos> = splitter
+            .units
+            .iter()
+            .map(|u| {
+                let start = (u.text.as_ptr() as usize).saturating_sub(base);
+                UnitPos {
+                    start,
+                    end: start + u.text.len(),
+                    line: u.line,
+                    index: u.index,
+                }
+            })
+            .collect();
+        (units, splitter.errors, splitter.rejected)
     };
-    splitter.split();
-    errors.append(&mut splitter.errors);
-    let results: Vec<UnitResult<T>> = splitter
-        .units
-        .par_iter()
+    errors.extend(split_errors);
+    Loaded {
+        file,
+        data,
+        units,
+        errors,
+        rejected,
+        bytes: total,
+    }
+}
+
+/// Parses the bytes of one input and visits each record.
+pub fn parse_each<T: Send>(
+    name: &str,
+    bytes: Vec<u8>,
+    visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
+) -> ReadResult<T> {
+    collect(load_bytes(name, bytes), visit)
+}
+
+/// Visits every record of a loaded input, in parallel, in order.
+fn collect<T: Send>(
+    loaded: Loaded,
+    visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
+) -> ReadResult<T> {
+    let results: Vec<UnitResult<T>> = (0..loaded.unit_count())
+        .into_par_iter()
         .with_min_len(256)
-        .map(|u| unit(&file, u, visit))
+        .map(|i| loaded.eval_unit(i, visit))
         .collect();
     let mut out = ReadResult {
         items: Vec::new(),
-        errors,
-        rejected: splitter.rejected,
-        bytes: total,
+        errors: loaded.errors,
+        rejected: loaded.rejected,
+        bytes: loaded.bytes,
     };
     for r in results {
         out.items.extend(r.items);

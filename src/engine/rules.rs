@@ -111,7 +111,9 @@ pub struct Engine {
     pub sources: Vec<SourceRt>,
     pub signals: Vec<SignalRt>,
     pub guardrails: Vec<GuardrailRt>,
-    /// Per source: signal index and guardrail index.
+    /// Per source: signals indexed by a discriminating field (a signal only
+    /// fires on definite true, so a record without that field cannot match);
+    /// guardrails, which decide every record.
     pub signal_index: Vec<RuleIndex>,
     pub guardrail_index: Vec<RuleIndex>,
     /// Sequences in the ruleset (not evaluated yet).
@@ -321,26 +323,19 @@ fn build(analysis: &Analysis) -> Engine {
             )
         })
         .collect();
+    // Every guardrail decides every record of its source: a record that
+    // lacks the field an index would test must get `unknown`, not silence.
     let guardrail_index = (0..sources.len())
-        .map(|s| {
-            index(
-                guardrails
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| r.source == s)
-                    .filter_map(|(i, r)| r.deny.as_ref().or(r.applies.as_ref()).map(|e| (i, e))),
-            )
+        .map(|s| RuleIndex {
+            always: guardrails
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| g.source == s)
+                .map(|(i, _)| i)
+                .collect(),
+            ..RuleIndex::default()
         })
-        .collect::<Vec<_>>();
-    // Guardrails without a deny/applies condition apply to every record.
-    let mut guardrail_index: Vec<RuleIndex> = guardrail_index;
-    for (i, g) in guardrails.iter().enumerate() {
-        if g.deny.is_none() && g.applies.is_none() {
-            if let Some(ix) = guardrail_index.get_mut(g.source) {
-                ix.always.push(i);
-            }
-        }
-    }
+        .collect();
     Engine {
         sources,
         signals,

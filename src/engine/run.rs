@@ -171,7 +171,14 @@ fn exemption(record: &Value, opts: &RunOptions, scope: GuardScope) -> Option<&'s
         return Some("AWS service principal");
     }
     if let Some(mgmt) = &opts.management_account {
-        let account = first_str(record, &["recipientAccountId", "userIdentity.accountId"]);
+        // SCPs do not restrict principals of the management account; RCPs
+        // do not restrict its resources (the account that received the call).
+        let account = match scope {
+            GuardScope::Principal => first_str(record, &["userIdentity.accountId"]).or_else(|| {
+                first_str(record, &["userIdentity.arn"]).and_then(|arn| arn.split(':').nth(4))
+            }),
+            _ => first_str(record, &["recipientAccountId"]),
+        };
         if account == Some(mgmt.as_str()) {
             return Some("management account");
         }
