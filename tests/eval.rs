@@ -398,3 +398,18 @@ fn templates_reach_quoted_fields() {
     );
     assert_eq!(out[0].1["title"], "acl public-read");
 }
+
+#[test]
+fn exists_asks_for_the_key_and_null_tests_ask_for_a_value() {
+    let r = ct(json!({ "responseElements": null }));
+    assert!(
+        fires(&signal("responseElements exists"), r.clone()),
+        "present as null"
+    );
+    assert!(fires(&signal("responseElements == null"), r.clone()));
+    assert!(!fires(&signal("responseElements != null"), r.clone()));
+    assert!(fires(
+        &signal("errorCode not exists and errorCode == null"),
+        r
+    ));
+}

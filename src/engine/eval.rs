@@ -58,9 +58,11 @@ impl<'r> Eval<'r> {
                 left.or(self.truth(b))
             }
             CExpr::Exists { expr, negated } => {
+                // `exists` asks whether the field is in the record, even as
+                // `null`; `!= null` asks whether it has a value.
                 let present = match expr.as_ref() {
-                    CExpr::Field(p) => resolve(self.record, p).iter().any(|v| !v.is_null()),
-                    other => !matches!(self.value(other), Val::Missing | Val::Null),
+                    CExpr::Field(p) => !resolve(self.record, p).is_empty(),
+                    other => !matches!(self.value(other), Val::Missing),
                 };
                 Truth::from_bool(present != *negated)
             }
