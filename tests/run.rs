@@ -442,3 +442,22 @@ fn diff_counts_what_a_change_newly_denies() {
         .iter()
         .all(|g| g["change"] == "no_longer_denied"));
 }
+
+#[test]
+fn a_broken_first_line_and_pretty_objects_lose_nothing() {
+    let login = r#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin"}"#;
+    let batch = parse_bytes(
+        "first_bad.jsonl",
+        format!("{{oops\n{login}\n{login}\n").into_bytes(),
+    );
+    assert_eq!(batch.records.len(), 2);
+    assert_eq!(batch.rejected, 1);
+    assert_eq!(batch.errors[0].line, Some(1));
+    let pretty = "{\n  \"eventName\": \"A\"\n}\n{\n  \"eventName\": \"B\"\n}\n";
+    let batch = parse_bytes("jq.json", pretty.as_bytes().to_vec());
+    assert_eq!(batch.records.len(), 2, "{:?}", batch.errors);
+    assert_eq!(batch.records[1].0.line, 4);
+    let findings = r#"{"Findings": [{"SchemaVersion": "2018-10-08", "Id": "a"}, {"SchemaVersion": "2018-10-08", "Id": "b"}]}"#;
+    let batch = parse_bytes("get-findings.json", findings.as_bytes().to_vec());
+    assert_eq!(batch.records.len(), 2);
+}

@@ -292,27 +292,15 @@ fn resolve_source<'a>(
         ));
         return None;
     }
-    let mut d = Diagnostic::new(
-        Code::UnknownName,
+    let all: Vec<String> = analysis.schemas.keys().map(|s| format!("`{s}`")).collect();
+    diags.push(super::suggest::unknown(
         file,
-        on.span,
-        format!("unknown source `{}`", on.name),
-    )
-    .label("no source has this name");
-    d = d.help(
-        did_you_mean(&on.name, analysis.schemas.keys().map(String::as_str)).unwrap_or_else(|| {
-            format!(
-                "the sources are {}",
-                analysis
-                    .schemas
-                    .keys()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }),
-    );
-    diags.push(d);
+        on,
+        "source",
+        "no source has this name",
+        analysis.schemas.keys().map(String::as_str),
+        Some(format!("the sources are {}", all.join(", "))),
+    ));
     None
 }
 

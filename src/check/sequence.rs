@@ -7,7 +7,6 @@ use std::path::{Component, Path as FsPath, PathBuf};
 use super::diagnostic::{Code, Diagnostic, FileId};
 use super::expr::{ExprChecker, Scope, SequenceScope};
 use super::items::{check_template, check_test_clauses};
-use super::suggest::did_you_mean;
 use super::symbols::ItemTag;
 use super::types::Ty;
 use super::{Analysis, Sources};
@@ -319,17 +318,17 @@ fn resolve_signal(
                 .iter()
                 .filter(|(_, s)| matches!(s.tag, ItemTag::Signal | ItemTag::Sequence))
                 .map(|(n, _)| n.as_str());
-            let mut d = Diagnostic::new(
-                Code::UnknownName,
+            diags.push(super::suggest::unknown(
                 file,
-                name.span,
-                format!("unknown signal `{}`", name.name),
-            )
-            .label("no signal or sequence has this name");
-            d = d.help(did_you_mean(&name.name, candidates).unwrap_or_else(|| {
-                format!("define it with `signal {} on SOURCE {{ ... }}`", name.name)
-            }));
-            diags.push(d);
+                name,
+                "signal",
+                "no signal or sequence has this name",
+                candidates,
+                Some(format!(
+                    "define it with `signal {} on SOURCE {{ ... }}`",
+                    name.name
+                )),
+            ));
             false
         }
     }
@@ -484,17 +483,14 @@ pub fn check_test(
                                 )
                             })
                             .map(|(n, _)| n.as_str());
-                        let mut d = Diagnostic::new(
-                            Code::UnknownName,
+                        diags.push(super::suggest::unknown(
                             file,
-                            rule.span,
-                            format!("unknown rule `{}`", rule.name),
-                        )
-                        .label("no signal, sequence or guardrail has this name");
-                        if let Some(h) = did_you_mean(&rule.name, candidates) {
-                            d = d.help(h);
-                        }
-                        diags.push(d);
+                            rule,
+                            "rule",
+                            "no signal, sequence or guardrail has this name",
+                            candidates,
+                            None,
+                        ));
                     }
                 }
                 if let Some(c) = count {

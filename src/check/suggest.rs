@@ -28,6 +28,33 @@ where
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// "unknown WHAT `name`", labelled at `name`, with a "did you mean" when a
+/// candidate is close, else `fallback` as the help.
+#[allow(clippy::too_many_arguments)]
+pub fn unknown<'a, I>(
+    file: super::FileId,
+    name: &crate::syntax::ast::Ident,
+    what: &str,
+    label: &str,
+    candidates: I,
+    fallback: Option<String>,
+) -> super::Diagnostic
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let d = super::Diagnostic::new(
+        super::Code::UnknownName,
+        file,
+        name.span,
+        format!("unknown {what} `{}`", name.name),
+    )
+    .label(label.to_string());
+    match did_you_mean(&name.name, candidates).or(fallback) {
+        Some(help) => d.help(help),
+        None => d,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,6 +42,14 @@ pub fn run(
         eprintln!("error: no input to read");
         return ExitCode::from(3);
     }
+    if inputs
+        .iter()
+        .any(|i| matches!(i, crate::engine::read::Input::Stdin))
+    {
+        eprintln!("error: `diff` reads its input twice, once per ruleset, so it cannot read standard input");
+        eprintln!("  help: save the records to a file and pass its path");
+        return ExitCode::from(2);
+    }
     let opts = RunOptions {
         source: None,
         management_account,

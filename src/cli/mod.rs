@@ -101,35 +101,7 @@ enum Command {
         rules: Vec<PathBuf>,
     },
     /// Run rules over records: findings and guardrail decisions.
-    Run {
-        /// Rule files or folders.
-        #[arg(required = true)]
-        rules: Vec<PathBuf>,
-        /// Record files or folders (JSON lines, JSON arrays, CloudTrail
-        /// `Records` files, `.gz`); `-` reads standard input.
-        #[arg(long, short, required = true, num_args = 1..)]
-        input: Vec<PathBuf>,
-        /// Treat every record as this source instead of recognising it.
-        #[arg(long)]
-        source: Option<String>,
-        #[arg(long, value_enum, default_value = "json")]
-        format: run::RunFormat,
-        /// Show only these outputs (default: all but `allow`).
-        #[arg(long, value_enum, value_delimiter = ',')]
-        only: Vec<run::Only>,
-        /// Exit 1 if a signal, denial or non-compliance has at least this
-        /// severity (`low`, `medium`, `high`, `critical` or 1.0–10.0).
-        #[arg(long, value_parser = parse_severity)]
-        fail_on: Option<f64>,
-        /// Exit 3 if any input could not be read completely.
-        #[arg(long)]
-        strict: bool,
-        /// The organization's management account: exempt from guardrails.
-        #[arg(long)]
-        management_account: Option<String>,
-        #[arg(long, value_enum, default_value = "auto")]
-        color: ColorChoice,
-    },
+    Run(run::RunArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -155,27 +127,7 @@ pub fn main() -> ExitCode {
             rules,
         } => explain::run(&rule, &rules, &record),
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
-        Command::Run {
-            rules,
-            input,
-            source,
-            format,
-            only,
-            fail_on,
-            strict,
-            management_account,
-            color,
-        } => run::run(run::RunArgs {
-            rules,
-            input,
-            source,
-            format,
-            only,
-            fail_on,
-            strict,
-            management_account,
-            color,
-        }),
+        Command::Run(args) => run::run(args),
     }
 }
 
@@ -188,18 +140,5 @@ pub fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Auto => {
             std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
-    }
-}
-
-/// Parses a severity level or number for `--fail-on`.
-fn parse_severity(text: &str) -> Result<f64, String> {
-    if let Some(v) = crate::check::attack::level(text) {
-        return Ok(v);
-    }
-    match text.parse::<f64>() {
-        Ok(v) if (1.0..=10.0).contains(&v) => Ok(v),
-        _ => Err(
-            "expected `low`, `medium`, `high`, `critical` or a number from 1.0 to 10.0".to_string(),
-        ),
     }
 }

@@ -36,16 +36,48 @@ pub enum Only {
     NonCompliant,
 }
 
+#[derive(clap::Args)]
 pub struct RunArgs {
+    /// Rule files or folders.
+    #[arg(required = true)]
     pub rules: Vec<PathBuf>,
+    /// Record files or folders (JSON lines, JSON arrays, CloudTrail
+    /// `Records` files, `.gz`); `-` reads standard input.
+    #[arg(long, short, required = true, num_args = 1..)]
     pub input: Vec<PathBuf>,
+    /// Treat every record as this source instead of recognising it.
+    #[arg(long)]
     pub source: Option<String>,
+    #[arg(long, value_enum, default_value = "json")]
     pub format: RunFormat,
+    /// Show only these outputs (default: all but `allow`).
+    #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Only>,
+    /// Exit 1 if a signal, denial or non-compliance has at least this
+    /// severity (`low`, `medium`, `high`, `critical` or 1.0–10.0).
+    #[arg(long, value_parser = parse_severity)]
     pub fail_on: Option<f64>,
+    /// Exit 3 if any input could not be read completely.
+    #[arg(long)]
     pub strict: bool,
+    /// The organization's management account: exempt from guardrails.
+    #[arg(long)]
     pub management_account: Option<String>,
+    #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+}
+
+/// Parses a severity level or number for `--fail-on`.
+fn parse_severity(text: &str) -> Result<f64, String> {
+    if let Some(v) = crate::check::attack::level(text) {
+        return Ok(v);
+    }
+    match text.parse::<f64>() {
+        Ok(v) if (1.0..=10.0).contains(&v) => Ok(v),
+        _ => Err(
+            "expected `low`, `medium`, `high`, `critical` or a number from 1.0 to 10.0".to_string(),
+        ),
+    }
 }
 
 fn shown(only: &[Only], kind: OutputKind) -> bool {
@@ -98,10 +130,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
     }
     let (inputs, list_errors) = list_inputs(&args.input);
-    for e in &list_errors {
-        eprintln!("error: {e}");
-    }
     if inputs.is_empty() {
+        for e in &list_errors {
+            eprintln!("error: {e}");
+        }
         eprintln!("error: no input to read");
         return ExitCode::from(3);
     }
@@ -135,7 +167,14 @@ pub fn run(args: RunArgs) -> ExitCode {
         p.finish_and_clear();
     }
     summary.errors.splice(0..0, list_errors.iter().cloned());
-    write_status(&mut stdout, &summary, args.format);
+    let baselines_shown = args.only.is_empty()
+        || args
+            .only
+            .iter()
+            .any(|o| matches!(o, Only::Compliant | Only::NonCompliant | Only::Unknown));
+    if baselines_shown {
+        write_status(&mut stdout, &summary, args.format);
+    }
     drop(stdout);
     print_summary(&summary, &engine);
     if write_failed {

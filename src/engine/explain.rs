@@ -101,8 +101,24 @@ pub fn explain(
                 .iter()
                 .filter(|c| c.keyword == "except")
                 .fold(Truth::False, |t, c| t.or(c.truth));
+            let scope = if block
+                .clauses
+                .iter()
+                .any(|c| matches!(&c.kind, ClauseKind::Scope(s) if s.name == "resource"))
+            {
+                super::rules::GuardScope::Resource
+            } else {
+                super::rules::GuardScope::Principal
+            };
+            let exempt = super::run::exemption(record, &super::run::RunOptions::default(), scope);
             if let Some(deny) = truth_of("deny when") {
                 match deny.and(excepted.negate()) {
+                    Truth::True | Truth::Unknown if exempt.is_some() => {
+                        format!(
+                            "allow: exempt ({}), whatever the clauses say",
+                            exempt.unwrap_or_default()
+                        )
+                    }
                     Truth::True => "deny".to_string(),
                     Truth::False if excepted == Truth::True => {
                         "allow: an `except` clause holds".to_string()

@@ -434,6 +434,9 @@ struct Envelope<'a> {
     records: Option<Vec<&'a RawValue>>,
     #[serde(borrow, rename = "configurationItems")]
     configuration_items: Option<Vec<&'a RawValue>>,
+    /// `aws securityhub get-findings` output.
+    #[serde(borrow, rename = "Findings")]
+    findings: Option<Vec<&'a RawValue>>,
 }
 
 impl<'d> Splitter<'d> {
@@ -507,24 +510,59 @@ impl<'d> Splitter<'d> {
     /// One JSON document: an array of records, an envelope, or one record.
     fn document(&mut self) {
         let data = self.data;
-        let raw = match serde_json::from_slice::<&RawValue>(data) {
-            Ok(raw) => raw,
-            Err(e) => {
-                self.error(
-                    Some(e.line()),
-                    format!("{}; the records before it are kept", json_error(&e)),
-                );
-                self.salvage();
-                return;
+        // One or more JSON values one after another (a document, or pretty
+        // objects as `jq` prints them).
+        let mut stream = serde_json::Deserializer::from_slice(data).into_iter::<&RawValue>();
+        let mut values = 0usize;
+        loop {
+            match stream.next() {
+                None => return,
+                Some(Ok(raw)) => {
+                    values += 1;
+                    self.value_units(raw);
+                }
+                Some(Err(e)) => {
+                    if values == 0 && self.some_lines_parse() {
+                        // JSON lines whose first line is broken.
+                        self.units.clear();
+                        self.lines_mode();
+                        return;
+                    }
+                    self.error(
+                        Some(e.line()),
+                        format!("{}; the records before it are kept", json_error(&e)),
+                    );
+                    if values == 0 {
+                        self.salvage();
+                    } else {
+                        self.rejected += 1;
+                    }
+                    return;
+                }
             }
-        };
+        }
+    }
+
+    /// Whether at least one line after the first is a JSON value on its own.
+    fn some_lines_parse(&self) -> bool {
+        self.data
+            .split(|b| *b == b'\n')
+            .skip(1)
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+            .take(8)
+            .any(|l| serde_json::from_slice::<&RawValue>(l).is_ok())
+    }
+
+    /// The units of one top-level value: the elements of a list or of a
+    /// `Records`-like envelope, or the value itself.
+    fn value_units(&mut self, raw: &'d RawValue) {
         let text = raw.get();
         let items = if text.starts_with('[') {
             serde_json::from_str::<Vec<&RawValue>>(text).ok()
         } else {
             serde_json::from_str::<Envelope<'_>>(text)
                 .ok()
-                .and_then(|env| env.records.or(env.configuration_items))
+                .and_then(|env| env.records.or(env.configuration_items).or(env.findings))
         };
         match items {
             Some(items) => {
@@ -595,7 +633,7 @@ struct Found {
 fn unwrap_record(v: Value, line: usize, index: Option<usize>, out: &mut Vec<Found>) {
     match v {
         Value::Object(mut map) => {
-            for key in ["Records", "configurationItems"] {
+            for key in ["Records", "configurationItems", "Findings"] {
                 if matches!(map.get(key), Some(Value::Array(_))) {
                     if let Some(Value::Array(items)) = map.remove(key) {
                         for (i, item) in items.into_iter().enumerate() {

@@ -95,16 +95,22 @@ pub fn stable_id(parts: &[&str]) -> String {
 }
 
 /// The record's own id, where its format has one.
-fn record_id(record: &Value) -> Option<&str> {
-    [
-        "eventID",
-        "id",
-        "Id",
-        "metadata.uid",
-        "configurationStateId",
-    ]
-    .iter()
-    .find_map(|k| lookup(record, k).and_then(Value::as_str))
+fn record_id(record: &Value) -> Option<String> {
+    let id = |k: &&str| match lookup(record, k)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let own = ["eventID", "id", "Id", "metadata.uid"].iter().find_map(id);
+    // A configuration item is identified by its resource and state.
+    own.or_else(|| {
+        let state = id(&"configurationStateId")?;
+        let resource = ["ARN", "arn", "resourceId"]
+            .iter()
+            .find_map(id)
+            .unwrap_or_default();
+        Some(format!("{resource}@{state}"))
+    })
 }
 
 fn lookup<'r>(record: &'r Value, dotted: &str) -> Option<&'r Value> {
@@ -132,7 +138,7 @@ fn reference(at: &RecordRef, record: &Value) -> Value {
 
 fn record_key(at: &RecordRef, record: &Value) -> String {
     match record_id(record) {
-        Some(id) => id.to_string(),
+        Some(id) => id,
         None => format!("{}:{}:{}", at.file, at.line, at.index.unwrap_or(0)),
     }
 }
@@ -153,7 +159,7 @@ fn severity(eval: &mut Eval<'_>, s: &SeverityRt) -> Option<f64> {
 }
 
 /// Why a record is exempt from guardrails, as AWS exempts it.
-fn exemption(record: &Value, opts: &RunOptions, scope: GuardScope) -> Option<&'static str> {
+pub fn exemption(record: &Value, opts: &RunOptions, scope: GuardScope) -> Option<&'static str> {
     if scope == GuardScope::Baseline {
         return None;
     }
