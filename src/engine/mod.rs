@@ -13,4 +13,6 @@ pub mod pipeline;
 pub mod read;
 pub mod rules;
 pub mod run;
+pub mod sequence;
+pub mod time;
 pub mod value;
