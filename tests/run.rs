@@ -461,3 +461,56 @@ fn a_broken_first_line_and_pretty_objects_lose_nothing() {
     let batch = parse_bytes("get-findings.json", findings.as_bytes().to_vec());
     assert_eq!(batch.records.len(), 2);
 }
+
+#[test]
+fn a_sequence_joins_signals_on_the_invictus_hour() {
+    let (examples, invictus) = (root().join("examples"), data("invictus-aws-cloudtrail"));
+    let o = tensen(
+        &[
+            "run",
+            s(&examples),
+            "--input",
+            s(&invictus),
+            "--only",
+            "sequences",
+        ],
+        "2",
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = json_lines(&o);
+    assert_eq!(out.len(), 1, "{out:?}");
+    let f = &out[0];
+    assert_eq!(f["kind"], "sequence");
+    assert_eq!(f["rule"], "evasion_then_persistence");
+    assert_eq!(
+        f["key"]["principal"],
+        "arn:aws:iam::123837392027:user/bert-jan"
+    );
+    assert_eq!(f["steps"][0]["label"], "evade");
+    assert_eq!(f["steps"][1]["signals"].as_array().unwrap().len(), 2);
+    assert!(f["first_seen"].as_str().unwrap() < f["last_seen"].as_str().unwrap());
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("created 2 credentials"),
+        "{f}"
+    );
+    let again = tensen(
+        &[
+            "run",
+            s(&examples),
+            "--input",
+            s(&invictus),
+            "--only",
+            "sequences",
+        ],
+        "1",
+        None,
+    );
+    assert_eq!(
+        o.stdout, again.stdout,
+        "same findings, same ids, whatever the core count"
+    );
+}

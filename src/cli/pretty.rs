@@ -23,6 +23,7 @@ pub fn line(out: &Output, color: bool) -> String {
         at.push_str(&format!(", record {i}"));
     }
     match out.kind {
+        OutputKind::Sequence => sequence(out, color),
         OutputKind::Signal => {
             let label = s("severity_label");
             let code = match label {
@@ -77,4 +78,57 @@ pub fn line(out: &Output, color: bool) -> String {
             format!("{text}  ({at})")
         }
     }
+}
+
+/// An attack sequence as a timeline: a headline, then one line per step.
+fn sequence(out: &Output, color: bool) -> String {
+    let j = &out.json;
+    let s = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let key = j
+        .get("key")
+        .and_then(|k| k.as_object())
+        .and_then(|k| k.iter().next())
+        .map(|(n, v)| format!("{n} {}", v.as_str().unwrap_or("")))
+        .unwrap_or_default();
+    let text = [s("summary"), s("title")]
+        .into_iter()
+        .find(|t| !t.is_empty())
+        .unwrap_or("");
+    let mut lines = vec![format!(
+        "{} {:<8} {}  {key}  {} → {}  {text}",
+        paint("SEQUENCE", "1;35", color),
+        paint(s("severity_label"), "31", color),
+        s("rule"),
+        s("first_seen"),
+        s("last_seen"),
+    )];
+    for step in j
+        .get("steps")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let label = step.get("label").and_then(|v| v.as_str()).unwrap_or("");
+        let signals = step
+            .get("signals")
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        let Some(last) = signals.last() else {
+            lines.push(format!("  │ {label:<10} (skipped)"));
+            continue;
+        };
+        let get = |k: &str| last.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let many = if signals.len() > 1 {
+            format!(" ×{}", signals.len())
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "  │ {}  {label:<10} {}{many}",
+            get("time"),
+            get("rule")
+        ));
+    }
+    lines.join("\n")
 }

@@ -3,7 +3,6 @@
 //! Exit codes: 0 ok; 1 a finding or denial at or above `--fail-on`; 2 the
 //! rules have errors (or bad usage); 3 input errors under `--strict`.
 
-use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +27,7 @@ pub enum RunFormat {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, clap::ValueEnum)]
 pub enum Only {
     Signals,
+    Sequences,
     Deny,
     Unknown,
     Allow,
@@ -83,6 +83,7 @@ fn parse_severity(text: &str) -> Result<f64, String> {
 fn shown(only: &[Only], kind: OutputKind) -> bool {
     let wanted = match kind {
         OutputKind::Signal => Only::Signals,
+        OutputKind::Sequence => Only::Sequences,
         OutputKind::Deny => Only::Deny,
         OutputKind::Unknown => Only::Unknown,
         OutputKind::Allow => Only::Allow,
@@ -192,12 +193,14 @@ pub fn run(args: RunArgs) -> ExitCode {
 /// The severity that `--fail-on` compares: signals and denials.
 fn failing_severity(out: &Output) -> Option<f64> {
     match out.kind {
-        OutputKind::Signal | OutputKind::Deny | OutputKind::NonCompliant => Some(
-            out.json
-                .get("severity")
-                .and_then(|s| s.as_f64())
-                .unwrap_or(5.0),
-        ),
+        OutputKind::Signal | OutputKind::Sequence | OutputKind::Deny | OutputKind::NonCompliant => {
+            Some(
+                out.json
+                    .get("severity")
+                    .and_then(|s| s.as_f64())
+                    .unwrap_or(5.0),
+            )
+        }
         _ => None,
     }
 }
@@ -276,12 +279,12 @@ fn print_summary(s: &RunSummary, engine: &Engine) {
             counts.join(", ")
         }
     );
-    let seqs: BTreeSet<&str> = engine.sequences.iter().map(String::as_str).collect();
-    if !seqs.is_empty() {
+    for seq in engine.sequences.iter().filter(|s| s.pattern.is_none()) {
+        let why = seq.unsupported.as_deref().unwrap_or("it has no key");
         let _ = writeln!(
             err,
-            "note: {} sequence(s) not evaluated yet: the sequence engine comes in a later release",
-            seqs.len()
+            "note: sequence `{}` was not evaluated: {why}",
+            seq.name
         );
     }
 }

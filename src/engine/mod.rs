@@ -6,6 +6,7 @@
 //! guardrails to work over them. Sequences come later.
 
 pub mod compile;
+pub mod correlate;
 pub mod diff;
 pub mod eval;
 pub mod explain;

@@ -25,6 +25,8 @@ pub struct RunSummary {
     pub elapsed: Duration,
     /// Baseline status: (guardrail, account, region) → [compliant, non-compliant, unknown].
     pub status: BTreeMap<(String, String, String), [usize; 3]>,
+    /// Signal hits kept for sequences.
+    pub hits: usize,
 }
 
 impl RunSummary {
@@ -61,6 +63,8 @@ pub fn run_inputs(
     };
     let mut statuses: BTreeMap<(String, String, String), BTreeMap<String, usize>> = BTreeMap::new();
     let mut done = 0usize;
+    let mut hits: Vec<super::correlate::Hit> = Vec::new();
+    let mut pos = 0u64;
     let mut rest = inputs;
     while !rest.is_empty() {
         // A group of inputs, loaded in parallel.
@@ -104,8 +108,17 @@ pub fn run_inputs(
                 for outcome in r.items {
                     match outcome {
                         RecordOutcome::Unclaimed => summary.unclaimed += 1,
-                        RecordOutcome::Evaluated { outputs, .. } => {
+                        RecordOutcome::Evaluated {
+                            outputs,
+                            hits: found,
+                            ..
+                        } => {
                             summary.evaluated += 1;
+                            pos += 1;
+                            hits.extend(found.into_iter().map(|mut h| {
+                                h.pos = pos;
+                                h
+                            }));
                             for out in &outputs {
                                 *summary.counts.entry(out.kind).or_default() += 1;
                                 record_status(&mut statuses, out);
@@ -118,6 +131,11 @@ pub fn run_inputs(
         }
         done += group.len();
         on_progress(done);
+    }
+    summary.hits = hits.len();
+    for out in super::correlate::findings(engine.signals.len(), &engine.sequences, &mut hits) {
+        *summary.counts.entry(out.kind).or_default() += 1;
+        on_output(&out);
     }
     for (key, resources) in statuses {
         let mut cells = [0usize; 3];

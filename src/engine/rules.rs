@@ -116,8 +116,11 @@ pub struct Engine {
     /// guardrails, which decide every record.
     pub signal_index: Vec<RuleIndex>,
     pub guardrail_index: Vec<RuleIndex>,
-    /// Sequences in the ruleset (not evaluated yet).
-    pub sequences: Vec<String>,
+    /// Attack sequences; their step indexes count signals first, then
+    /// sequences.
+    pub sequences: Vec<super::correlate::SequenceRt>,
+    /// Whether each signal feeds a sequence (its hits are kept).
+    pub feeds_sequences: Vec<bool>,
 }
 
 impl Engine {
@@ -194,15 +197,11 @@ fn build(analysis: &Analysis) -> Engine {
     }
     let mut signals = Vec::new();
     let mut guardrails = Vec::new();
-    let mut sequences = Vec::new();
     for b in blocks(analysis) {
         let Some(source) =
             b.on.as_ref()
                 .and_then(|on| sources.iter().position(|s| s.name == on.name))
         else {
-            if b.kind == BlockKind::Sequence {
-                sequences.push(b.name.name.clone());
-            }
             continue;
         };
         let derived = sources.get(source).map(|s| &s.derived);
@@ -336,6 +335,20 @@ fn build(analysis: &Analysis) -> Engine {
             ..RuleIndex::default()
         })
         .collect();
+    let sequences = super::correlate::build_sequences(analysis, &compiler, &signals);
+    let mut feeds_sequences = vec![false; signals.len()];
+    for p in sequences.iter().filter_map(|s| s.pattern.as_ref()) {
+        for i in p
+            .steps
+            .iter()
+            .flat_map(|s| s.signals.iter())
+            .chain(p.until.iter())
+        {
+            if let Some(f) = feeds_sequences.get_mut(*i) {
+                *f = true;
+            }
+        }
+    }
     Engine {
         sources,
         signals,
@@ -343,6 +356,7 @@ fn build(analysis: &Analysis) -> Engine {
         signal_index,
         guardrail_index,
         sequences,
+        feeds_sequences,
     }
 }
 

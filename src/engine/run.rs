@@ -35,8 +35,13 @@ pub struct RunOptions {
 pub enum RecordOutcome {
     /// No source claims the record.
     Unclaimed,
-    /// Evaluated by the rules of its source.
-    Evaluated { source: usize, outputs: Vec<Output> },
+    /// Evaluated by the rules of its source; `hits` are the signals that
+    /// feed sequences (positions are given by the caller).
+    Evaluated {
+        source: usize,
+        outputs: Vec<Output>,
+        hits: Vec<super::correlate::Hit>,
+    },
 }
 
 /// One finding or decision.
@@ -49,6 +54,7 @@ pub struct Output {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OutputKind {
     Signal,
+    Sequence,
     Deny,
     Allow,
     Unknown,
@@ -60,6 +66,7 @@ impl OutputKind {
     pub fn word(self) -> &'static str {
         match self {
             OutputKind::Signal => "signal",
+            OutputKind::Sequence => "sequence",
             OutputKind::Deny => "deny",
             OutputKind::Allow => "allow",
             OutputKind::Unknown => "unknown",
@@ -222,13 +229,47 @@ pub fn evaluate(
         .get(source)
         .map(|s| s.name.as_str())
         .unwrap_or("");
+    let mut hits = Vec::new();
+    let time_ms = engine
+        .sources
+        .get(source)
+        .and_then(|s| s.time.as_ref())
+        .and_then(|p| {
+            resolve(record, p)
+                .first()
+                .and_then(|v| super::time::epoch_ms(v))
+        });
     if let Some(ix) = engine.signal_index.get(source) {
         for i in ix.candidates(record) {
             let Some(sig) = engine.signals.get(i) else {
                 continue;
             };
             let mut eval = Eval::new(record);
-            if eval.truth(&sig.when) != Truth::True || !sig.report {
+            if eval.truth(&sig.when) != Truth::True {
+                continue;
+            }
+            if let (true, Some(t)) = (
+                engine.feeds_sequences.get(i).copied().unwrap_or(false),
+                time_ms,
+            ) {
+                let mut entities = std::collections::BTreeMap::new();
+                for (name, e) in &sig.entities {
+                    let v = eval.value(e);
+                    if !matches!(v, Val::Missing | Val::Null) {
+                        entities.insert(name.clone(), v.render());
+                    }
+                }
+                hits.push(super::correlate::Hit {
+                    signal: i,
+                    time: t,
+                    pos: 0,
+                    entities,
+                    severity: severity(&mut eval, &sig.severity).unwrap_or(5.0),
+                    rule: sig.name.clone(),
+                    detail: json!({ "record": reference(at, record), "title": render(&mut eval, sig.title.as_ref()) }),
+                });
+            }
+            if !sig.report {
                 continue;
             }
             let sev = severity(&mut eval, &sig.severity).unwrap_or(5.0);
@@ -267,7 +308,11 @@ pub fn evaluate(
             }
         }
     }
-    RecordOutcome::Evaluated { source, outputs }
+    RecordOutcome::Evaluated {
+        source,
+        outputs,
+        hits,
+    }
 }
 
 fn decide(
