@@ -215,30 +215,20 @@ pub fn evaluate(
     };
     let mut outputs = Vec::new();
     let key = record_key(at, record);
-    let time = engine
+    // The record's time as written (for output) and in epoch ms (for sequences).
+    let time_value = engine
         .sources
         .get(source)
         .and_then(|s| s.time.as_ref())
-        .and_then(|p| {
-            resolve(record, p)
-                .first()
-                .map(|v| Val::from_json(v).render())
-        });
+        .and_then(|p| resolve(record, p).first().copied());
+    let time = time_value.map(|v| Val::from_json(v).render());
+    let time_ms = time_value.and_then(super::time::epoch_ms);
     let source_name = engine
         .sources
         .get(source)
         .map(|s| s.name.as_str())
         .unwrap_or("");
     let mut hits = Vec::new();
-    let time_ms = engine
-        .sources
-        .get(source)
-        .and_then(|s| s.time.as_ref())
-        .and_then(|p| {
-            resolve(record, p)
-                .first()
-                .and_then(|v| super::time::epoch_ms(v))
-        });
     if let Some(ix) = engine.signal_index.get(source) {
         for i in ix.candidates(record) {
             let Some(sig) = engine.signals.get(i) else {
