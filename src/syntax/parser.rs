@@ -572,7 +572,16 @@ mod tests {
         let src = include_str!("../../examples/rules/attack_sequences.tsn");
         let parsed = parse(src);
         assert_eq!(parsed.errors, vec![]);
-        assert_eq!(parsed.file.items.len(), 8);
+        let items = src
+            .lines()
+            .filter(|l| l.starts_with(["let ", "signal ", "sequence "]))
+            .count();
+        assert_eq!(parsed.file.items.len(), items);
+        assert!(parsed
+            .file
+            .items
+            .iter()
+            .all(|i| !matches!(i.kind, super::super::ast::ItemKind::Error)));
     }
 
     #[test]
