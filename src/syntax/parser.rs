@@ -574,7 +574,11 @@ mod tests {
         assert_eq!(parsed.errors, vec![]);
         let items = src
             .lines()
-            .filter(|l| l.starts_with(["let ", "signal ", "sequence "]))
+            .filter(|l| {
+                ["let ", "signal ", "sequence "]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
             .count();
         assert_eq!(parsed.file.items.len(), items);
         assert!(parsed
