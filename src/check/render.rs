@@ -11,13 +11,25 @@ use crate::syntax::Span;
 /// Renders diagnostics like rustc, with source lines and underlines.
 pub fn terminal(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let mut out = Vec::new();
+    // One cache of the file texts, borrowed, for every report.
+    let mut cache = ariadne::sources(
+        sources
+            .iter()
+            .map(|(_, f)| (f.name.clone(), f.text.as_str())),
+    );
     for d in diags {
-        render_one(d, sources, color, &mut out);
+        render_one(d, sources, color, &mut cache, &mut out);
     }
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn render_one(d: &Diagnostic, sources: &Sources, color: bool, out: &mut Vec<u8>) {
+fn render_one(
+    d: &Diagnostic,
+    sources: &Sources,
+    color: bool,
+    cache: &mut impl ariadne::Cache<String>,
+    out: &mut Vec<u8>,
+) {
     let kind = match d.severity {
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
@@ -74,11 +86,6 @@ fn render_one(d: &Diagnostic, sources: &Sources, color: bool, out: &mut Vec<u8>)
     if let Some(help) = &d.help {
         report = report.with_help(help);
     }
-    let cache = ariadne::sources(
-        sources
-            .iter()
-            .map(|(_, f)| (f.name.clone(), f.text.clone())),
-    );
     if report.finish().write(cache, &mut *out).is_err() {
         out.extend_from_slice(format!("error[{}]: {}\n", d.code.as_str(), d.message).as_bytes());
     }
