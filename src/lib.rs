@@ -28,6 +28,7 @@
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod files;
 pub mod syntax;
 
 pub use check::{analyze, compile, Analysis, Diagnostic, Diagnostics, Ruleset, Sources};

@@ -21,7 +21,12 @@ pub fn load_paths(paths: &[PathBuf]) -> (Sources, Vec<Diagnostic>) {
     let mut files = Vec::new();
     for path in paths {
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut files, &mut diags),
+            Ok(meta) if meta.is_dir() => {
+                let mut failed = Vec::new();
+                let keep = |name: &str| name.ends_with(".tsn");
+                crate::files::walk(path, &skipped, &keep, &mut files, &mut failed);
+                diags.extend(failed.iter().map(|(p, e)| unreadable(p, e)));
+            }
             Ok(_) => files.push(path.clone()),
             Err(err) => diags.push(unreadable(path, &err)),
         }
@@ -62,29 +67,6 @@ pub fn add_bytes(sources: &mut Sources, name: &str, bytes: Vec<u8>, diags: &mut 
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(err) => {
-            diags.push(unreadable(dir, &err));
-            return;
-        }
-    };
-    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    children.sort();
-    for child in children {
-        let name = child.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if skipped(name) {
-            continue;
-        }
-        if child.is_dir() {
-            walk(&child, out, diags);
-        } else if child.extension().is_some_and(|e| e == "tsn") {
-            out.push(child);
-        }
-    }
-}
-
 fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
@@ -93,18 +75,14 @@ fn unreadable(path: &Path, err: &std::io::Error) -> Diagnostic {
     Diagnostic {
         code: Code::UnreadableFile,
         severity: Severity::Error,
-        message: format!("cannot read `{}`: {}", display(path), io_reason(err)),
+        message: format!(
+            "cannot read `{}`: {}",
+            display(path),
+            crate::files::io_reason(err)
+        ),
         labels: Vec::new(),
         help: Some("check the path and its permissions".to_string()),
         path: Some(display(path)),
-    }
-}
-
-fn io_reason(err: &std::io::Error) -> String {
-    match err.kind() {
-        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => err.to_string().to_lowercase(),
     }
 }
 

@@ -8,7 +8,7 @@
 //! keeps the records read before the break.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -63,54 +63,31 @@ pub fn list_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<InputError>) {
             continue;
         }
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk(p, &mut inputs, &mut errors),
+            Ok(m) if m.is_dir() => {
+                let (mut files, mut failed) = (Vec::new(), Vec::new());
+                let hidden = |name: &str| name.starts_with('.');
+                let records = |name: &str| {
+                    [".json", ".jsonl", ".ndjson", ".gz"]
+                        .iter()
+                        .any(|ext| name.ends_with(ext))
+                };
+                crate::files::walk(p, &hidden, &records, &mut files, &mut failed);
+                inputs.extend(files.into_iter().map(Input::File));
+                errors.extend(failed.iter().map(|(dir, e)| InputError {
+                    file: dir.display().to_string(),
+                    line: None,
+                    message: crate::files::io_reason(e),
+                }));
+            }
             Ok(_) => inputs.push(Input::File(p.clone())),
             Err(e) => errors.push(InputError {
                 file: p.display().to_string(),
                 line: None,
-                message: io_message(&e),
+                message: crate::files::io_reason(&e),
             }),
         }
     }
     (inputs, errors)
-}
-
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or folder".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string().to_lowercase(),
-    }
-}
-
-fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<InputError>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            errors.push(InputError {
-                file: dir.display().to_string(),
-                line: None,
-                message: io_message(&e),
-            });
-            return;
-        }
-    };
-    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    children.sort();
-    for child in children {
-        let name = child.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') {
-            continue;
-        }
-        if child.is_dir() {
-            walk(&child, out, errors);
-        } else if [".json", ".jsonl", ".ndjson", ".gz"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-        {
-            out.push(Input::File(child));
-        }
-    }
 }
 
 /// The outcome of reading one input: one item per record (what `visit`
@@ -226,12 +203,12 @@ pub fn load(input: &Input) -> Loaded {
             let mut buf = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut buf) {
                 Ok(_) => ("<stdin>".to_string(), buf),
-                Err(e) => return failed_load("<stdin>", &io_message(&e)),
+                Err(e) => return failed_load("<stdin>", &crate::files::io_reason(&e)),
             }
         }
         Input::File(p) => match std::fs::read(p) {
             Ok(b) => (p.display().to_string(), b),
-            Err(e) => return failed_load(&p.display().to_string(), &io_message(&e)),
+            Err(e) => return failed_load(&p.display().to_string(), &crate::files::io_reason(&e)),
         },
     };
     load_bytes(&name, bytes)
