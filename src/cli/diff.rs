@@ -6,21 +6,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::run::RunFormat;
-use crate::check::{self, load, render, Severity};
 use crate::engine::diff::{diff, Change};
 use crate::engine::read::list_inputs;
 use crate::engine::rules::Engine;
 use crate::engine::run::RunOptions;
 
 fn engine_for(path: &PathBuf) -> Option<Engine> {
-    let (sources, mut diags) = load::load_paths(std::slice::from_ref(path));
-    let analysis = check::analyze(&sources);
-    diags.extend(analysis.diagnostics.iter().cloned());
-    if diags.iter().any(|d| d.severity == Severity::Error) {
-        eprint!("{}", render::terminal(&diags, &sources, false));
-        eprintln!("`{}` has errors; nothing was compared", path.display());
-        return None;
-    }
+    let refusal = format!("`{}` has errors; nothing was compared", path.display());
+    let analysis = super::load_rules(std::slice::from_ref(path), false, false, &refusal)?;
     Some(Engine::from_analysis(&analysis))
 }
 

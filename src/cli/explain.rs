@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::check::{self, load, render, Severity};
+use crate::check;
 use crate::engine::explain::explain;
 use crate::engine::read::{read, Input};
 use crate::engine::rules::Engine;
@@ -33,14 +33,14 @@ fn mark(t: Truth) -> &'static str {
 }
 
 pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str) -> ExitCode {
-    let (sources, mut diags) = load::load_paths(rules);
-    let analysis = check::analyze(&sources);
-    diags.extend(analysis.diagnostics.iter().cloned());
-    if diags.iter().any(|d| d.severity == Severity::Error) {
-        eprint!("{}", render::terminal(&diags, &sources, false));
-        eprintln!("the rules have errors; nothing was explained");
+    let Some(analysis) = super::load_rules(
+        rules,
+        false,
+        false,
+        "the rules have errors; nothing was explained",
+    ) else {
         return ExitCode::from(2);
-    }
+    };
     let engine = Engine::from_analysis(&analysis);
     let (file, line, index) = parse_record_arg(record_arg);
     let batch = read(&Input::File(file.clone()));

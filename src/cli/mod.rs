@@ -142,3 +142,27 @@ pub fn use_color(choice: ColorChoice) -> bool {
         }
     }
 }
+
+/// Loads and checks the rules a command runs. On errors, prints them and
+/// `refusal` and returns `None`; warnings are printed if `show_warnings`.
+pub fn load_rules(
+    paths: &[PathBuf],
+    color: bool,
+    show_warnings: bool,
+    refusal: &str,
+) -> Option<crate::check::Analysis> {
+    use crate::check::{self, load, render, Severity};
+    let (sources, mut diags) = load::load_paths(paths);
+    let analysis = check::analyze(&sources);
+    diags.extend(analysis.diagnostics.iter().cloned());
+    check::sort_diagnostics(&mut diags);
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        eprint!("{}", render::terminal(&diags, &sources, color));
+        eprintln!("{refusal}");
+        return None;
+    }
+    if show_warnings && !diags.is_empty() {
+        eprint!("{}", render::terminal(&diags, &sources, color));
+    }
+    Some(analysis)
+}

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{use_color, ColorChoice};
-use crate::check::{self, load, render, Severity};
+use crate::check;
 use crate::engine::pipeline::{run_inputs, RunSummary};
 use crate::engine::read::list_inputs;
 use crate::engine::rules::Engine;
@@ -98,20 +98,15 @@ fn shown(only: &[Only], kind: OutputKind) -> bool {
 
 pub fn run(args: RunArgs) -> ExitCode {
     let color = use_color(args.color);
-    let (sources, mut diags) = load::load_paths(&args.rules);
-    let analysis = check::analyze(&sources);
-    diags.extend(analysis.diagnostics.iter().cloned());
-    check::sort_diagnostics(&mut diags);
-    if diags.iter().any(|d| d.severity == Severity::Error) {
-        eprint!("{}", render::terminal(&diags, &sources, color));
-        eprintln!("the rules have errors; nothing was run");
+    let Some(analysis) = super::load_rules(
+        &args.rules,
+        color,
+        true,
+        "the rules have errors; nothing was run",
+    ) else {
         return ExitCode::from(2);
-    }
-    if !diags.is_empty() {
-        eprint!("{}", render::terminal(&diags, &sources, color));
-    }
-    let ruleset = check::Ruleset { analysis };
-    let engine = Engine::new(&ruleset);
+    };
+    let engine = Engine::from_analysis(&analysis);
     let mut opts = RunOptions {
         source: None,
         management_account: args.management_account.clone(),
