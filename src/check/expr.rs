@@ -69,6 +69,26 @@ impl ExprChecker<'_> {
         ty
     }
 
+    /// Checks the expression of `severity from` and demands a number.
+    pub fn severity_from(&mut self, expr: &Expr, help: Option<&str>) {
+        let in_template = std::mem::replace(&mut self.in_template, false);
+        let ty = self.infer(expr);
+        self.in_template = in_template;
+        if !matches!(ty, Ty::Number | Ty::Any) {
+            let mut d = Diagnostic::new(
+                Code::TypeMismatch,
+                self.file,
+                expr.span,
+                format!("`severity from` needs a number, not `{ty}`"),
+            )
+            .label(format!("this is `{ty}`"));
+            if let Some(h) = help {
+                d = d.help(h);
+            }
+            self.report(d);
+        }
+    }
+
     /// Checks `expr` and demands a duration.
     pub fn duration(&mut self, expr: &Expr, clause: &str) {
         let ty = self.infer(expr);

@@ -8,7 +8,6 @@ use super::diagnostic::{Code, Diagnostic, FileId};
 use super::expr::{ExprChecker, Scope};
 use super::schema::Schema;
 use super::suggest::did_you_mean;
-use super::types::Ty;
 use super::{sequence, Analysis, Sources};
 use crate::syntax::ast::{
     Block, BlockKind, Clause, ClauseKind, Expr, ExprKind, Ident, ItemKind, Lit, StrLit,
@@ -450,21 +449,10 @@ fn check_record_clauses(
             ClauseKind::Severity {
                 computed: true,
                 value,
-            } => {
-                let ty = checker.infer(value);
-                if !matches!(ty, Ty::Number | Ty::Any) {
-                    checker.diags.push(
-                        Diagnostic::new(
-                            Code::TypeMismatch,
-                            file,
-                            value.span,
-                            format!("`severity from` needs a number, not `{ty}`"),
-                        )
-                        .label(format!("this is `{ty}`"))
-                        .help("GuardDuty's `severity` field is a number from 1.0 to 10.0"),
-                    );
-                }
-            }
+            } => checker.severity_from(
+                value,
+                Some("GuardDuty's `severity` field is a number from 1.0 to 10.0"),
+            ),
             ClauseKind::Time(path) => {
                 let expr = Expr::new(ExprKind::Path(path.clone()), path.span);
                 checker.infer(&expr);

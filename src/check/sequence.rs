@@ -80,22 +80,7 @@ pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut 
             ClauseKind::Severity {
                 computed: true,
                 value,
-            } => {
-                checker.in_template = false;
-                let ty = checker.infer(value);
-                checker.in_template = true;
-                if !matches!(ty, Ty::Number | Ty::Any) {
-                    checker.diags.push(
-                        Diagnostic::new(
-                            Code::TypeMismatch,
-                            file,
-                            value.span,
-                            format!("`severity from` needs a number, not `{ty}`"),
-                        )
-                        .label(format!("this is `{ty}`")),
-                    );
-                }
-            }
+            } => checker.severity_from(value, None),
             _ => {}
         }
     }

@@ -16,7 +16,6 @@ use super::rules::{SeverityRt, SignalRt};
 use super::run::{severity_label, stable_id, Output, OutputKind};
 use super::sequence::{find_matches, Count, Instance, Pattern, Step};
 use super::value::Val;
-use crate::check::attack::level;
 use crate::check::Analysis;
 use crate::syntax::ast::{
     Block, BlockKind, ClauseKind, CmpOp, ExprKind, ItemKind, Lit, StepKind, StepMode,
@@ -132,11 +131,7 @@ fn build_one(
                 computed: false,
                 value,
             } => {
-                let fixed = match &value.kind {
-                    ExprKind::Path(p) => level(&crate::syntax::format::path_text(p)),
-                    _ => const_number(compiler, value),
-                };
-                rt.severity = SeverityRt::Fixed(fixed.unwrap_or(9.0));
+                rt.severity = SeverityRt::Fixed(super::rules::fixed_severity(value).unwrap_or(9.0));
             }
             ClauseKind::Severity {
                 computed: true,

@@ -360,7 +360,8 @@ fn build(analysis: &Analysis) -> Engine {
     }
 }
 
-fn fixed_severity(e: &crate::syntax::ast::Expr) -> Option<f64> {
+/// A constant severity: a level name or a number.
+pub(super) fn fixed_severity(e: &crate::syntax::ast::Expr) -> Option<f64> {
     match &e.kind {
         ExprKind::Lit(Lit::Int(n) | Lit::Float(n)) => n.parse().ok(),
         ExprKind::Path(p) => level(&crate::syntax::format::path_text(p)),
