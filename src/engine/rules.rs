@@ -139,17 +139,21 @@ impl Engine {
 
     /// The sources whose recognition rule is definitely true for `record`.
     pub fn recognize(&self, record: &serde_json::Value) -> Vec<usize> {
-        let mut eval = Eval::new(record);
-        self.sources
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| {
-                s.recognize
-                    .as_ref()
-                    .is_some_and(|r| eval.truth(r) == Truth::True)
-            })
-            .map(|(i, _)| i)
+        (0..self.sources.len())
+            .filter(|i| self.recognizes(*i, record))
             .collect()
+    }
+
+    /// The first source that recognises `record`: the one it is routed to.
+    pub fn route(&self, record: &serde_json::Value) -> Option<usize> {
+        (0..self.sources.len()).find(|i| self.recognizes(*i, record))
+    }
+
+    fn recognizes(&self, source: usize, record: &serde_json::Value) -> bool {
+        self.sources
+            .get(source)
+            .and_then(|s| s.recognize.as_ref())
+            .is_some_and(|r| Eval::new(record).truth(r) == Truth::True)
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::compile::CExpr;
 use super::eval::{resolve, Eval};
 use super::rules::{Engine, GuardScope, SeverityRt};
-use super::value::{format_number, Truth, Val};
+use super::value::{Truth, Val};
 
 /// Where a record came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +143,20 @@ fn reference(at: &RecordRef, record: &Value) -> Value {
     Value::Object(m)
 }
 
+/// The key a record's finding ids are built from, made only for the records
+/// that produce an output (most records produce none).
+struct RecordKey<'r> {
+    at: &'r RecordRef,
+    record: &'r Value,
+    cell: std::cell::OnceCell<String>,
+}
+
+impl RecordKey<'_> {
+    fn get(&self) -> &str {
+        self.cell.get_or_init(|| record_key(self.at, self.record))
+    }
+}
+
 fn record_key(at: &RecordRef, record: &Value) -> String {
     match record_id(record) {
         Some(id) => id,
@@ -208,13 +222,17 @@ pub fn evaluate(
 ) -> RecordOutcome {
     let source = match opts.source {
         Some(s) => s,
-        None => match engine.recognize(record).first() {
-            Some(s) => *s,
+        None => match engine.route(record) {
+            Some(s) => s,
             None => return RecordOutcome::Unclaimed,
         },
     };
     let mut outputs = Vec::new();
-    let key = record_key(at, record);
+    let key = RecordKey {
+        at,
+        record,
+        cell: std::cell::OnceCell::new(),
+    };
     // The record's time as written (for output) and in epoch ms (for sequences).
     let time_value = engine
         .sources
@@ -269,7 +287,7 @@ pub fn evaluate(
             }
             let json = json!({
                 "kind": "signal",
-                "id": stable_id(&[&sig.name, &key]),
+                "id": stable_id(&[&sig.name, key.get()]),
                 "rule": sig.name,
                 "source": source_name,
                 "time": time,
@@ -310,7 +328,7 @@ fn decide(
     g: &super::rules::GuardrailRt,
     record: &Value,
     at: &RecordRef,
-    key: &str,
+    key: &RecordKey<'_>,
     time: Option<&str>,
     opts: &RunOptions,
 ) -> Option<Output> {
@@ -401,7 +419,7 @@ fn decide(
     });
     let mut json = json!({
         "kind": "decision",
-        "id": stable_id(&[&g.name, key]),
+        "id": stable_id(&[&g.name, key.get()]),
         "guardrail": g.name,
         "scope": g.scope.word(),
         "decision": kind.word(),
@@ -422,9 +440,4 @@ fn decide(
         obj.insert("severity_label".into(), json!(severity_label(s)));
     }
     Some(Output { kind, json })
-}
-
-/// A severity for display: `5` or `7.5`.
-pub fn show_severity(s: f64) -> String {
-    format_number(s)
 }
