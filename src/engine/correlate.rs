@@ -24,11 +24,9 @@ use crate::syntax::ast::{
 /// A signal instance seen during a run, kept for sequences.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    /// Index into signals, then sequences (`signals.len() + i`).
-    pub signal: usize,
-    pub time: i64,
-    pub pos: u64,
-    pub entities: BTreeMap<String, String>,
+    /// What the matcher sees; its `signal` indexes signals, then sequences
+    /// (`signals.len() + i`).
+    pub instance: Instance,
     pub severity: f64,
     pub rule: String,
     /// The finding's `record` reference, or the steps of a sequence match.
@@ -201,51 +199,60 @@ fn build_one(
 /// order of last seen, then rule, then key.
 pub fn findings(signals_len: usize, sequences: &[SequenceRt], hits: &mut Vec<Hit>) -> Vec<Output> {
     let mut out: Vec<(i64, String, String, Output)> = Vec::new();
-    // Sequences that are steps of others first; a few passes settle the order.
-    let mut done: BTreeSet<usize> = BTreeSet::new();
-    for _ in 0..=sequences.len() {
-        for (i, seq) in sequences.iter().enumerate() {
-            if done.contains(&i) {
-                continue;
+    let mut instances: Vec<Instance> = hits.iter().map(|h| h.instance.clone()).collect();
+    for i in dependency_order(signals_len, sequences) {
+        let (Some(seq), Some(pattern)) = (
+            sequences.get(i),
+            sequences.get(i).and_then(|s| s.pattern.as_ref()),
+        ) else {
+            continue;
+        };
+        let mut new_hits = Vec::new();
+        for m in find_matches(pattern, &instances) {
+            let (finding, hit) = finding(seq, pattern, &m, hits, signals_len + i);
+            if seq.report {
+                out.push((m.end.0, seq.name.clone(), m.key.clone(), finding));
             }
-            let Some(pattern) = &seq.pattern else {
-                done.insert(i);
-                continue;
-            };
-            let needs: Vec<usize> = pattern
-                .steps
-                .iter()
-                .flat_map(|s| s.signals.iter())
-                .chain(pattern.until.iter())
-                .filter(|s| **s >= signals_len)
-                .map(|s| s - signals_len)
-                .collect();
-            if needs.iter().any(|n| !done.contains(n) && *n != i) {
-                continue;
-            }
-            done.insert(i);
-            let instances: Vec<Instance> = hits
-                .iter()
-                .map(|h| Instance {
-                    signal: h.signal,
-                    time: h.time,
-                    pos: h.pos,
-                    entities: h.entities.clone(),
-                })
-                .collect();
-            let mut new_hits = Vec::new();
-            for m in find_matches(pattern, &instances) {
-                let (finding, hit) = finding(seq, pattern, &m, hits, signals_len + i);
-                if seq.report {
-                    out.push((m.end.0, seq.name.clone(), m.key.clone(), finding));
-                }
-                new_hits.push(hit);
-            }
-            hits.extend(new_hits);
+            new_hits.push(hit);
         }
+        instances.extend(new_hits.iter().map(|h| h.instance.clone()));
+        hits.extend(new_hits);
     }
     out.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
     out.into_iter().map(|(_, _, _, o)| o).collect()
+}
+
+/// Sequences ordered so that each comes after the sequences it uses as
+/// steps or `until` (the checker rejects cycles).
+fn dependency_order(signals_len: usize, sequences: &[SequenceRt]) -> Vec<usize> {
+    fn visit(
+        i: usize,
+        signals_len: usize,
+        sequences: &[SequenceRt],
+        seen: &mut BTreeSet<usize>,
+        order: &mut Vec<usize>,
+    ) {
+        if !seen.insert(i) {
+            return;
+        }
+        if let Some(p) = sequences.get(i).and_then(|s| s.pattern.as_ref()) {
+            let uses = p
+                .steps
+                .iter()
+                .flat_map(|s| s.signals.iter())
+                .chain(p.until.iter());
+            for used in uses.filter_map(|s| s.checked_sub(signals_len)) {
+                visit(used, signals_len, sequences, seen, order);
+            }
+        }
+        order.push(i);
+    }
+    let mut seen = BTreeSet::new();
+    let mut order = Vec::new();
+    for i in 0..sequences.len() {
+        visit(i, signals_len, sequences, &mut seen, &mut order);
+    }
+    order
 }
 
 fn iso(ms: i64) -> String {
@@ -276,16 +283,16 @@ fn finding(
         let mut step_ctx = Map::new();
         step_ctx.insert("count".into(), json!(used.len()));
         if let Some(last) = used.last() {
-            step_ctx.insert("time".into(), json!(iso(last.time)));
+            step_ctx.insert("time".into(), json!(iso(last.instance.time)));
             step_ctx.insert("severity".into(), json!(last.severity));
             max_severity = max_severity.max(last.severity);
-            for (k, v) in &last.entities {
+            for (k, v) in &last.instance.entities {
                 step_ctx.insert(k.clone(), json!(v));
             }
         }
         for h in &used {
-            ids.push(format!("{}@{}", h.rule, h.pos));
-            for (k, v) in &h.entities {
+            ids.push(format!("{}@{}", h.rule, h.instance.pos));
+            for (k, v) in &h.instance.entities {
                 match k.as_str() {
                     "principal" | "user" | "actor" => {
                         actors.insert(v.clone());
@@ -302,9 +309,9 @@ fn finding(
             "label": step.label,
             "signals": used.iter().map(|h| json!({
                 "rule": h.rule,
-                "time": iso(h.time),
+                "time": iso(h.instance.time),
                 "severity": h.severity,
-                "entities": h.entities,
+                "entities": h.instance.entities,
                 "detail": h.detail,
             })).collect::<Vec<_>>(),
         }));
@@ -344,10 +351,12 @@ fn finding(
         "steps": steps_json,
     });
     let hit = Hit {
-        signal: own_index,
-        time: m.end.0,
-        pos: m.end.1,
-        entities: BTreeMap::from([(pattern.key.clone(), m.key.clone())]),
+        instance: Instance {
+            signal: own_index,
+            time: m.end.0,
+            pos: m.end.1,
+            entities: BTreeMap::from([(pattern.key.clone(), m.key.clone())]),
+        },
         severity,
         rule: seq.name.clone(),
         detail: json!({ "sequence": seq.name, "first_seen": iso(m.start.0) }),

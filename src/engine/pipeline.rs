@@ -116,7 +116,7 @@ pub fn run_inputs(
                             summary.evaluated += 1;
                             pos += 1;
                             hits.extend(found.into_iter().map(|mut h| {
-                                h.pos = pos;
+                                h.instance.pos = pos;
                                 h
                             }));
                             for out in &outputs {

@@ -256,23 +256,25 @@ pub fn evaluate(
             if eval.truth(&sig.when) != Truth::True {
                 continue;
             }
+            // Severity and entity values, once for the hit and the finding.
+            let sev = severity(&mut eval, &sig.severity).unwrap_or(5.0);
+            let values: Vec<(&String, Val<'_>)> = sig
+                .entities
+                .iter()
+                .map(|(n, e)| (n, eval.value(e)))
+                .collect();
             if let (true, Some(t)) = (
                 engine.feeds_sequences.get(i).copied().unwrap_or(false),
                 time_ms,
             ) {
-                let mut entities = std::collections::BTreeMap::new();
-                for (name, e) in &sig.entities {
-                    let v = eval.value(e);
-                    if !matches!(v, Val::Missing | Val::Null) {
-                        entities.insert(name.clone(), v.render());
-                    }
-                }
+                let entities = values
+                    .iter()
+                    .filter(|(_, v)| !matches!(v, Val::Missing | Val::Null))
+                    .map(|(n, v)| ((*n).clone(), v.render()))
+                    .collect();
                 hits.push(super::correlate::Hit {
-                    signal: i,
-                    time: t,
-                    pos: 0,
-                    entities,
-                    severity: severity(&mut eval, &sig.severity).unwrap_or(5.0),
+                    instance: super::sequence::Instance { signal: i, time: t, pos: 0, entities },
+                    severity: sev,
                     rule: sig.name.clone(),
                     detail: json!({ "record": reference(at, record), "title": render(&mut eval, sig.title.as_ref()) }),
                 });
@@ -280,11 +282,10 @@ pub fn evaluate(
             if !sig.report {
                 continue;
             }
-            let sev = severity(&mut eval, &sig.severity).unwrap_or(5.0);
-            let mut entities = Map::new();
-            for (name, e) in &sig.entities {
-                entities.insert(name.clone(), eval.value(e).to_json());
-            }
+            let entities: Map<String, Value> = values
+                .iter()
+                .map(|(n, v)| ((*n).clone(), v.to_json()))
+                .collect();
             let json = json!({
                 "kind": "signal",
                 "id": stable_id(&[&sig.name, key.get()]),
