@@ -322,7 +322,8 @@ fn literal(lit: &Lit) -> Val<'static> {
     }
 }
 
-fn globs(v: &Val<'_>) -> Vec<WildMatch> {
+/// The globs a `matches` right-hand side holds: a string or a list of them.
+pub(super) fn globs(v: &Val<'_>) -> Vec<WildMatch> {
     match v {
         Val::Str(s) => vec![WildMatch::new(s)],
         Val::List(items) => items

@@ -88,35 +88,19 @@ impl<'r> Eval<'r> {
             }
             CExpr::Matches(lhs, globs) => {
                 let x = self.value(lhs);
-                self.over(&x, &|v| match v {
-                    Val::Missing => Truth::Unknown,
-                    Val::Str(s) => Truth::from_bool(globs.iter().any(|g| g.matches(s))),
-                    _ => Truth::False,
-                })
+                self.text_test(&x, &|s| globs.iter().any(|g| g.matches(s)))
             }
             CExpr::MatchesDynamic(lhs, rhs) => {
                 let (x, y) = (self.value(lhs), self.value(rhs));
-                let patterns: Vec<wildmatch::WildMatch> = match &y {
-                    Val::Str(s) => vec![wildmatch::WildMatch::new(s)],
-                    Val::List(items) => items
-                        .iter()
-                        .filter_map(|i| i.as_str().map(wildmatch::WildMatch::new))
-                        .collect(),
-                    _ => return Truth::Unknown,
-                };
-                self.over(&x, &|v| match v {
-                    Val::Missing => Truth::Unknown,
-                    Val::Str(s) => Truth::from_bool(patterns.iter().any(|g| g.matches(s))),
-                    _ => Truth::False,
-                })
+                if !matches!(y, Val::Str(_) | Val::List(_)) {
+                    return Truth::Unknown;
+                }
+                let patterns = super::compile::globs(&y);
+                self.text_test(&x, &|s| patterns.iter().any(|g| g.matches(s)))
             }
             CExpr::Regex(lhs, re) => {
                 let x = self.value(lhs);
-                self.over(&x, &|v| match v {
-                    Val::Missing => Truth::Unknown,
-                    Val::Str(s) => Truth::from_bool(re.is_match(s)),
-                    _ => Truth::False,
-                })
+                self.text_test(&x, &|s| re.is_match(s))
             }
             CExpr::Contains(a, b) => {
                 let (x, y) = (self.value(a), self.value(b));
@@ -137,21 +121,19 @@ impl<'r> Eval<'r> {
             CExpr::StartsWith(a, b) | CExpr::EndsWith(a, b) => {
                 let starts = matches!(e, CExpr::StartsWith(..));
                 let (x, y) = (self.value(a), self.value(b));
-                let Some(affix) = y.as_str().map(str::to_string) else {
+                let Some(affix) = y.as_str() else {
                     return if y.is_missing() {
                         Truth::Unknown
                     } else {
                         Truth::False
                     };
                 };
-                self.over(&x, &|v| match v {
-                    Val::Missing => Truth::Unknown,
-                    Val::Str(s) => Truth::from_bool(if starts {
-                        s.starts_with(&affix)
+                self.text_test(&x, &|s| {
+                    if starts {
+                        s.starts_with(affix)
                     } else {
-                        s.ends_with(&affix)
-                    }),
-                    _ => Truth::False,
+                        s.ends_with(affix)
+                    }
                 })
             }
             other => match self.value(other) {
@@ -169,6 +151,16 @@ impl<'r> Eval<'r> {
                 _ => Truth::Unknown,
             },
         }
+    }
+
+    /// Applies a test on text: missing is unknown, a value that is not text
+    /// is false, and a `[*]` value is tested element by element.
+    fn text_test(&self, x: &Val<'_>, test: &dyn Fn(&str) -> bool) -> Truth {
+        self.over(x, &|v| match v {
+            Val::Missing => Truth::Unknown,
+            Val::Str(s) => Truth::from_bool(test(s)),
+            _ => Truth::False,
+        })
     }
 
     /// Applies a test to a value; a `[*]` value is tested element by element
