@@ -55,15 +55,13 @@ impl ExprChecker<'_> {
     pub fn condition(&mut self, expr: &Expr, clause: &str) -> Ty {
         let ty = self.infer(expr);
         if !matches!(ty, Ty::Bool | Ty::Any) {
-            self.report(
-                Diagnostic::new(
-                    Code::TypeMismatch,
-                    self.file,
-                    expr.span,
-                    format!("`{clause}` needs a condition, but this is `{ty}`"),
-                )
-                .label(format!("this is `{ty}`, not true or false"))
-                .help("compare it (`x == \"value\"`) or test it (`x exists`)"),
+            let message = format!("`{clause}` needs a condition, but this is `{ty}`");
+            let label = format!("this is `{ty}`, not true or false");
+            self.wrong_type(
+                expr,
+                message,
+                label,
+                Some("compare it (`x == \"value\"`) or test it (`x exists`)"),
             );
         }
         ty
@@ -75,17 +73,8 @@ impl ExprChecker<'_> {
         let ty = self.infer(expr);
         self.in_template = in_template;
         if !matches!(ty, Ty::Number | Ty::Any) {
-            let mut d = Diagnostic::new(
-                Code::TypeMismatch,
-                self.file,
-                expr.span,
-                format!("`severity from` needs a number, not `{ty}`"),
-            )
-            .label(format!("this is `{ty}`"));
-            if let Some(h) = help {
-                d = d.help(h);
-            }
-            self.report(d);
+            let message = format!("`severity from` needs a number, not `{ty}`");
+            self.wrong_type(expr, message, format!("this is `{ty}`"), help);
         }
     }
 
@@ -93,17 +82,19 @@ impl ExprChecker<'_> {
     pub fn duration(&mut self, expr: &Expr, clause: &str) {
         let ty = self.infer(expr);
         if !matches!(ty, Ty::Duration | Ty::Any) {
-            self.report(
-                Diagnostic::new(
-                    Code::TypeMismatch,
-                    self.file,
-                    expr.span,
-                    format!("`{clause}` takes a duration, not `{ty}`"),
-                )
-                .label(format!("this is `{ty}`"))
-                .help("write a duration such as `30s`, `10m`, `24h` or `7d`"),
-            );
+            let message = format!("`{clause}` takes a duration, not `{ty}`");
+            let help = Some("write a duration such as `30s`, `10m`, `24h` or `7d`");
+            self.wrong_type(expr, message, format!("this is `{ty}`"), help);
         }
+    }
+
+    /// Reports an expression of the wrong type for its clause.
+    fn wrong_type(&mut self, expr: &Expr, message: String, label: String, help: Option<&str>) {
+        let mut d = Diagnostic::new(Code::TypeMismatch, self.file, expr.span, message).label(label);
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        self.report(d);
     }
 
     pub fn infer(&mut self, expr: &Expr) -> Ty {
