@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use tensen::check::{analyze, load, ItemTag};
-use tensen::engine::pipeline::run_inputs;
+use tensen::engine::pipeline::{run_inputs, Sequencing};
 use tensen::engine::read::Input;
 use tensen::engine::rules::Engine;
 use tensen::engine::run::{OutputKind, RunOptions};
@@ -67,6 +67,7 @@ fn example_fixtures_meet_their_expectations() {
                 &engine,
                 &inputs,
                 &RunOptions::default(),
+                &mut Sequencing::batch(&engine),
                 &mut |o| {
                     let rule = o
                         .json

@@ -488,13 +488,15 @@ fn a_sequence_joins_signals_on_the_invictus_hour() {
         "arn:aws:iam::123837392027:user/bert-jan"
     );
     assert_eq!(f["steps"][0]["label"], "evade");
-    assert_eq!(f["steps"][1]["signals"].as_array().unwrap().len(), 2);
+    // Two credentials complete the match; two more inside the hour revise it.
+    assert_eq!(f["steps"][1]["signals"].as_array().unwrap().len(), 4);
+    assert_eq!(f["revision"], 3);
     assert!(f["first_seen"].as_str().unwrap() < f["last_seen"].as_str().unwrap());
     assert!(
         f["summary"]
             .as_str()
             .unwrap()
-            .contains("created 2 credentials"),
+            .contains("created 4 credentials"),
         "{f}"
     );
     let again = tensen(

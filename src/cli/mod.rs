@@ -12,6 +12,7 @@ mod fmt;
 mod pretty;
 mod run;
 mod schema;
+mod stream;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

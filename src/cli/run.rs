@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{use_color, ColorChoice};
 use crate::check;
+use crate::engine::follow::{follow, Follow};
 use crate::engine::pipeline::{run_inputs, RunSummary};
 use crate::engine::read::list_inputs;
 use crate::engine::rules::Engine;
@@ -65,6 +66,8 @@ pub struct RunArgs {
     pub management_account: Option<String>,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub sequences: super::stream::SequenceArgs,
 }
 
 /// Parses a severity level or number for `--fail-on`.
@@ -133,6 +136,17 @@ pub fn run(args: RunArgs) -> ExitCode {
         eprintln!("error: no input to read");
         return ExitCode::from(3);
     }
+    if args.sequences.follow && inputs.len() != 1 {
+        eprintln!("error: --follow reads exactly one input (a file or `-`)");
+        return ExitCode::from(2);
+    }
+    let mut seq = match super::stream::start(&engine, &args.sequences) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let progress = progress_bar(inputs.len());
     let mut stdout = std::io::stdout().lock();
     let mut write_failed = false;
@@ -152,13 +166,39 @@ pub fn run(args: RunArgs) -> ExitCode {
         if writeln!(stdout, "{line}").is_err() {
             write_failed = true;
         }
+        if args.sequences.follow {
+            let _ = stdout.flush();
+        }
     };
     let on_progress = |done: usize| {
         if let Some(p) = &progress {
             p.set_position(done as u64);
         }
     };
-    let mut summary = run_inputs(&engine, &inputs, &opts, &mut on_output, &on_progress);
+    let mut summary = match inputs.first() {
+        Some(input) if args.sequences.follow => {
+            let stop = interrupted();
+            follow(
+                &engine,
+                input,
+                &opts,
+                &mut seq,
+                &mut Follow {
+                    on_output: &mut on_output,
+                    on_error: &mut |e| eprintln!("warning: {e}"),
+                    stop: &|| stop.load(std::sync::atomic::Ordering::SeqCst),
+                },
+            )
+        }
+        _ => run_inputs(
+            &engine,
+            &inputs,
+            &opts,
+            &mut seq,
+            &mut on_output,
+            &on_progress,
+        ),
+    };
     if let Some(p) = progress {
         p.finish_and_clear();
     }
@@ -172,7 +212,11 @@ pub fn run(args: RunArgs) -> ExitCode {
         write_status(&mut stdout, &summary, args.format);
     }
     drop(stdout);
-    print_summary(&summary, &engine);
+    print_summary(&summary, &engine, args.sequences.state.is_some());
+    if let Err(e) = super::stream::finish(&engine, &args.sequences, &seq) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     if write_failed {
         return ExitCode::from(2);
     }
@@ -234,7 +278,7 @@ fn write_status(out: &mut dyn Write, summary: &RunSummary, format: RunFormat) {
     }
 }
 
-fn print_summary(s: &RunSummary, engine: &Engine) {
+fn print_summary(s: &RunSummary, engine: &Engine, stateful: bool) {
     let mut err = std::io::stderr().lock();
     let shown_errors = 20;
     for e in s.errors.iter().take(shown_errors) {
@@ -274,6 +318,36 @@ fn print_summary(s: &RunSummary, engine: &Engine) {
             counts.join(", ")
         }
     );
+    let q = &s.sequences;
+    if q.late > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} signal instance{} came later than --max-lateness and took no part in sequences",
+            q.late,
+            if q.late == 1 { "" } else { "s" }
+        );
+        for e in &q.late_examples {
+            let _ = writeln!(err, "  late: {e}");
+        }
+    }
+    if q.evicted > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} partial sequence match{} evicted by --max-open",
+            q.evicted,
+            if q.evicted == 1 { " was" } else { "es were" }
+        );
+    }
+    if stateful && (q.open_keys > 0 || q.buffered > 0) {
+        let _ = writeln!(
+            err,
+            "sequences: saved {} key{} with open matches and {} instance{} waiting for later records",
+            q.open_keys,
+            if q.open_keys == 1 { "" } else { "s" },
+            q.buffered,
+            if q.buffered == 1 { "" } else { "s" },
+        );
+    }
     for seq in engine.sequences.iter().filter(|s| s.pattern.is_none()) {
         let why = seq.unsupported.as_deref().unwrap_or("it has no key");
         let _ = writeln!(
@@ -282,4 +356,13 @@ fn print_summary(s: &RunSummary, engine: &Engine) {
             seq.name
         );
     }
+}
+
+/// A flag set by Ctrl-C (a followed file ends there, and the state is
+/// still saved); without a handler, Ctrl-C ends the process at once.
+fn interrupted() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let set = flag.clone();
+    let _ = ctrlc::set_handler(move || set.store(true, std::sync::atomic::Ordering::SeqCst));
+    flag
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::pipeline::{run_inputs, RunSummary};
+use super::pipeline::{run_inputs, RunSummary, Sequencing};
 use super::read::Input;
 use super::rules::Engine;
 use super::run::{Output, OutputKind, RunOptions};
@@ -93,10 +93,18 @@ pub fn diff(
         old,
         inputs,
         opts_old,
+        &mut Sequencing::batch(old),
         &mut |o| keep(o, &mut before),
         &|_| {},
     );
-    let new_summary = run_inputs(new, inputs, opts_new, &mut |o| keep(o, &mut after), &|_| {});
+    let new_summary = run_inputs(
+        new,
+        inputs,
+        opts_new,
+        &mut Sequencing::batch(new),
+        &mut |o| keep(o, &mut after),
+        &|_| {},
+    );
     let mut groups: BTreeMap<Group, usize> = BTreeMap::new();
     let mut count = |change: Change, k: &Kept| {
         let (guardrail, principal, action, account) = k.group.clone();

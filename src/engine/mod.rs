@@ -3,13 +3,16 @@
 //! `compile` turns checked expressions into a form cheap to evaluate;
 //! `eval` evaluates them over one record in three-valued logic; `read` turns
 //! files as AWS delivers them into records; `rules` and `run` put signals and
-//! guardrails to work over them. Sequences come later.
+//! guardrails to work over them; `sequence` matches attack sequences over
+//! signal instances and `correlate` runs the matchers in a stream;
+//! `pipeline` and `follow` drive a whole run.
 
 pub mod compile;
 pub mod correlate;
 pub mod diff;
 pub mod eval;
 pub mod explain;
+pub mod follow;
 pub mod pipeline;
 pub mod read;
 pub mod rules;

@@ -1,12 +1,14 @@
 //! Runs an engine over many inputs: reads and evaluates on all cores, hands
 //! outputs over in input order (so the bytes never depend on the core
-//! count), and counts everything for the run's summary.
+//! count), feeds signal instances to the sequence correlator, and counts
+//! everything for the run's summary. `--follow` reads one growing input.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::correlate::{CorrelateStats, Correlator};
 use super::read::{load, Input, InputError, Loaded, UnitResult};
 use super::rules::Engine;
 use super::run::{evaluate, Output, OutputKind, RecordOutcome, RunOptions};
@@ -25,8 +27,55 @@ pub struct RunSummary {
     pub elapsed: Duration,
     /// Baseline status: (guardrail, account, region) → [compliant, non-compliant, unknown].
     pub status: BTreeMap<(String, String, String), [usize; 3]>,
-    /// Signal hits kept for sequences.
+    /// Signal instances handed to sequences.
     pub hits: usize,
+    pub sequences: CorrelateStats,
+}
+
+/// The sequence side of a run.
+pub struct Sequencing<'e> {
+    pub correlator: Correlator<'e>,
+    /// Records evaluated by earlier runs (`--state`): positions go on.
+    pub position: u64,
+    /// The input is complete (no `--state`): release and decide everything.
+    pub flush: bool,
+    /// Write the records' own outputs (signals, decisions); off for all
+    /// partitions but the first.
+    pub records: bool,
+}
+
+impl<'e> Sequencing<'e> {
+    /// A plain batch run: the whole input ordered, everything decided.
+    pub fn batch(engine: &'e Engine) -> Self {
+        Sequencing {
+            correlator: Correlator::new(
+                &engine.sequences,
+                engine.signals.len(),
+                super::correlate::CorrelateOptions::default(),
+            ),
+            position: 0,
+            flush: true,
+            records: true,
+        }
+    }
+
+    /// Takes one evaluated record: its position, time and hits.
+    pub(super) fn take(
+        &mut self,
+        time: Option<i64>,
+        hits: Vec<super::sequence::Instance>,
+    ) -> usize {
+        self.position += 1;
+        if let Some(t) = time {
+            self.correlator.observe(t);
+        }
+        let n = hits.len();
+        for mut h in hits {
+            h.pos = self.position;
+            self.correlator.push(h);
+        }
+        n
+    }
 }
 
 impl RunSummary {
@@ -53,6 +102,7 @@ pub fn run_inputs(
     engine: &Engine,
     inputs: &[Input],
     opts: &RunOptions,
+    seq: &mut Sequencing<'_>,
     on_output: &mut dyn FnMut(&Output),
     on_progress: &dyn Fn(usize),
 ) -> RunSummary {
@@ -63,8 +113,7 @@ pub fn run_inputs(
     };
     let mut statuses: BTreeMap<(String, String, String), BTreeMap<String, usize>> = BTreeMap::new();
     let mut done = 0usize;
-    let mut hits: Vec<super::correlate::Hit> = Vec::new();
-    let mut pos = 0u64;
+    let mut sequence_outputs: Vec<Output> = Vec::new();
     let mut rest = inputs;
     while !rest.is_empty() {
         // A group of inputs, loaded in parallel.
@@ -106,37 +155,76 @@ pub fn run_inputs(
                 summary.read += r.rejected + r.items.len();
                 summary.errors.extend(r.errors);
                 for outcome in r.items {
-                    match outcome {
-                        RecordOutcome::Unclaimed => summary.unclaimed += 1,
-                        RecordOutcome::Evaluated {
-                            outputs,
-                            hits: found,
-                            ..
-                        } => {
-                            summary.evaluated += 1;
-                            pos += 1;
-                            hits.extend(found.into_iter().map(|mut h| {
-                                h.instance.pos = pos;
-                                h
-                            }));
-                            for out in &outputs {
-                                *summary.counts.entry(out.kind).or_default() += 1;
-                                record_status(&mut statuses, out);
-                                on_output(out);
-                            }
-                        }
-                    }
+                    take_outcome(outcome, &mut summary, &mut statuses, seq, on_output);
                 }
             }
+            sequence_outputs.extend(seq.correlator.release());
         }
         done += group.len();
         on_progress(done);
     }
-    summary.hits = hits.len();
-    for out in super::correlate::findings(engine.signals.len(), &engine.sequences, &mut hits) {
+    sequence_outputs.extend(seq.correlator.finish(seq.flush));
+    sort_sequence_outputs(&mut sequence_outputs);
+    for out in &sequence_outputs {
         *summary.counts.entry(out.kind).or_default() += 1;
-        on_output(&out);
+        on_output(out);
     }
+    finish_summary(&mut summary, statuses, seq, start);
+    summary
+}
+
+/// Sequence findings in order of last seen, rule, key and revision: the
+/// same bytes whatever the windows the run happened to release them in.
+fn sort_sequence_outputs(outs: &mut [Output]) {
+    let key = |o: &Output| {
+        let text = |k: &str| o.json.get(k).map(|v| v.to_string()).unwrap_or_default();
+        (
+            text("last_seen"),
+            text("rule"),
+            text("key"),
+            o.json.get("revision").and_then(|v| v.as_u64()).unwrap_or(0),
+        )
+    };
+    outs.sort_by_cached_key(key);
+}
+
+/// One record's outcome into the summary, the outputs and the correlator.
+fn take_outcome(
+    outcome: RecordOutcome,
+    summary: &mut RunSummary,
+    statuses: &mut BTreeMap<(String, String, String), BTreeMap<String, usize>>,
+    seq: &mut Sequencing<'_>,
+    on_output: &mut dyn FnMut(&Output),
+) {
+    match outcome {
+        RecordOutcome::Unclaimed => summary.unclaimed += 1,
+        RecordOutcome::Evaluated {
+            outputs,
+            hits,
+            time,
+            ..
+        } => {
+            summary.evaluated += 1;
+            summary.hits += seq.take(time, hits);
+            if !seq.records {
+                return;
+            }
+            for out in &outputs {
+                *summary.counts.entry(out.kind).or_default() += 1;
+                record_status(statuses, out);
+                on_output(out);
+            }
+        }
+    }
+}
+
+fn finish_summary(
+    summary: &mut RunSummary,
+    statuses: BTreeMap<(String, String, String), BTreeMap<String, usize>>,
+    seq: &Sequencing<'_>,
+    start: Instant,
+) {
+    summary.sequences = seq.correlator.stats();
     for (key, resources) in statuses {
         let mut cells = [0usize; 3];
         for column in resources.values() {
@@ -147,7 +235,6 @@ pub fn run_inputs(
         summary.status.insert(key, cells);
     }
     summary.elapsed = start.elapsed();
-    summary
 }
 
 fn input_size(input: &Input) -> usize {

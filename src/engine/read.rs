@@ -168,6 +168,18 @@ impl Loaded {
         self.units.len()
     }
 
+    /// Moves every line number on by `lines` (a chunk of a longer stream).
+    pub fn shift_lines(&mut self, lines: usize) {
+        for u in &mut self.units {
+            u.line += lines;
+        }
+        for e in &mut self.errors {
+            if let Some(l) = &mut e.line {
+                *l += lines;
+            }
+        }
+    }
+
     /// Parses unit `i` and visits its records.
     pub fn eval_unit<T>(
         &self,

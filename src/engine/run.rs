@@ -40,7 +40,9 @@ pub enum RecordOutcome {
     Evaluated {
         source: usize,
         outputs: Vec<Output>,
-        hits: Vec<super::correlate::Hit>,
+        hits: Vec<super::sequence::Instance>,
+        /// The record's event time (epoch ms), if readable.
+        time: Option<i64>,
     },
 }
 
@@ -272,11 +274,15 @@ pub fn evaluate(
                     .filter(|(_, v)| !matches!(v, Val::Missing | Val::Null))
                     .map(|(n, v)| ((*n).clone(), v.render()))
                     .collect();
-                hits.push(super::correlate::Hit {
-                    instance: super::sequence::Instance { signal: i, time: t, pos: 0, entities },
+                hits.push(super::sequence::Instance {
+                    signal: i,
+                    time: t,
+                    pos: 0,
+                    entities,
                     severity: sev,
                     rule: sig.name.clone(),
                     detail: json!({ "record": reference(at, record), "title": render(&mut eval, sig.title.as_ref()) }),
+                    denied_by: Vec::new(),
                 });
             }
             if !sig.report {
@@ -317,10 +323,24 @@ pub fn evaluate(
             }
         }
     }
+    if !hits.is_empty() {
+        // Detection and prevention in one picture: the guardrails that
+        // would have denied the record of each step.
+        let denied: Vec<String> = outputs
+            .iter()
+            .filter(|o| o.kind == OutputKind::Deny)
+            .filter_map(|o| o.json.get("guardrail").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
+        for h in &mut hits {
+            h.denied_by.clone_from(&denied);
+        }
+    }
     RecordOutcome::Evaluated {
         source,
         outputs,
         hits,
+        time: time_ms,
     }
 }
 

@@ -1,0 +1,122 @@
+//! The sequence options of `tensen run`: streaming (`--follow`,
+//! `--max-lateness`), saved state (`--state`), partitions and revisions,
+//! turned into the engine's [`Sequencing`], and the state saved at the end.
+
+use std::path::PathBuf;
+
+use crate::engine::correlate::{
+    load_state, rules_hash, save_state, CorrelateOptions, Correlator, Revisions,
+};
+use crate::engine::pipeline::Sequencing;
+use crate::engine::rules::Engine;
+
+/// CloudTrail delivers most events within 15 minutes.
+const DEFAULT_LATENESS_MS: i64 = 15 * 60 * 1000;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RevisionsArg {
+    /// Each sequence finding once: when its window has closed, or at the
+    /// end of the run with what it has so far.
+    Last,
+    /// When found and again at every update (revision 2, 3, …).
+    All,
+}
+
+#[derive(clap::Args)]
+pub struct SequenceArgs {
+    /// Keep reading one input as it grows (standard input until it ends,
+    /// or a file until interrupted); findings are written as they are
+    /// decided.
+    #[arg(long)]
+    pub follow: bool,
+    /// How far behind the newest record (in event time) a signal may arrive
+    /// and still take part in sequences, e.g. `30s`, `15m`. Later ones are
+    /// reported and counted. Default: 15m with `--follow` or `--state`;
+    /// otherwise a run orders its whole input.
+    #[arg(long, value_parser = parse_duration)]
+    pub max_lateness: Option<i64>,
+    /// Continue the open sequences saved in FILE, and save them there at
+    /// the end (written atomically), so batches continue each other.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Evaluate only the sequence keys of partition I of N (`0/4` … `3/4`);
+    /// the records' own outputs are written by partition 0 only.
+    #[arg(long, value_name = "I/N", value_parser = parse_partition)]
+    pub partition: Option<(u64, u64)>,
+    /// Which revisions of a sequence finding to write.
+    #[arg(long, value_enum, default_value = "last")]
+    pub revisions: RevisionsArg,
+    /// Most keys with open state per sequence; beyond it the least recently
+    /// active key is evicted (and counted in the summary).
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    pub max_open: usize,
+}
+
+fn parse_duration(text: &str) -> Result<i64, String> {
+    crate::syntax::literal::parse_duration_ms(text)
+        .and_then(|ms| i64::try_from(ms).ok())
+        .ok_or_else(|| format!("`{text}` is not a duration (write e.g. `90s`, `15m`, `1h`)"))
+}
+
+fn parse_partition(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("`{text}` is not a partition: write I/N with 0 <= I < N, e.g. `0/4`");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (u64, u64) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// The rules hash a state file must carry.
+pub fn hash(engine: &Engine) -> String {
+    let names: Vec<&str> = engine.signals.iter().map(|s| s.name.as_str()).collect();
+    rules_hash(&engine.sequences, &names)
+}
+
+/// Builds the sequence side of a run, restoring `--state` if given.
+pub fn start<'e>(engine: &'e Engine, args: &SequenceArgs) -> Result<Sequencing<'e>, String> {
+    let streaming = args.follow || args.state.is_some();
+    let lateness = args
+        .max_lateness
+        .or(streaming.then_some(DEFAULT_LATENESS_MS));
+    let mut correlator = Correlator::new(
+        &engine.sequences,
+        engine.signals.len(),
+        CorrelateOptions {
+            lateness,
+            revisions: match args.revisions {
+                RevisionsArg::Last => Revisions::Last,
+                RevisionsArg::All => Revisions::All,
+            },
+            max_keys: args.max_open,
+            partition: args.partition,
+        },
+    );
+    let mut position = 0;
+    if let Some(path) = &args.state {
+        if let Some(saved) = load_state(path, &hash(engine)).map_err(|e| e.to_string())? {
+            position = saved.position;
+            correlator.restore(saved);
+        }
+    }
+    Ok(Sequencing {
+        correlator,
+        position,
+        flush: args.state.is_none(),
+        records: args.partition.is_none_or(|(i, _)| i == 0),
+    })
+}
+
+/// Saves the state at the end of a run, if asked.
+pub fn finish(engine: &Engine, args: &SequenceArgs, seq: &Sequencing<'_>) -> Result<(), String> {
+    let Some(path) = &args.state else {
+        return Ok(());
+    };
+    let mut saved = seq.correlator.save(&hash(engine));
+    saved.position = seq.position;
+    save_state(path, &saved).map_err(|e| e.to_string())
+}

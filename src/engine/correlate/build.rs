@@ -1,0 +1,207 @@
+//! Sequences compiled into matcher patterns: steps, `unordered` groups,
+//! `absent` windows, joins and `until`, with the constants folded.
+
+use super::super::compile::{CExpr, Compiler, Scope};
+use super::super::rules::{SeverityRt, SignalRt};
+use super::super::sequence::{Count, Pattern, Step};
+use super::super::value::Val;
+use crate::check::Analysis;
+use crate::syntax::ast::{
+    Block, BlockKind, ClauseKind, CmpOp, ExprKind, ItemKind, Lit, SingleStep, StepKind, StepMode,
+};
+
+/// A sequence ready to match, or why it cannot be yet.
+pub struct SequenceRt {
+    pub name: String,
+    pub pattern: Option<Pattern>,
+    /// Why the pattern could not be built (a step kind not evaluated yet).
+    pub unsupported: Option<String>,
+    pub severity: SeverityRt,
+    pub tactics: Vec<String>,
+    pub techniques: Vec<String>,
+    pub report: bool,
+    pub title: Option<CExpr>,
+    pub summary: Option<CExpr>,
+}
+
+fn const_number(compiler: &Compiler<'_>, e: &crate::syntax::ast::Expr) -> Option<f64> {
+    match compiler.expr(e, &Scope::default()) {
+        CExpr::Const(Val::Num(n)) => Some(n),
+        _ => None,
+    }
+}
+
+fn const_duration(compiler: &Compiler<'_>, e: &crate::syntax::ast::Expr) -> Option<i64> {
+    match compiler.expr(e, &Scope::default()) {
+        CExpr::Const(Val::Dur(ms)) => i64::try_from(ms).ok(),
+        _ => None,
+    }
+}
+
+/// Builds every sequence of the ruleset; `signals` index the step names.
+pub fn build_sequences(
+    analysis: &Analysis,
+    compiler: &Compiler<'_>,
+    signals: &[SignalRt],
+) -> Vec<SequenceRt> {
+    let blocks: Vec<&Block> = analysis
+        .files
+        .iter()
+        .flat_map(|f| f.parsed.file.items.iter())
+        .filter_map(|i| match &i.kind {
+            ItemKind::Block(b) if b.kind == BlockKind::Sequence => Some(b),
+            _ => None,
+        })
+        .collect();
+    let seq_names: Vec<&str> = blocks.iter().map(|b| b.name.name.as_str()).collect();
+    let index_of = |name: &str| {
+        signals.iter().position(|s| s.name == name).or_else(|| {
+            seq_names
+                .iter()
+                .position(|n| *n == name)
+                .map(|i| signals.len() + i)
+        })
+    };
+    blocks
+        .iter()
+        .map(|b| build_one(b, compiler, &index_of))
+        .collect()
+}
+
+fn build_one(
+    b: &Block,
+    compiler: &Compiler<'_>,
+    index_of: &dyn Fn(&str) -> Option<usize>,
+) -> SequenceRt {
+    let mut rt = SequenceRt {
+        name: b.name.name.clone(),
+        pattern: None,
+        unsupported: None,
+        severity: SeverityRt::Fixed(9.0),
+        tactics: Vec::new(),
+        techniques: Vec::new(),
+        report: true,
+        title: None,
+        summary: None,
+    };
+    let mut key = None;
+    let mut within = None;
+    let mut steps = Vec::new();
+    let mut until = Vec::new();
+    for c in &b.clauses {
+        match &c.kind {
+            ClauseKind::By(k) => key = Some(k.name.clone()),
+            ClauseKind::Within(e) => within = const_duration(compiler, e),
+            ClauseKind::Until(names) => {
+                until = names.iter().filter_map(|n| index_of(&n.name)).collect()
+            }
+            ClauseKind::Title(s) => rt.title = Some(compiler.template(s, &Scope::default())),
+            ClauseKind::Summary(s) => rt.summary = Some(compiler.template(s, &Scope::default())),
+            ClauseKind::Tactic(ts) => rt.tactics = ts.iter().map(|t| t.name.clone()).collect(),
+            ClauseKind::Technique(ts) => {
+                rt.techniques = ts.iter().map(|t| t.value.clone()).collect()
+            }
+            ClauseKind::Report(e) => rt.report = !matches!(e.kind, ExprKind::Lit(Lit::Bool(false))),
+            ClauseKind::Severity {
+                computed: false,
+                value,
+            } => {
+                rt.severity =
+                    SeverityRt::Fixed(super::super::rules::fixed_severity(value).unwrap_or(9.0));
+            }
+            ClauseKind::Severity {
+                computed: true,
+                value,
+            } => {
+                rt.severity = SeverityRt::From(compiler.expr(value, &Scope::default()));
+            }
+            ClauseKind::Steps(list) => {
+                for (g, s) in list.iter().enumerate() {
+                    match &s.kind {
+                        StepKind::Single(single) => {
+                            steps.push(build_step(single, None, compiler, index_of))
+                        }
+                        StepKind::Unordered(inner) => {
+                            for i in inner {
+                                match &i.kind {
+                                    StepKind::Single(single) => {
+                                        steps.push(build_step(single, Some(g), compiler, index_of))
+                                    }
+                                    StepKind::Unordered(_) => {
+                                        rt.unsupported = Some("nested unordered groups".into())
+                                    }
+                                    StepKind::Error => {}
+                                }
+                            }
+                        }
+                        StepKind::Error => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(key) = key else { return rt };
+    for s in &mut steps {
+        if s.join.is_empty() {
+            s.join = key.clone();
+        }
+    }
+    if steps.iter().filter(|s| s.group.is_some()).count() > MAX_GROUP {
+        rt.unsupported = Some(format!("unordered groups of more than {MAX_GROUP} steps"));
+    }
+    if rt.unsupported.is_none() {
+        rt.pattern = Some(Pattern {
+            key,
+            within: within.unwrap_or(i64::MAX),
+            steps,
+            until,
+        });
+    }
+    rt
+}
+
+/// Steps in one `unordered` group (the matcher tracks every subset).
+const MAX_GROUP: usize = 8;
+
+fn build_step(
+    single: &SingleStep,
+    group: Option<usize>,
+    compiler: &Compiler<'_>,
+    index_of: &dyn Fn(&str) -> Option<usize>,
+) -> Step {
+    let window = single
+        .within
+        .as_ref()
+        .and_then(|w| const_duration(compiler, w));
+    let count = single.count.as_ref().map(|c| {
+        let n = const_number(compiler, &c.value).unwrap_or(1.0).max(0.0) as usize;
+        Count {
+            at_least: if c.op == Some(CmpOp::Gt) { n + 1 } else { n },
+            distinct: c.distinct.as_ref().map(|d| d.name.clone()),
+            within: window,
+        }
+    });
+    let absent = single.mode == StepMode::Absent;
+    Step {
+        label: single.label.name.clone(),
+        signals: single
+            .signals
+            .iter()
+            .filter_map(|n| index_of(&n.name))
+            .collect(),
+        optional: single.mode == StepMode::Optional,
+        absent: if absent {
+            Some(window.unwrap_or(0))
+        } else {
+            None
+        },
+        count: if absent { None } else { count },
+        join: single
+            .by
+            .as_ref()
+            .map(|b| b.name.clone())
+            .unwrap_or_default(),
+        group,
+    }
+}

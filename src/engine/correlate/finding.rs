@@ -1,0 +1,152 @@
+//! Attack-sequence findings shaped like GuardDuty's `Sequence`: a match
+//! turned into JSON (steps, actors, endpoints, tactics, the guardrails that
+//! would have denied its steps, templates), and into the instance a
+//! sequence that uses it as a step sees.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use super::super::eval::Eval;
+use super::super::rules::SeverityRt;
+use super::super::run::{severity_label, stable_id, Output, OutputKind};
+use super::super::sequence::{Instance, Match, Pattern};
+use super::super::value::Val;
+use super::build::SequenceRt;
+
+pub(super) fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
+}
+
+/// The finding of a match at its current revision, and its severity.
+pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output, f64) {
+    // The record templates and `severity from` read: the key by its name,
+    // and each step by its label.
+    let mut ctx = Map::new();
+    ctx.insert(pattern.key.clone(), json!(m.key));
+    let mut steps_json = Vec::new();
+    let mut actors = BTreeSet::new();
+    let mut endpoints = BTreeSet::new();
+    let mut prevention: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut max_severity: f64 = 0.0;
+    for (step, used) in pattern.steps.iter().zip(&m.steps) {
+        let mut step_ctx = Map::new();
+        step_ctx.insert("count".into(), json!(used.len()));
+        if let Some(last) = used.last() {
+            step_ctx.insert("time".into(), json!(iso(last.time)));
+            step_ctx.insert("severity".into(), json!(last.severity));
+            max_severity = max_severity.max(last.severity);
+            for (k, v) in &last.entities {
+                step_ctx.insert(k.clone(), json!(v));
+            }
+        }
+        for h in used {
+            for (k, v) in &h.entities {
+                match k.as_str() {
+                    "principal" | "user" | "actor" => {
+                        actors.insert(v.clone());
+                    }
+                    "ip" | "source_ip" | "endpoint" => {
+                        endpoints.insert(v.clone());
+                    }
+                    _ => {}
+                }
+            }
+            for g in &h.denied_by {
+                let labels = prevention.entry(g.as_str()).or_default();
+                if !labels.contains(&step.label.as_str()) {
+                    labels.push(step.label.as_str());
+                }
+            }
+        }
+        ctx.insert(step.label.clone(), Value::Object(step_ctx));
+        let mut sj = json!({
+            "label": step.label,
+            "signals": used.iter().map(|h| {
+                let mut s = json!({
+                    "rule": h.rule,
+                    "time": iso(h.time),
+                    "severity": h.severity,
+                    "entities": h.entities,
+                    "detail": h.detail,
+                });
+                if let (false, Some(o)) = (h.denied_by.is_empty(), s.as_object_mut()) {
+                    o.insert("denied_by".into(), json!(h.denied_by));
+                }
+                s
+            }).collect::<Vec<_>>(),
+        });
+        if let (Some(w), Some(o)) = (step.absent, sj.as_object_mut()) {
+            o.insert("absent_for_ms".into(), json!(w));
+        }
+        steps_json.push(sj);
+    }
+    let record = Value::Object(ctx);
+    let mut eval = Eval::new(&record);
+    let severity = match &seq.severity {
+        SeverityRt::Fixed(v) => *v,
+        SeverityRt::From(e) => match eval.value(e) {
+            Val::Num(n) => n.clamp(1.0, 10.0),
+            _ => max_severity.max(1.0),
+        },
+    };
+    let mut render =
+        |e: &Option<super::super::compile::CExpr>| e.as_ref().map(|e| eval.value(e).render());
+    let title = render(&seq.title);
+    let summary = render(&seq.summary);
+    let start = format!("{}:{}", m.start.0, m.start.1);
+    let prevention: Vec<Value> = prevention
+        .into_iter()
+        .map(|(g, steps)| json!({ "guardrail": g, "steps": steps }))
+        .collect();
+    let json = json!({
+        "kind": "sequence",
+        "id": stable_id(&[&seq.name, &m.key, &start]),
+        "rule": seq.name,
+        "revision": m.revision,
+        "key": { pattern.key.clone(): m.key },
+        "severity": severity,
+        "severity_label": severity_label(severity),
+        "first_seen": iso(m.start.0),
+        "last_seen": iso(m.last.0),
+        "title": title,
+        "summary": summary,
+        "tactics": seq.tactics,
+        "techniques": seq.techniques,
+        "actors": actors,
+        "endpoints": endpoints,
+        "steps": steps_json,
+        "prevented_by": prevention,
+    });
+    (
+        Output {
+            kind: OutputKind::Sequence,
+            json,
+        },
+        severity,
+    )
+}
+
+/// The instance a match is to the sequences that use it: at the point
+/// that completed it, with one entity, its key.
+pub(super) fn as_instance(
+    seq: &SequenceRt,
+    pattern: &Pattern,
+    m: &Match,
+    signal: usize,
+    severity: f64,
+) -> Arc<Instance> {
+    Arc::new(Instance {
+        signal,
+        time: m.end.0,
+        pos: m.end.1,
+        entities: BTreeMap::from([(pattern.key.clone(), m.key.clone())]),
+        severity,
+        rule: seq.name.clone(),
+        detail: json!({ "sequence": seq.name, "first_seen": iso(m.start.0) }),
+        denied_by: Vec::new(),
+    })
+}

@@ -1,0 +1,116 @@
+//! `--state FILE`: the open sequence state saved at the end of a run and
+//! restored at the start of the next, so hourly batches continue each
+//! other's sequences. Written atomically (temporary file, then rename);
+//! refused, with the reason, when corrupt or saved for other rules.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::super::sequence::{Instance, MatcherState};
+
+/// Bumped whenever the layout changes.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedState {
+    pub format: u32,
+    /// [`super::rules_hash`] of the rules it was saved for.
+    pub rules: String,
+    /// Records evaluated before: positions go on from here.
+    pub position: u64,
+    pub watermark: Option<i64>,
+    pub released: Option<i64>,
+    /// Instances not yet released (less than `--max-lateness` old).
+    pub buffer: Vec<Instance>,
+    pub sequences: BTreeMap<String, MatcherState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateError(pub String);
+
+impl std::fmt::Display for StateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Reads a state file; `Ok(None)` if it does not exist yet.
+pub fn load_state(path: &Path, rules: &str) -> Result<Option<SavedState>, StateError> {
+    let text = match std::fs::read(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(StateError(format!(
+                "{}: {}",
+                path.display(),
+                crate::files::io_reason(&e)
+            )))
+        }
+    };
+    #[derive(Deserialize)]
+    struct Head {
+        format: u32,
+        rules: String,
+    }
+    let head: Head = serde_json::from_slice(&text).map_err(|e| {
+        StateError(format!(
+            "{}:{}:{}: not a tensen state file ({}); delete it to start afresh",
+            path.display(),
+            e.line(),
+            e.column(),
+            e
+        ))
+    })?;
+    if head.format != FORMAT {
+        return Err(StateError(format!(
+            "{}: state format {} is not the format this tensen writes ({FORMAT}); delete it to start afresh",
+            path.display(),
+            head.format
+        )));
+    }
+    if head.rules != rules {
+        return Err(StateError(format!(
+            "{}: saved for other rules (rules hash {}, these rules are {rules}); the open matches would not mean the same. Delete it, or run with the rules it was saved for",
+            path.display(),
+            head.rules
+        )));
+    }
+    serde_json::from_slice(&text).map(Some).map_err(|e| {
+        StateError(format!(
+            "{}:{}:{}: corrupt state file ({}); delete it to start afresh",
+            path.display(),
+            e.line(),
+            e.column(),
+            e
+        ))
+    })
+}
+
+/// Writes a state file atomically.
+pub fn save_state(path: &Path, state: &SavedState) -> Result<(), StateError> {
+    let fail = |e: std::io::Error| {
+        StateError(format!(
+            "{}: cannot write the state: {}",
+            path.display(),
+            crate::files::io_reason(&e)
+        ))
+    };
+    let bytes = serde_json::to_vec(state)
+        .map_err(|e| StateError(format!("{}: cannot encode the state: {e}", path.display())))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "state".into());
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}

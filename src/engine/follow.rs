@@ -1,0 +1,186 @@
+//! `--follow`: one input read as it grows (standard input until it ends, or
+//! a file polled for new lines until interrupted), each record evaluated as
+//! it arrives and sequence findings written as soon as the reorder window
+//! (`--max-lateness`) lets their instances go.
+
+use std::io::{BufRead, Read, Seek, SeekFrom};
+use std::time::{Duration, Instant};
+
+use super::pipeline::{RunSummary, Sequencing};
+use super::read::{load_bytes, Input, InputError};
+use super::rules::Engine;
+use super::run::{evaluate, Output, RecordOutcome, RunOptions};
+
+/// How often a followed file is polled for new data.
+const POLL: Duration = Duration::from_millis(200);
+
+pub struct Follow<'a> {
+    pub on_output: &'a mut dyn FnMut(&Output),
+    pub on_error: &'a mut dyn FnMut(&InputError),
+    /// Polled between reads of a file: true ends the run.
+    pub stop: &'a dyn Fn() -> bool,
+}
+
+struct Reader<'a, 'e> {
+    engine: &'a Engine,
+    opts: &'a RunOptions,
+    seq: &'a mut Sequencing<'e>,
+    summary: RunSummary,
+    name: String,
+    /// Lines already read.
+    lines: usize,
+}
+
+impl Reader<'_, '_> {
+    /// Evaluates a chunk of whole lines.
+    fn chunk(&mut self, bytes: Vec<u8>, f: &mut Follow<'_>) {
+        let lines = bytes.iter().filter(|b| **b == b'\n').count();
+        self.summary.bytes += bytes.len();
+        let mut loaded = load_bytes(&self.name, bytes);
+        loaded.shift_lines(self.lines);
+        self.lines += lines;
+        self.summary.rejected += loaded.rejected;
+        self.summary.read += loaded.rejected;
+        for e in &loaded.errors {
+            (f.on_error)(e);
+        }
+        for u in 0..loaded.unit_count() {
+            let r = loaded.eval_unit(u, &|at, record| {
+                evaluate(self.engine, &record, &at, self.opts)
+            });
+            self.summary.rejected += r.rejected;
+            self.summary.read += r.rejected + r.items.len();
+            for e in &r.errors {
+                (f.on_error)(e);
+            }
+            for outcome in r.items {
+                match outcome {
+                    RecordOutcome::Unclaimed => self.summary.unclaimed += 1,
+                    RecordOutcome::Evaluated {
+                        outputs,
+                        hits,
+                        time,
+                        ..
+                    } => {
+                        self.summary.evaluated += 1;
+                        self.summary.hits += self.seq.take(time, hits);
+                        if self.seq.records {
+                            for out in &outputs {
+                                *self.summary.counts.entry(out.kind).or_default() += 1;
+                                (f.on_output)(out);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for out in self.seq.correlator.release() {
+            *self.summary.counts.entry(out.kind).or_default() += 1;
+            (f.on_output)(&out);
+        }
+    }
+}
+
+/// Follows one input; returns when standard input ends or `stop` says so.
+pub fn follow(
+    engine: &Engine,
+    input: &Input,
+    opts: &RunOptions,
+    seq: &mut Sequencing<'_>,
+    f: &mut Follow<'_>,
+) -> RunSummary {
+    let start = Instant::now();
+    let name = match input {
+        Input::Stdin => "<stdin>".to_string(),
+        Input::File(p) => p.display().to_string(),
+    };
+    let mut r = Reader {
+        engine,
+        opts,
+        seq,
+        summary: RunSummary {
+            inputs: 1,
+            ..RunSummary::default()
+        },
+        name: name.clone(),
+        lines: 0,
+    };
+    match input {
+        Input::Stdin => {
+            let mut stdin = std::io::stdin().lock();
+            loop {
+                let mut line = Vec::new();
+                match stdin.read_until(b'\n', &mut line) {
+                    Ok(0) => break,
+                    Ok(_) => r.chunk(line, f),
+                    Err(e) => {
+                        (f.on_error)(&InputError {
+                            file: name.clone(),
+                            line: Some(r.lines + 1),
+                            message: crate::files::io_reason(&e),
+                        });
+                        break;
+                    }
+                }
+            }
+        }
+        Input::File(path) => follow_file(path, &mut r, f),
+    }
+    let mut summary = r.summary;
+    for out in r.seq.correlator.finish(r.seq.flush) {
+        *summary.counts.entry(out.kind).or_default() += 1;
+        (f.on_output)(&out);
+    }
+    summary.sequences = r.seq.correlator.stats();
+    summary.elapsed = start.elapsed();
+    summary
+}
+
+fn follow_file(path: &std::path::Path, r: &mut Reader<'_, '_>, f: &mut Follow<'_>) {
+    let mut offset = 0u64;
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let report = |e: std::io::Error, f: &mut Follow<'_>| {
+            (f.on_error)(&InputError {
+                file: path.display().to_string(),
+                line: None,
+                message: crate::files::io_reason(&e),
+            })
+        };
+        let mut file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) => {
+                report(e, f);
+                return;
+            }
+        };
+        // A file that shrank was truncated or replaced: start again.
+        if file.metadata().map(|m| m.len()).unwrap_or(0) < offset {
+            offset = 0;
+            pending.clear();
+            r.lines = 0;
+        }
+        let mut fresh = Vec::new();
+        let read = file
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| file.read_to_end(&mut fresh));
+        if let Err(e) = read {
+            report(e, f);
+            return;
+        }
+        offset += fresh.len() as u64;
+        pending.extend(fresh);
+        if let Some(end) = pending.iter().rposition(|b| *b == b'\n') {
+            let rest = pending.split_off(end + 1);
+            let whole = std::mem::replace(&mut pending, rest);
+            r.chunk(whole, f);
+        } else if (f.stop)() {
+            if !pending.is_empty() {
+                r.chunk(std::mem::take(&mut pending), f);
+            }
+            return;
+        } else {
+            std::thread::sleep(POLL);
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! The sequence matcher: signal instances in, attack-sequence matches out,
+//! by the definition in `docs/sequences.md`.
+//!
+//! It is online: instances are fed in order (event time, then input
+//! position), one key's state is kept only while a partial match or an open
+//! finding can still use it, and the whole state serialises, so a run can
+//! stop and the next one continue. Time that passes without instances (for
+//! `absent` steps and for closing findings) arrives through [`Matcher::advance`].
+//! The per-key search lives in `search.rs`; `tests/sequences.rs` checks the
+//! two against a brute-force oracle of the definition.
+
+mod search;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use search::{KeyState, Plan};
+
+/// (event time in epoch ms, input position): the order of instances.
+pub type At = (i64, u64);
+
+/// A signal (or sequence) instance as sequences see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// Index of the signal (or sequence) that fired.
+    pub signal: usize,
+    /// Event time, epoch milliseconds.
+    pub time: i64,
+    /// Position in the input: breaks ties of time; one record, one position.
+    pub pos: u64,
+    /// Entity values, by entity name.
+    pub entities: BTreeMap<String, String>,
+    pub severity: f64,
+    pub rule: String,
+    /// The finding's `record` reference, or a sequence match's summary.
+    pub detail: Value,
+    /// Guardrails that decided `deny` on the same record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub denied_by: Vec<String>,
+}
+
+impl Instance {
+    pub fn at(&self) -> At {
+        (self.time, self.pos)
+    }
+}
+
+pub type Inst = Arc<Instance>;
+
+/// How many instances a counted step needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Count {
+    /// At least this many.
+    pub at_least: usize,
+    /// Count distinct values of this entity instead of instances.
+    pub distinct: Option<String>,
+    /// The counted instances lie within this span (ms) of each other.
+    pub within: Option<i64>,
+}
+
+/// One step of a pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub label: String,
+    /// The signals that can fill it.
+    pub signals: Vec<usize>,
+    pub optional: bool,
+    /// `absent ... within D`: no instance for D (ms) after the previous step.
+    pub absent: Option<i64>,
+    pub count: Option<Count>,
+    /// The entity of the step's signals that must equal the key.
+    pub join: String,
+    /// Consecutive steps with the same group form an `unordered` group.
+    pub group: Option<usize>,
+}
+
+/// A sequence as the matcher sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    /// The key entity (for `until` instances).
+    pub key: String,
+    /// First step to last step, ms (`i64::MAX`: unbounded).
+    pub within: i64,
+    pub steps: Vec<Step>,
+    /// Signals that close a key's partial matches and open finding.
+    pub until: Vec<usize>,
+}
+
+/// One match and its revisions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    pub key: String,
+    /// For each step (by index), the instances that filled it (several for
+    /// a counted step or after revisions, none for a skipped optional step
+    /// or an `absent` step).
+    pub steps: Vec<Vec<Inst>>,
+    /// The first instance, and the point that completed the match (for a
+    /// final `absent` step, the end of its window: `(time, u64::MAX)`).
+    pub start: At,
+    pub end: At,
+    /// The latest instance (or window end) in the match.
+    pub last: At,
+    /// 1 when found; + 1 for every later record that joined it.
+    pub revision: u32,
+    /// The revision last written out (kept here so it survives `--state`).
+    pub reported: u32,
+}
+
+/// What happened to a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Found (revision 1).
+    Opened,
+    /// Later instances joined it.
+    Revised,
+    /// Its window closed (or an `until` came): no more revisions.
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Emit {
+    pub change: Change,
+    pub m: Match,
+}
+
+/// How a matcher is run.
+#[derive(Debug, Clone, Default)]
+pub struct MatchOptions {
+    /// Most keys with open state; beyond it the least recently active key
+    /// is evicted (and counted). `0`: unbounded.
+    pub max_keys: usize,
+    /// `(i, n)`: only keys whose hash is `i` modulo `n`.
+    pub partition: Option<(u64, u64)>,
+    /// Every `Opened` and `Revised` match counts as reported.
+    pub report_each: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub(crate) enum Role {
+    Step(usize),
+    Until,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct KeyEntry {
+    state: KeyState,
+    /// The deadline this key is indexed under, if any.
+    deadline: Option<i64>,
+    /// Last instance seen for the key, for eviction.
+    touched: At,
+}
+
+/// Everything a matcher must keep between runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MatcherState {
+    keys: BTreeMap<String, KeyEntry>,
+    deadlines: BTreeSet<(i64, String)>,
+    lru: BTreeSet<(At, String)>,
+    /// The instances of the record being fed (one position), by key.
+    group: Vec<(String, Role, Inst)>,
+    group_at: Option<At>,
+    /// The last position handled: instances before it are out of order.
+    last: Option<At>,
+    pub evicted: u64,
+    pub out_of_order: u64,
+}
+
+/// One sequence's matcher over all keys.
+pub struct Matcher {
+    pattern: Pattern,
+    plan: Plan,
+    /// Signal → the steps it can fill.
+    routes: BTreeMap<usize, Vec<usize>>,
+    opts: MatchOptions,
+    pub state: MatcherState,
+}
+
+/// FNV-1a: the partition of a key, the same on every machine and run.
+pub fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl Matcher {
+    pub fn new(pattern: Pattern, opts: MatchOptions) -> Matcher {
+        let plan = Plan::new(&pattern);
+        let mut routes: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (f, step) in pattern.steps.iter().enumerate() {
+            for s in &step.signals {
+                routes.entry(*s).or_default().push(f);
+            }
+        }
+        Matcher {
+            pattern,
+            plan,
+            routes,
+            opts,
+            state: MatcherState::default(),
+        }
+    }
+
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// Whether instances of `signal` matter to this matcher.
+    pub fn uses(&self, signal: usize) -> bool {
+        self.routes.contains_key(&signal) || self.pattern.until.contains(&signal)
+    }
+
+    fn in_partition(&self, key: &str) -> bool {
+        self.opts
+            .partition
+            .is_none_or(|(i, n)| n == 0 || key_hash(key) % n == i)
+    }
+
+    /// Feeds one instance; instances must come in order of [`Instance::at`].
+    pub fn feed(&mut self, inst: &Inst) -> Vec<Emit> {
+        let at = inst.at();
+        let mut out = Vec::new();
+        if self.state.last.is_some_and(|l| at < l) {
+            self.state.out_of_order += 1;
+            return out;
+        }
+        if self.state.group_at.is_some_and(|g| g != at) {
+            self.flush_group(&mut out);
+        }
+        self.close_before(at.0, &mut out);
+        let mut routed: Vec<(String, Role)> = Vec::new();
+        for f in self.routes.get(&inst.signal).into_iter().flatten() {
+            let join = self.pattern.steps.get(*f).map(|s| s.join.as_str());
+            if let Some(k) = join.and_then(|j| inst.entities.get(j)) {
+                routed.push((k.clone(), Role::Step(*f)));
+            }
+        }
+        if self.pattern.until.contains(&inst.signal) {
+            if let Some(k) = inst.entities.get(&self.pattern.key) {
+                routed.push((k.clone(), Role::Until));
+            }
+        }
+        for (k, role) in routed {
+            if self.in_partition(&k) {
+                self.state.group.push((k, role, inst.clone()));
+                self.state.group_at = Some(at);
+            }
+        }
+        self.state.last = Some(at);
+        out
+    }
+
+    /// Time has reached `now` (epoch ms): every instance at or before it has
+    /// been fed. Decides absences and closes findings whose windows ended.
+    pub fn advance(&mut self, now: i64) -> Vec<Emit> {
+        let mut out = Vec::new();
+        self.flush_group(&mut out);
+        self.close_before(now.saturating_add(1), &mut out);
+        out
+    }
+
+    /// Open findings (still taking revisions) not yet reported at their
+    /// current revision; they count as reported from now on.
+    pub fn take_unreported(&mut self) -> Vec<Match> {
+        let mut out = Vec::new();
+        for e in self.state.keys.values_mut() {
+            if let KeyState::Open(o) = &mut e.state {
+                if o.m.revision > o.m.reported {
+                    o.m.reported = o.m.revision;
+                    out.push(o.m.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Keys with open state.
+    pub fn open_keys(&self) -> usize {
+        self.state.keys.len()
+    }
+
+    fn flush_group(&mut self, out: &mut Vec<Emit>) {
+        let Some(at) = self.state.group_at.take() else {
+            return;
+        };
+        let mut by_key: BTreeMap<String, Vec<(Role, Inst)>> = BTreeMap::new();
+        for (k, role, inst) in std::mem::take(&mut self.state.group) {
+            by_key.entry(k).or_default().push((role, inst));
+        }
+        for (key, mut events) in by_key {
+            events.sort_by_key(|(r, _)| *r);
+            let mut entry = match self.state.keys.remove(&key) {
+                Some(e) => {
+                    self.state.lru.remove(&(e.touched, key.clone()));
+                    e
+                }
+                None => KeyEntry {
+                    state: KeyState::fresh(&self.plan, &self.pattern),
+                    deadline: None,
+                    touched: at,
+                },
+            };
+            entry.touched = at;
+            let emits = entry
+                .state
+                .group(&self.plan, &self.pattern, &key, at, &events);
+            self.emit(emits, out);
+            self.put(key, entry);
+        }
+        self.evict();
+    }
+
+    /// Handles every deadline strictly before `t`.
+    fn close_before(&mut self, t: i64, out: &mut Vec<Emit>) {
+        while let Some((d, key)) = self.state.deadlines.first().cloned() {
+            if d >= t {
+                break;
+            }
+            self.state.deadlines.remove(&(d, key.clone()));
+            let Some(mut entry) = self.state.keys.remove(&key) else {
+                continue;
+            };
+            self.state.lru.remove(&(entry.touched, key.clone()));
+            entry.deadline = None;
+            let emits = entry.state.advance(&self.plan, &self.pattern, &key, t);
+            self.emit(emits, out);
+            self.put(key, entry);
+        }
+    }
+
+    fn emit(&self, emits: Vec<Emit>, out: &mut Vec<Emit>) {
+        for mut e in emits {
+            if self.opts.report_each && e.change != Change::Closed {
+                e.m.reported = e.m.revision;
+            }
+            out.push(e);
+        }
+    }
+
+    /// Stores a key's entry back, indexed, unless nothing is left of it.
+    fn put(&mut self, key: String, mut entry: KeyEntry) {
+        if let Some(d) = entry.deadline.take() {
+            self.state.deadlines.remove(&(d, key.clone()));
+        }
+        if entry.state.is_empty() {
+            return;
+        }
+        entry.deadline = entry.state.deadline();
+        if let Some(d) = entry.deadline {
+            self.state.deadlines.insert((d, key.clone()));
+        }
+        self.state.lru.insert((entry.touched, key.clone()));
+        self.state.keys.insert(key, entry);
+    }
+
+    fn evict(&mut self) {
+        if self.opts.max_keys == 0 {
+            return;
+        }
+        while self.state.keys.len() > self.opts.max_keys {
+            let Some((touched, key)) = self.state.lru.pop_first() else {
+                break;
+            };
+            let _ = touched;
+            if let Some(e) = self.state.keys.remove(&key) {
+                if let Some(d) = e.deadline {
+                    self.state.deadlines.remove(&(d, key));
+                }
+                self.state.evicted += 1;
+            }
+        }
+    }
+}
+
+/// Every match of `pattern` over `instances` (in any order), with its last
+/// revision: the batch use of a [`Matcher`]. `now` is how far time is known
+/// to have passed (absences end only before it).
+pub fn find_matches(pattern: &Pattern, instances: &[Instance], now: i64) -> Vec<Match> {
+    let mut sorted: Vec<Inst> = instances.iter().cloned().map(Arc::new).collect();
+    sorted.sort_by_key(|i| i.at());
+    let mut m = Matcher::new(pattern.clone(), MatchOptions::default());
+    let mut emits = Vec::new();
+    for i in &sorted {
+        emits.extend(m.feed(i));
+    }
+    emits.extend(m.advance(now));
+    let mut last: BTreeMap<(String, At), Match> = BTreeMap::new();
+    for e in emits {
+        last.insert((e.m.key.clone(), e.m.start), e.m);
+    }
+    for o in m.take_unreported() {
+        last.insert((o.key.clone(), o.start), o);
+    }
+    last.into_values().collect()
+}
