@@ -100,6 +100,9 @@ fn constant_checker<'a>(
     }
 }
 
+/// Steps in one `unordered` group: the matcher follows every subset.
+const MAX_GROUP: usize = 8;
+
 struct StepCtx<'a, 'b> {
     analysis: &'a Analysis,
     file: FileId,
@@ -128,7 +131,23 @@ impl<'a> StepCtx<'a, '_> {
                         .help("list the steps that may come in any order inside the braces"),
                     );
                 }
+                if inner.len() > MAX_GROUP {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::InvalidStep,
+                            self.file,
+                            step.span,
+                            format!(
+                                "an `unordered` group holds at most {MAX_GROUP} steps, not {}",
+                                inner.len()
+                            ),
+                        )
+                        .label("too many orders to follow")
+                        .help("split the group: the steps that really may come in any order together, the rest in order around them"),
+                    );
+                }
                 for s in inner {
+                    self.group_member(s);
                     self.step(s);
                 }
                 self.first = false;
@@ -138,6 +157,30 @@ impl<'a> StepCtx<'a, '_> {
                 self.first = false;
             }
         }
+    }
+
+    /// What a step inside an `unordered` group cannot be.
+    fn group_member(&mut self, s: &Step) {
+        let (span, message, label, help) = match &s.kind {
+            StepKind::Unordered(_) => (
+                s.span,
+                "`unordered` groups do not nest",
+                "a group inside a group",
+                "list all the steps that may come in any order in one group",
+            ),
+            StepKind::Single(single) if single.mode == StepMode::Absent => (
+                single.label.span,
+                "an `absent` step cannot be inside an `unordered` group",
+                "absent after which step?",
+                "put it after the group: an absence is waited out after the step before it",
+            ),
+            _ => return,
+        };
+        self.diags.push(
+            Diagnostic::new(Code::InvalidStep, self.file, span, message)
+                .label(label)
+                .help(help),
+        );
     }
 
     fn single(&mut self, s: &'a SingleStep) {

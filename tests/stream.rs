@@ -1,0 +1,493 @@
+//! Batch = stream, through the command line: the same records give the same
+//! sequence findings in one batch, piped through `--follow`, split into runs
+//! chained by `--state`, and as the union of `--partition i/N`; bad state
+//! files and late records are reported, never half-used or lost silently.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const RULES: &str = r#"
+signal login on cloudtrail {
+    report false
+    when eventName == "ConsoleLogin"
+    entity user = userIdentity.userName
+}
+signal recon on cloudtrail {
+    report false
+    when eventName starts_with "List"
+    entity user = userIdentity.userName
+    entity bucket = requestParameters.bucketName
+}
+signal key on cloudtrail {
+    severity medium
+    when eventName == "CreateAccessKey"
+    entity user = userIdentity.userName
+}
+signal exfil on cloudtrail {
+    report false
+    when eventName == "GetObject"
+    entity user = userIdentity.userName
+}
+signal reset on cloudtrail {
+    report false
+    when eventName == "UpdateLoginProfile"
+    entity user = userIdentity.userName
+}
+signal stop on cloudtrail {
+    report false
+    when eventName == "StopLogging"
+    entity user = userIdentity.userName
+}
+signal start on cloudtrail {
+    report false
+    when eventName == "StartLogging"
+    entity user = userIdentity.userName
+}
+sequence takeover {
+    severity high
+    by user
+    within 30m
+    steps {
+        first: login
+        unordered {
+            look: recon count distinct bucket >= 3 within 10m
+            keep: key
+        }
+        take: exfil
+    }
+    until reset
+}
+sequence dark {
+    severity medium
+    by user
+    within 20m
+    steps {
+        off: stop
+        absent back: start within 15m
+    }
+}
+sequence twice {
+    by user
+    within 2h
+    steps {
+        a: takeover
+        b: dark
+    }
+}
+"#;
+
+const EVENTS: [&str; 7] = [
+    "ConsoleLogin",
+    "ListBuckets",
+    "CreateAccessKey",
+    "GetObject",
+    "UpdateLoginProfile",
+    "StopLogging",
+    "StartLogging",
+];
+
+/// A reproducible stream: 12 users over 6 hours, out of order by up to
+/// `jitter` minutes.
+fn stream(records: usize, jitter: i64, seed: u64) -> String {
+    let mut x = seed;
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        x >> 33
+    };
+    let mut out = String::new();
+    for n in 0..records {
+        let minute = (n as i64 * 360) / records as i64;
+        let at = (minute + (next() as i64 % (jitter + 1))).max(0);
+        let event = EVENTS[(next() % 100) as usize % 7];
+        let event = if next() % 3 == 0 {
+            "ListObjects"
+        } else {
+            event
+        };
+        let user = format!("u{}", next() % 12);
+        let record = serde_json::json!({
+            "eventVersion": "1.08",
+            "eventTime": format!("2024-03-01T{:02}:{:02}:{:02}Z", at / 60, at % 60, n % 60),
+            "eventSource": "s3.amazonaws.com",
+            "eventName": event,
+            "awsRegion": "eu-west-1",
+            "recipientAccountId": "111122223333",
+            "sourceIPAddress": "203.0.113.7",
+            "userIdentity": {"type": "IAMUser", "userName": user, "arn": format!("arn:aws:iam::111122223333:user/{user}")},
+            "requestParameters": {"bucketName": format!("b{}", next() % 5)},
+        });
+        out.push_str(&record.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+fn tensen(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tensen"));
+    cmd.current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    // Written from another thread: the child's output must drain meanwhile.
+    let text = stdin.unwrap_or("").to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn lines(o: &Output) -> Vec<Value> {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Sequence findings by id, the highest revision of each.
+fn sequences(outs: &[Value]) -> BTreeMap<String, Value> {
+    let mut by_id: BTreeMap<String, Value> = BTreeMap::new();
+    for o in outs.iter().filter(|o| o["kind"] == "sequence") {
+        let id = o["id"].as_str().unwrap().to_string();
+        let newer = by_id
+            .get(&id)
+            .is_none_or(|old| old["revision"].as_u64() <= o["revision"].as_u64());
+        if newer {
+            by_id.insert(id, o.clone());
+        }
+    }
+    by_id
+}
+
+/// Drops where each instance's record was read (`detail.record`): runs
+/// chained by `--state` read each chunk as its own input, with its own line
+/// numbers.
+fn without_records(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(k, _)| k.as_str() != "record")
+                .map(|(k, v)| (k.clone(), without_records(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_records).collect()),
+        other => other.clone(),
+    }
+}
+
+fn state_of(path: &Path) -> Value {
+    without_records(&serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap())
+}
+
+/// Where two JSON values differ, as `path: got != want` lines.
+fn diff(got: &Value, want: &Value, path: &str) -> String {
+    match (got, want) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            keys.into_iter()
+                .map(|k| {
+                    diff(
+                        &a.get(k).cloned().unwrap_or(Value::Null),
+                        &b.get(k).cloned().unwrap_or(Value::Null),
+                        &format!("{path}.{k}"),
+                    )
+                })
+                .collect()
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .map(|(i, (x, y))| diff(x, y, &format!("{path}[{i}]")))
+            .collect(),
+        _ if got == want => String::new(),
+        _ => format!("{path}: {got} != {want}\n"),
+    }
+}
+
+/// Two sets of findings are equal; on failure, shows only what differs.
+fn assert_same(got: &BTreeMap<String, Value>, want: &BTreeMap<String, Value>, what: &str) {
+    let only_got: Vec<&String> = got.keys().filter(|k| !want.contains_key(*k)).collect();
+    let only_want: Vec<&String> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+    let changed: Vec<String> = got
+        .iter()
+        .filter_map(|(k, v)| want.get(k).filter(|w| *w != v).map(|w| diff(v, w, k)))
+        .take(2)
+        .collect();
+    assert!(
+        only_got.is_empty() && only_want.is_empty() && changed.is_empty(),
+        "{what}: only in got {only_got:?}, only in want {only_want:?}, changed:\n{}",
+        changed.join("\n")
+    );
+}
+
+fn setup(records: usize, jitter: i64) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.tsn"), RULES).unwrap();
+    let text = stream(records, jitter, 7);
+    std::fs::write(dir.path().join("in.jsonl"), &text).unwrap();
+    (dir, text)
+}
+
+#[test]
+fn follow_on_stdin_equals_the_batch() {
+    let (dir, text) = setup(3000, 4);
+    let batch = sequences(&lines(&tensen(
+        dir.path(),
+        &["run", "rules.tsn", "-i", "-"],
+        Some(&text),
+    )));
+    assert!(
+        batch.len() >= 5,
+        "the stream should hold sequences: {batch:?}"
+    );
+    let kinds: std::collections::BTreeSet<&str> = batch
+        .values()
+        .map(|v| v["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 3, "every sequence fires: {kinds:?}");
+    let followed = sequences(&lines(&tensen(
+        dir.path(),
+        &[
+            "run",
+            "rules.tsn",
+            "-i",
+            "-",
+            "--follow",
+            "--max-lateness",
+            "10m",
+        ],
+        Some(&text),
+    )));
+    assert_same(&followed, &batch, "--follow");
+    // Every revision, as it happens, ends at the same last revisions.
+    let all = lines(&tensen(
+        dir.path(),
+        &[
+            "run",
+            "rules.tsn",
+            "-i",
+            "-",
+            "--follow",
+            "--revisions",
+            "all",
+        ],
+        Some(&text),
+    ));
+    assert!(all.iter().filter(|o| o["kind"] == "sequence").count() > batch.len());
+    assert_same(&sequences(&all), &batch, "--revisions all");
+}
+
+#[test]
+fn runs_chained_by_state_equal_one_run() {
+    let (dir, text) = setup(3000, 4);
+    let args = |state: &str| {
+        vec![
+            "run".to_string(),
+            "rules.tsn".into(),
+            "-i".into(),
+            "-".into(),
+            "--state".into(),
+            state.into(),
+            "--max-lateness".into(),
+            "10m".into(),
+        ]
+    };
+    let run = |state: &str, chunk: &str| {
+        let a = args(state);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        lines(&tensen(dir.path(), &a, Some(chunk)))
+    };
+    let strip = |m: BTreeMap<String, Value>| -> BTreeMap<String, Value> {
+        m.into_iter()
+            .map(|(k, v)| (k, without_records(&v)))
+            .collect()
+    };
+    let one = strip(sequences(&run("one.state", &text)));
+    let all: Vec<&str> = text.lines().collect();
+    for cuts in [vec![1000, 2000], vec![17, 1500, 1501, 2999], vec![2500]] {
+        let name = format!("chain{}.state", cuts.len());
+        let mut outs = Vec::new();
+        let mut from = 0;
+        for to in cuts.iter().copied().chain([all.len()]) {
+            let chunk: String = all[from..to].iter().map(|l| format!("{l}\n")).collect();
+            outs.extend(run(&name, &chunk));
+            from = to;
+        }
+        assert_same(&strip(sequences(&outs)), &one, &format!("cut at {cuts:?}"));
+        assert_eq!(
+            state_of(&dir.path().join(&name)),
+            state_of(&dir.path().join("one.state")),
+            "the same state at the end"
+        );
+    }
+    // What the chain leaves open is only the last --max-lateness of it: a
+    // plain batch run finds the same, and decides the rest too.
+    let batch = sequences(&lines(&tensen(
+        dir.path(),
+        &["run", "rules.tsn", "-i", "in.jsonl"],
+        None,
+    )));
+    for (id, f) in &one {
+        assert_eq!(batch[id]["first_seen"], f["first_seen"]);
+    }
+    assert!(batch.len() >= one.len());
+}
+
+#[test]
+fn partitions_together_write_what_one_run_writes() {
+    let (dir, _) = setup(2000, 4);
+    let sorted = |o: &Output| {
+        let mut v: Vec<String> = lines(o).iter().map(Value::to_string).collect();
+        v.sort();
+        v
+    };
+    let whole = sorted(&tensen(
+        dir.path(),
+        &["run", "rules.tsn", "-i", "in.jsonl"],
+        None,
+    ));
+    let mut parts = Vec::new();
+    for i in 0..3 {
+        let p = format!("{i}/3");
+        let o = tensen(
+            dir.path(),
+            &["run", "rules.tsn", "-i", "in.jsonl", "--partition", &p],
+            None,
+        );
+        parts.extend(sorted(&o));
+    }
+    parts.sort();
+    assert_eq!(parts, whole);
+    let bad = tensen(
+        dir.path(),
+        &["run", "rules.tsn", "-i", "in.jsonl", "--partition", "3/3"],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("0 <= I < N"));
+}
+
+#[test]
+fn a_bad_state_file_is_refused_with_the_reason() {
+    let (dir, text) = setup(300, 0);
+    std::fs::write(dir.path().join("bad.state"), "{\"format\": 1, \"rules\": ").unwrap();
+    let o = tensen(
+        dir.path(),
+        &["run", "rules.tsn", "-i", "-", "--state", "bad.state"],
+        Some(&text),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.state:1:") && err.contains("not a tensen state file"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty(), "nothing is run on a bad state");
+
+    // A state saved for other rules.
+    let ok = tensen(
+        dir.path(),
+        &["run", "rules.tsn", "-i", "-", "--state", "s.state"],
+        Some(&text),
+    );
+    assert!(ok.status.success());
+    std::fs::write(
+        dir.path().join("rules.tsn"),
+        RULES.replace("within 30m", "within 31m"),
+    )
+    .unwrap();
+    let o = tensen(
+        dir.path(),
+        &["run", "rules.tsn", "-i", "-", "--state", "s.state"],
+        Some(&text),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("saved for other rules (rules hash "), "{err}");
+}
+
+#[test]
+fn late_instances_are_reported_and_counted() {
+    let (dir, text) = setup(2000, 30);
+    let o = tensen(
+        dir.path(),
+        &[
+            "run",
+            "rules.tsn",
+            "-i",
+            "-",
+            "--follow",
+            "--max-lateness",
+            "1m",
+        ],
+        Some(&text),
+    );
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("came later than --max-lateness"), "{err}");
+    assert!(err.contains("late: {\"record\":"), "{err}");
+}
+
+#[test]
+fn follow_reads_a_growing_file_until_interrupted() {
+    let (dir, text) = setup(600, 0);
+    let path = dir.path().join("grow.jsonl");
+    std::fs::write(&path, "").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "rules.tsn",
+            "-i",
+            "grow.jsonl",
+            "--follow",
+            "--max-lateness",
+            "0s",
+            "--only",
+            "signals",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    for l in text.lines() {
+        writeln!(f, "{l}").unwrap();
+    }
+    f.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got = String::from_utf8_lossy(&o.stdout).lines().count();
+    let want = text
+        .lines()
+        .filter(|l| l.contains("\"CreateAccessKey\""))
+        .count();
+    assert_eq!(got, want, "every appended record was evaluated");
+}
