@@ -453,7 +453,7 @@ fn follow_reads_a_growing_file_until_interrupted() {
     let (dir, text) = setup(600, 0);
     let path = dir.path().join("grow.jsonl");
     std::fs::write(&path, "").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
+    let child = Command::new(env!("CARGO_BIN_EXE_tensen"))
         .current_dir(dir.path())
         .args([
             "run",
