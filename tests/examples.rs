@@ -1,9 +1,9 @@
 //! The example rules do what their own `test` items say, over the fixture
 //! files they name: each `expect RULE count N` holds, counting a signal's
-//! findings, or a guardrail's denials and non-compliant resources.
+//! or a sequence's findings, or a guardrail's denials and non-compliant
+//! resources.
 //!
-//! (Tests with inline `event`s or expectations on sequences wait for
-//! `tensen test` and the sequence engine.)
+//! (Tests with inline `event`s wait for `tensen test`.)
 
 #![allow(
     clippy::unwrap_used,
@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use tensen::check::{analyze, load, ItemTag};
+use tensen::check::{analyze, load};
 use tensen::engine::pipeline::{run_inputs, Sequencing};
 use tensen::engine::read::Input;
 use tensen::engine::rules::Engine;
@@ -52,14 +52,7 @@ fn example_fixtures_meet_their_expectations() {
             let inline = clauses
                 .iter()
                 .any(|c| matches!(c.kind, ClauseKind::Event { .. }));
-            let on_sequence = clauses.iter().any(|c| match &c.kind {
-                ClauseKind::Expect { rule, .. } => analysis
-                    .symbols
-                    .get(&rule.name)
-                    .is_some_and(|s| s.tag == ItemTag::Sequence),
-                _ => false,
-            });
-            if inputs.is_empty() || inline || on_sequence {
+            if inputs.is_empty() || inline {
                 continue;
             }
             let mut counts: BTreeMap<String, u64> = BTreeMap::new();
@@ -76,7 +69,10 @@ fn example_fixtures_meet_their_expectations() {
                         .and_then(|v| v.as_str());
                     if let (
                         Some(rule),
-                        OutputKind::Signal | OutputKind::Deny | OutputKind::NonCompliant,
+                        OutputKind::Signal
+                        | OutputKind::Sequence
+                        | OutputKind::Deny
+                        | OutputKind::NonCompliant,
                     ) = (rule, o.kind)
                     {
                         *counts.entry(rule.to_string()).or_default() += 1;

@@ -479,8 +479,28 @@ fn a_sequence_joins_signals_on_the_invictus_hour() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = json_lines(&o);
-    assert_eq!(out.len(), 1, "{out:?}");
-    let f = &out[0];
+    // What examples/sequences/README.md reports for this hour.
+    let rules: Vec<&str> = out.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        rules,
+        [
+            "ec2_instance_credentials_used",
+            "evasion_then_persistence",
+            "iam_compromised_credentials"
+        ],
+        "{out:?}"
+    );
+    let iam = &out[2];
+    assert_eq!(
+        iam["key"]["principal"],
+        "arn:aws:iam::123837392027:user/bert-jan"
+    );
+    assert_eq!(
+        iam["prevented_by"][0]["guardrail"], "protect_cloudtrail",
+        "a guardrail of the examples would have denied the evasion step"
+    );
+    assert_eq!(iam["prevented_by"][0]["steps"][0], "evade");
+    let f = &out[1];
     assert_eq!(f["kind"], "sequence");
     assert_eq!(f["rule"], "evasion_then_persistence");
     assert_eq!(
@@ -514,5 +534,33 @@ fn a_sequence_joins_signals_on_the_invictus_hour() {
     assert_eq!(
         o.stdout, again.stdout,
         "same findings, same ids, whatever the core count"
+    );
+}
+
+#[test]
+fn on_the_stratus_detonations_only_the_stolen_instance_credentials_chain() {
+    let (examples, stratus) = (root().join("examples"), data("stratus-detonation-logs"));
+    let o = tensen(
+        &[
+            "run",
+            s(&examples),
+            "--input",
+            s(&stratus),
+            "--only",
+            "sequences",
+        ],
+        "2",
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = json_lines(&o);
+    let rules: Vec<&str> = out.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    // Each technique was detonated alone, in its own account: only the one
+    // that is itself a chain (steal instance credentials, then use them)
+    // makes a line.
+    assert_eq!(rules, ["ec2_instance_credentials_used"], "{out:?}");
+    assert_eq!(
+        out[0]["key"]["role"],
+        "arn:aws:iam::017622104382:role/stratus-red-team-ec2-steal-credentials-role"
     );
 }

@@ -115,20 +115,49 @@ fn sequence(out: &Output, color: bool) -> String {
             .cloned()
             .unwrap_or_default();
         let Some(last) = signals.last() else {
-            lines.push(format!("  │ {label:<10} (skipped)"));
+            let why = match step.get("absent_for_ms").and_then(|v| v.as_i64()) {
+                Some(ms) => format!("(absent for {} s)", ms / 1000),
+                None => "(skipped)".to_string(),
+            };
+            lines.push(format!("  │ {label:<10} {why}"));
             continue;
         };
         let get = |k: &str| last.get(k).and_then(|v| v.as_str()).unwrap_or("");
-        let many = if signals.len() > 1 {
-            format!(" ×{}", signals.len())
+        let count = step.get("count").and_then(|v| v.as_u64()).unwrap_or(1);
+        let many = if count > 1 {
+            format!(" ×{count}")
         } else {
             String::new()
         };
+        let denied: Vec<&str> = signals
+            .iter()
+            .flat_map(|s| {
+                s.get("denied_by")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+            })
+            .filter_map(|v| v.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let prevented = if denied.is_empty() {
+            String::new()
+        } else {
+            format!("  ⛔ denied by {}", denied.join(", "))
+        };
         lines.push(format!(
-            "  │ {}  {label:<10} {}{many}",
+            "  │ {}  {label:<10} {}{many}{prevented}",
             get("time"),
             get("rule")
         ));
+    }
+    if let Some(r) = j
+        .get("revision")
+        .and_then(|v| v.as_u64())
+        .filter(|r| *r > 1)
+    {
+        lines.push(format!("  └ revision {r}"));
     }
     lines.join("\n")
 }

@@ -32,9 +32,9 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
     let mut endpoints = BTreeSet::new();
     let mut prevention: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut max_severity: f64 = 0.0;
-    for (step, used) in pattern.steps.iter().zip(&m.steps) {
+    for ((step, used), count) in pattern.steps.iter().zip(&m.steps).zip(&m.counts) {
         let mut step_ctx = Map::new();
-        step_ctx.insert("count".into(), json!(used.len()));
+        step_ctx.insert("count".into(), json!(count));
         if let Some(last) = used.last() {
             step_ctx.insert("time".into(), json!(iso(last.time)));
             step_ctx.insert("severity".into(), json!(last.severity));
@@ -65,6 +65,7 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
         ctx.insert(step.label.clone(), Value::Object(step_ctx));
         let mut sj = json!({
             "label": step.label,
+            "count": count,
             "signals": used.iter().map(|h| {
                 let mut s = json!({
                     "rule": h.rule,

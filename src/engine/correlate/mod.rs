@@ -270,6 +270,9 @@ fn handle(
         Change::Opened | Change::Revised => e.m.reported == e.m.revision,
         Change::Closed => e.m.revision > e.m.reported,
     };
+    if !(e.change == Change::Opened || (write && seq.report)) {
+        return;
+    }
     let (finding, severity) = finding::finding(seq, m.pattern(), &e.m);
     if e.change == Change::Opened {
         fresh.push(finding::as_instance(seq, m.pattern(), &e.m, own, severity));

@@ -50,6 +50,10 @@ impl Instance {
 
 pub type Inst = Arc<Instance>;
 
+/// Instances a finding keeps per step through its revisions (beyond it,
+/// the latest replaces the one before; all are counted).
+pub const KEPT: usize = 50;
+
 /// How many instances a counted step needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Count {
@@ -95,8 +99,11 @@ pub struct Match {
     pub key: String,
     /// For each step (by index), the instances that filled it (several for
     /// a counted step or after revisions, none for a skipped optional step
-    /// or an `absent` step).
+    /// or an `absent` step). Revisions keep the first [`KEPT`] and the
+    /// latest; `counts` has them all.
     pub steps: Vec<Vec<Inst>>,
+    /// For each step, how many instances filled it.
+    pub counts: Vec<u64>,
     /// The first instance, and the point that completed the match (for a
     /// final `absent` step, the end of its window: `(time, u64::MAX)`).
     pub start: At,

@@ -259,6 +259,7 @@ impl KeyState {
     fn open(&mut self, pattern: &Pattern, key: &str, p: Partial) -> Vec<Emit> {
         let m = Match {
             key: key.to_string(),
+            counts: p.steps.iter().map(|s| s.len() as u64).collect(),
             steps: p.steps,
             start: p.start,
             end: p.end,
@@ -295,7 +296,15 @@ impl Open {
         }
         for (f, inst) in &chosen {
             if let Some(step) = self.m.steps.get_mut(*f) {
+                // The first instances and the latest are kept; the rest
+                // are counted.
+                if step.len() > super::KEPT {
+                    step.pop();
+                }
                 step.push((*inst).clone());
+            }
+            if let Some(n) = self.m.counts.get_mut(*f) {
+                *n += 1;
             }
         }
         if chosen.is_empty() {
