@@ -1,12 +1,28 @@
 #!/usr/bin/env python3
 """Writes N CloudTrail-like records (about 1 KB each, many principals) as
-JSON lines, deterministically: `gen_cloudtrail.py N OUT`."""
+JSON lines, deterministically: `gen_cloudtrail.py N OUT [CHAINS]`.
+
+With CHAINS, time moves one second per record (in input order), and CHAINS
+attack chains are injected at random places: user `attacker<i>` logs in
+without MFA, creates an access key 5 minutes later and stops CloudTrail 5
+minutes after that (the sequence `benches/sequence.tsn` looks for)."""
+from datetime import datetime, timedelta, timezone
 import json
 import random
 import sys
 
 n, out = int(sys.argv[1]), sys.argv[2]
+chains = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 rng = random.Random(42)
+BASE = datetime(2024, 5, 1, tzinfo=timezone.utc)
+# Record index -> (attacker, step) for the injected chains.
+injected = {}
+for c in range(chains):
+    at = rng.randrange(n - 700) if n > 700 else 0
+    for step in range(3):
+        while at + 300 * step in injected:
+            at += 1
+        injected[at + 300 * step] = (f"attacker{c:04d}", step)
 events = [
     ("s3.amazonaws.com", "GetObject", 30), ("s3.amazonaws.com", "PutObject", 8),
     ("ec2.amazonaws.com", "DescribeInstances", 12), ("iam.amazonaws.com", "ListUsers", 6),
@@ -21,6 +37,10 @@ with open(out, "w") as f:
     for i in range(n):
         source, name, _ = rng.choices(events, weights)[0]
         user = f"user{rng.randrange(10_000):05d}"
+        if i in injected:
+            user, step = injected[i]
+            source, name = [("signin.amazonaws.com", "ConsoleLogin"), ("iam.amazonaws.com", "CreateAccessKey"),
+                            ("cloudtrail.amazonaws.com", "StopLogging")][step]
         account = f"{rng.randrange(1, 50):012d}"
         rec = {
             "eventVersion": "1.08",
@@ -33,7 +53,8 @@ with open(out, "w") as f:
                 "userName": user,
                 "sessionContext": {"attributes": {"creationDate": "2024-05-01T09:00:00Z", "mfaAuthenticated": rng.choice(["true", "false"])}},
             },
-            "eventTime": f"2024-05-01T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}Z",
+            "eventTime": (BASE + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ") if chains
+            else f"2024-05-01T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}Z",
             "eventSource": source,
             "eventName": name,
             "awsRegion": rng.choice(["us-east-1", "eu-west-1", "ap-northeast-1"]),
@@ -41,7 +62,7 @@ with open(out, "w") as f:
             "userAgent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64 prompt/off command/s3.cp",
             "requestParameters": {"bucketName": f"bucket-{rng.randrange(100)}", "key": f"data/{rng.randrange(10**6)}.csv", "Host": "s3.amazonaws.com"},
             "responseElements": None,
-            "additionalEventData": {"MFAUsed": rng.choice(["Yes", "No"])} if name == "ConsoleLogin" else {"bytesTransferredIn": 0, "bytesTransferredOut": rng.randrange(10**6)},
+            "additionalEventData": {"MFAUsed": "No" if i in injected else rng.choice(["Yes", "No"])} if name == "ConsoleLogin" else {"bytesTransferredIn": 0, "bytesTransferredOut": rng.randrange(10**6)},
             "requestID": f"{rng.getrandbits(64):016X}",
             "eventID": f"{rng.getrandbits(128):032x}",
             "readOnly": name.startswith(("Get", "List", "Describe")),
@@ -51,6 +72,6 @@ with open(out, "w") as f:
             "eventCategory": "Management" if source != "s3.amazonaws.com" else "Data",
             "tlsDetails": {"tlsVersion": rng.choice(["TLSv1.2", "TLSv1.3", "TLSv1.3", "TLSv1"]), "cipherSuite": "TLS_AES_128_GCM_SHA256", "clientProvidedHostHeader": f"{source}"},
         }
-        if rng.random() < 0.05:
+        if rng.random() < 0.05 and i not in injected:
             rec["errorCode"] = "AccessDenied"
         f.write(json.dumps(rec, separators=(",", ":")) + "\n")

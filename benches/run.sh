@@ -3,10 +3,14 @@
 #   benches/run.sh            everything
 #   benches/run.sh check      the front end only
 #   benches/run.sh run [N]    the engine only, over N generated records (default 100000)
+#   benches/run.sh sequences [N] [CHAINS]
+#                             one sequence over N records with CHAINS injected attack
+#                             chains (default 1000000, 100), next to Python eql
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
-records="${2:-100000}"
+records="${2:-}"
+chains="${3:-100}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cargo build --release --quiet
@@ -17,6 +21,7 @@ if [[ "$what" == all || "$what" == check ]]; then
 fi
 
 if [[ "$what" == all || "$what" == run ]]; then
+    records="${records:-100000}"
     echo
     echo "== run: $records CloudTrail-like records (JSON lines, ~1 KB each, 10,000 principals)"
     python3 benches/gen_cloudtrail.py "$records" "$work/trail.jsonl"
@@ -39,4 +44,34 @@ TSN
     echo "tensen run, examples/ ruleset:   $(rate target/release/tensen run examples --input "$work/trail.jsonl")"
     echo "jq, the same filter as 1 signal: $(rate jq -c 'select(.eventName == "ConsoleLogin" and .additionalEventData.MFAUsed == "No")' "$work/trail.jsonl")"
     echo "rules in examples/: $(grep -rhoE '^(signal|guardrail|sequence) ' examples | sort | uniq -c | tr '\n' ' ')"
+fi
+
+if [[ "$what" == all || "$what" == sequences ]]; then
+    records="${2:-1000000}"
+    echo
+    echo "== sequences: $records records, $chains injected chains, benches/sequence.tsn vs Python eql"
+    python3 benches/gen_cloudtrail.py "$records" "$work/seq.jsonl" "$chains"
+    ls -l "$work/seq.jsonl" | awk '{printf "input: %.0f MB\n", $5 / 1e6}'
+    venv=target/eql-venv
+    if ! "$venv/bin/python" -c 'import eql' 2>/dev/null; then
+        python3 -m venv "$venv" && "$venv/bin/pip" install --quiet eql==1.0.1
+    fi
+    measure() { # label command... → records/s, peak memory; output in $work/out
+        /usr/bin/time -f '%e %M' -o "$work/time" "$@" > "$work/out" 2> "$work/err" || { cat "$work/err"; exit 1; }
+        read -r secs kb < "$work/time"
+        python3 -c "print(f'{$records / $secs:>12,.0f} records/s  {$secs:7.2f} s  peak {$kb / 1024:6.0f} MB')"
+    }
+    TENSEN_BENCH_INPUT="$work/seq.jsonl" cargo bench --quiet --bench parse_only 2>/dev/null | grep baseline
+    echo "tensen run (1 sequence, 3 signals): $(measure target/release/tensen run benches/sequence.tsn --input "$work/seq.jsonl" --only sequences)"
+    python3 -c "import json,sys; print(json.dumps(sorted(json.loads(l)['key']['user'] for l in open(sys.argv[1]))))" "$work/out" > "$work/tensen.keys"
+    echo "Python eql (same sequence):         $(measure "$venv/bin/python" benches/eql_sequence.py "$work/seq.jsonl")"
+    cp "$work/out" "$work/eql.keys"
+    python3 - "$work/tensen.keys" "$work/eql.keys" "$chains" <<'PY'
+import json, sys
+tensen, eql, chains = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+injected = {f"attacker{c:04d}" for c in range(chains)}
+print(f"injected chains found: tensen {len(injected & set(tensen))}/{chains}, eql {len(injected & set(eql))}/{chains}")
+print(f"keys detected: tensen {len(tensen)}, eql {len(eql)}, the same: {set(tensen) == set(eql)}")
+sys.exit(0 if injected <= set(tensen) and set(tensen) == set(eql) else 1)
+PY
 fi

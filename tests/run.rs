@@ -564,3 +564,45 @@ fn on_the_stratus_detonations_only_the_stolen_instance_credentials_chain() {
         "arn:aws:iam::017622104382:role/stratus-red-team-ec2-steal-credentials-role"
     );
 }
+
+#[test]
+fn a_large_json_lines_file_read_in_chunks_loses_nothing_and_keeps_its_lines() {
+    use tensen::engine::read::{load, Input, LineChunks};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.jsonl");
+    let mut text = String::new();
+    for i in 0..500 {
+        if i % 97 == 13 {
+            text.push_str("{\"broken\": \n");
+        } else {
+            text.push_str(&format!("{{\"eventName\": \"E{i}\", \"n\": {i}}}\n"));
+        }
+    }
+    text.push_str("{\"eventName\": \"last, without a newline\"}");
+    std::fs::write(&path, &text).unwrap();
+    let lines_of = |l: &tensen::engine::read::Loaded| {
+        let mut got = Vec::new();
+        for u in 0..l.unit_count() {
+            let r = l.eval_unit(u, &|at, v| (at.line, v["eventName"].clone()));
+            got.extend(r.items);
+        }
+        (got, l.errors.iter().map(|e| e.line).collect::<Vec<_>>())
+    };
+    let whole = load(&Input::File(path.clone()));
+    let (want, want_errors) = lines_of(&whole);
+    assert_eq!(want.len(), 495);
+    for chunk in [1, 100, 333, 4096, 1 << 20] {
+        let mut chunks = LineChunks::open(&path, chunk).expect("JSON lines");
+        let (mut got, mut errors) = (Vec::new(), Vec::new());
+        while let Some(l) = chunks.next_chunk() {
+            let (g, e) = lines_of(&l);
+            got.extend(g);
+            errors.extend(e);
+        }
+        assert_eq!(got, want, "chunk {chunk}");
+        assert_eq!(errors, want_errors, "chunk {chunk}");
+    }
+    // A pretty-printed document is not JSON lines: it is read whole.
+    std::fs::write(&path, "{\n  \"Records\": []\n}\n").unwrap();
+    assert!(LineChunks::open(&path, 100).is_none());
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::correlate::{CorrelateStats, Correlator};
-use super::read::{load, Input, InputError, Loaded, UnitResult};
+use super::read::{load, Input, InputError, LineChunks, Loaded, UnitResult};
 use super::rules::Engine;
 use super::run::{evaluate, Output, OutputKind, RecordOutcome, RunOptions};
 
@@ -115,7 +115,31 @@ pub fn run_inputs(
     let mut done = 0usize;
     let mut sequence_outputs: Vec<Output> = Vec::new();
     let mut rest = inputs;
-    while !rest.is_empty() {
+    let mut run = Evaluation {
+        engine,
+        opts,
+        summary: &mut summary,
+        statuses: &mut statuses,
+        seq: &mut *seq,
+        sequence_outputs: &mut sequence_outputs,
+        on_output: &mut *on_output,
+    };
+    while let Some(first) = rest.first() {
+        // A large JSON-lines file: a chunk at a time.
+        if let Some(mut chunks) = match first {
+            Input::File(p) if input_size(first) > GROUP_BYTES => {
+                LineChunks::open(p, LineChunks::CHUNK)
+            }
+            _ => None,
+        } {
+            while let Some(loaded) = chunks.next_chunk() {
+                run.loaded(&[loaded]);
+            }
+            rest = rest.get(1..).unwrap_or(&[]);
+            done += 1;
+            on_progress(done);
+            continue;
+        }
         // A group of inputs, loaded in parallel.
         let mut take = 0usize;
         let mut guess = 0usize;
@@ -126,17 +150,46 @@ pub fn run_inputs(
         let (group, tail) = rest.split_at(take.max(1).min(rest.len()));
         rest = tail;
         let loaded: Vec<Loaded> = group.par_iter().map(load).collect();
-        for l in &loaded {
-            summary.bytes += l.bytes;
-            summary.rejected += l.rejected;
-            summary.read += l.rejected;
-            summary.errors.extend(l.errors.iter().cloned());
+        run.loaded(&loaded);
+        done += group.len();
+        on_progress(done);
+    }
+    sequence_outputs.extend(seq.correlator.finish(seq.flush));
+    sort_sequence_outputs(&mut sequence_outputs);
+    for out in &sequence_outputs {
+        *summary.counts.entry(out.kind).or_default() += 1;
+        on_output(out);
+    }
+    finish_summary(&mut summary, statuses, seq, start);
+    summary
+}
+
+/// What evaluating inputs needs at hand.
+struct Evaluation<'a, 'e> {
+    engine: &'a Engine,
+    opts: &'a RunOptions,
+    summary: &'a mut RunSummary,
+    statuses: &'a mut BTreeMap<(String, String, String), BTreeMap<String, usize>>,
+    seq: &'a mut Sequencing<'e>,
+    sequence_outputs: &'a mut Vec<Output>,
+    on_output: &'a mut dyn FnMut(&Output),
+}
+
+impl Evaluation<'_, '_> {
+    /// Evaluates loaded inputs in windows, on all cores, outputs in order.
+    fn loaded(&mut self, loaded: &[Loaded]) {
+        for l in loaded {
+            self.summary.bytes += l.bytes;
+            self.summary.rejected += l.rejected;
+            self.summary.read += l.rejected;
+            self.summary.errors.extend(l.errors.iter().cloned());
         }
         let units: Vec<(usize, usize)> = loaded
             .iter()
             .enumerate()
             .flat_map(|(f, l)| (0..l.unit_count()).map(move |u| (f, u)))
             .collect();
+        let (engine, opts) = (self.engine, self.opts);
         for window in units.chunks(WINDOW) {
             let results: Vec<UnitResult<RecordOutcome>> = window
                 .par_iter()
@@ -151,26 +204,22 @@ pub fn run_inputs(
                 })
                 .collect();
             for r in results {
-                summary.rejected += r.rejected;
-                summary.read += r.rejected + r.items.len();
-                summary.errors.extend(r.errors);
+                self.summary.rejected += r.rejected;
+                self.summary.read += r.rejected + r.items.len();
+                self.summary.errors.extend(r.errors);
                 for outcome in r.items {
-                    take_outcome(outcome, &mut summary, &mut statuses, seq, on_output);
+                    take_outcome(
+                        outcome,
+                        self.summary,
+                        self.statuses,
+                        self.seq,
+                        self.on_output,
+                    );
                 }
             }
-            sequence_outputs.extend(seq.correlator.release());
+            self.sequence_outputs.extend(self.seq.correlator.release());
         }
-        done += group.len();
-        on_progress(done);
     }
-    sequence_outputs.extend(seq.correlator.finish(seq.flush));
-    sort_sequence_outputs(&mut sequence_outputs);
-    for out in &sequence_outputs {
-        *summary.counts.entry(out.kind).or_default() += 1;
-        on_output(out);
-    }
-    finish_summary(&mut summary, statuses, seq, start);
-    summary
 }
 
 /// Sequence findings in order of last seen, rule, key and revision: the
