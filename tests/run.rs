@@ -462,23 +462,29 @@ fn a_broken_first_line_and_pretty_objects_lose_nothing() {
     assert_eq!(batch.records.len(), 2);
 }
 
-#[test]
-fn a_sequence_joins_signals_on_the_invictus_hour() {
-    let (examples, invictus) = (root().join("examples"), data("invictus-aws-cloudtrail"));
+/// The sequence findings of the `examples/` ruleset over a shared data set.
+fn sequences_of_examples(set: &str, threads: &str) -> (Output, Vec<serde_json::Value>) {
+    let (examples, input) = (root().join("examples"), data(set));
     let o = tensen(
         &[
             "run",
             s(&examples),
             "--input",
-            s(&invictus),
+            s(&input),
             "--only",
             "sequences",
         ],
-        "2",
+        threads,
         None,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = json_lines(&o);
+    (o, out)
+}
+
+#[test]
+fn a_sequence_joins_signals_on_the_invictus_hour() {
+    let (o, out) = sequences_of_examples("invictus-aws-cloudtrail", "2");
     // What examples/sequences/README.md reports for this hour.
     let rules: Vec<&str> = out.iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert_eq!(
@@ -519,18 +525,7 @@ fn a_sequence_joins_signals_on_the_invictus_hour() {
             .contains("created 4 credentials"),
         "{f}"
     );
-    let again = tensen(
-        &[
-            "run",
-            s(&examples),
-            "--input",
-            s(&invictus),
-            "--only",
-            "sequences",
-        ],
-        "1",
-        None,
-    );
+    let (again, _) = sequences_of_examples("invictus-aws-cloudtrail", "1");
     assert_eq!(
         o.stdout, again.stdout,
         "same findings, same ids, whatever the core count"
@@ -539,21 +534,7 @@ fn a_sequence_joins_signals_on_the_invictus_hour() {
 
 #[test]
 fn on_the_stratus_detonations_only_the_stolen_instance_credentials_chain() {
-    let (examples, stratus) = (root().join("examples"), data("stratus-detonation-logs"));
-    let o = tensen(
-        &[
-            "run",
-            s(&examples),
-            "--input",
-            s(&stratus),
-            "--only",
-            "sequences",
-        ],
-        "2",
-        None,
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let out = json_lines(&o);
+    let (_, out) = sequences_of_examples("stratus-detonation-logs", "2");
     let rules: Vec<&str> = out.iter().map(|f| f["rule"].as_str().unwrap()).collect();
     // Each technique was detonated alone, in its own account: only the one
     // that is itself a chain (steal instance credentials, then use them)

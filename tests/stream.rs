@@ -491,3 +491,27 @@ fn follow_reads_a_growing_file_until_interrupted() {
         .count();
     assert_eq!(got, want, "every appended record was evaluated");
 }
+
+#[test]
+fn a_state_cap_evicts_and_says_so() {
+    let (dir, text) = setup(2000, 0);
+    let run = |cap: &str| {
+        tensen(
+            dir.path(),
+            &["run", "rules.tsn", "-i", "-", "--max-open", cap],
+            Some(&text),
+        )
+    };
+    let capped = run("1");
+    let err = String::from_utf8_lossy(&capped.stderr);
+    assert!(
+        err.contains("partial sequence matches were evicted by --max-open"),
+        "{err}"
+    );
+    assert!(capped.status.success());
+    let open = run("1000");
+    assert!(!String::from_utf8_lossy(&open.stderr).contains("evicted"));
+    // With one key at a time, the interleaved users lose their matches.
+    let (few, all) = (sequences(&lines(&capped)), sequences(&lines(&open)));
+    assert!(few.len() < all.len(), "{} vs {}", few.len(), all.len());
+}
