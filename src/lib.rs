@@ -30,5 +30,6 @@ pub mod cli;
 pub mod engine;
 pub mod files;
 pub mod syntax;
+pub mod testing;
 
 pub use check::{analyze, compile, Analysis, Diagnostic, Diagnostics, Ruleset, Sources};

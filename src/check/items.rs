@@ -164,7 +164,7 @@ pub fn check_items(analysis: &Analysis, sources: &Sources, diags: &mut Vec<Diagn
             match &item.kind {
                 ItemKind::Block(b) => check_block(analysis, pf.id, b, item.span, diags),
                 ItemKind::Test { name, clauses } => {
-                    super::sequence::check_test(analysis, sources, pf.id, name, clauses, diags)
+                    super::tests::check_test(analysis, sources, pf.id, name, clauses, diags)
                 }
                 ItemKind::Let { name, .. } => {
                     for schema in analysis.schemas.values() {

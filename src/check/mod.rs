@@ -20,6 +20,7 @@ mod sources;
 pub mod suggest;
 mod symbols;
 mod syntax_errors;
+mod tests;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,18 +1,16 @@
-//! Checks sequences (steps, join entities, counts, windows, templates) and
-//! tests (inputs that stay in the ruleset, expectations that name rules).
+//! Checks sequences: steps, join entities, counts, windows, templates.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path as FsPath, PathBuf};
 
 use super::diagnostic::{Code, Diagnostic, FileId};
 use super::expr::{ExprChecker, Scope, SequenceScope};
-use super::items::{check_template, check_test_clauses};
+use super::items::check_template;
 use super::symbols::ItemTag;
 use super::types::Ty;
-use super::{Analysis, Sources};
+use super::Analysis;
 use crate::syntax::ast::{
     Block, ClauseKind, CmpOp, CountTest, ExprKind, Ident, ItemKind, Lit, SingleStep, Step,
-    StepKind, StepMode, StrLit,
+    StepKind, StepMode,
 };
 
 pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
@@ -86,7 +84,7 @@ pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut 
     }
 }
 
-fn constant_checker<'a>(
+pub(super) fn constant_checker<'a>(
     analysis: &'a Analysis,
     file: FileId,
     diags: &'a mut Vec<Diagnostic>,
@@ -462,160 +460,4 @@ fn check_entity(
         )
     });
     diags.push(d);
-}
-
-pub fn check_test(
-    analysis: &Analysis,
-    sources: &Sources,
-    file: FileId,
-    name: &StrLit,
-    clauses: &[crate::syntax::ast::Clause],
-    diags: &mut Vec<Diagnostic>,
-) {
-    check_test_clauses(file, name.span, clauses, diags);
-    let mut has_input = false;
-    let mut has_expect = false;
-    for clause in clauses {
-        match &clause.kind {
-            ClauseKind::Input(path) => {
-                has_input = true;
-                check_input_path(sources, file, path, diags);
-            }
-            ClauseKind::Event { value, .. } => {
-                has_input = true;
-                constant_checker(analysis, file, diags).infer(value);
-            }
-            ClauseKind::Expect { rule, count } => {
-                has_expect = true;
-                match analysis.symbols.get(&rule.name) {
-                    Some(sym)
-                        if matches!(
-                            sym.tag,
-                            ItemTag::Signal | ItemTag::Sequence | ItemTag::Guardrail
-                        ) => {}
-                    Some(sym) => diags.push(super::symbols::wrong_kind(
-                        file,
-                        rule,
-                        sym,
-                        "a signal, sequence or guardrail",
-                        "a test expects rules",
-                    )),
-                    None => {
-                        let candidates = analysis
-                            .symbols
-                            .iter()
-                            .filter(|(_, s)| {
-                                matches!(
-                                    s.tag,
-                                    ItemTag::Signal | ItemTag::Sequence | ItemTag::Guardrail
-                                )
-                            })
-                            .map(|(n, _)| n.as_str());
-                        diags.push(super::suggest::unknown(
-                            file,
-                            rule,
-                            "rule",
-                            "no signal, sequence or guardrail has this name",
-                            candidates,
-                            None,
-                        ));
-                    }
-                }
-                if let Some(c) = count {
-                    if let Some(d) = &c.distinct {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::InvalidStep,
-                                file,
-                                d.span,
-                                "`distinct` belongs to sequence steps",
-                            )
-                            .label("not allowed in `expect`")
-                            .help("write `expect RULE count N`"),
-                        );
-                    }
-                    if !matches!(&c.value.kind, ExprKind::Lit(Lit::Int(n)) if n.parse::<u64>().is_ok())
-                    {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::TypeMismatch,
-                                file,
-                                c.value.span,
-                                "an expected count must be a whole number",
-                            )
-                            .label("not a count")
-                            .help("write e.g. `expect my_signal count 2`"),
-                        );
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if !has_input || !has_expect {
-        let missing = if has_input {
-            "no `expect`"
-        } else {
-            "no `input` or `event`"
-        };
-        diags.push(Diagnostic::new(Code::EmptyTest, file, name.span, format!("test has {missing}")).label("this test checks nothing yet").help("a test reads `input \"file.jsonl\"` or inline `event { ... }` records and states `expect RULE count N`"));
-    }
-}
-
-fn check_input_path(sources: &Sources, file: FileId, lit: &StrLit, diags: &mut Vec<Diagnostic>) {
-    let given = FsPath::new(&lit.value);
-    let escape = |why: &str, diags: &mut Vec<Diagnostic>| {
-        diags.push(Diagnostic::new(Code::TestPathEscapes, file, lit.span, format!("test input `{}` is outside the ruleset's folder", lit.value)).label(why.to_string()).help("keep fixtures next to the rules, e.g. `fixtures/case.jsonl`, so the ruleset is self-contained"));
-    };
-    if given.is_absolute() || given.has_root() {
-        escape("an absolute path", diags);
-        return;
-    }
-    let file_name = sources
-        .get(file)
-        .map(|f| f.name.clone())
-        .unwrap_or_default();
-    let dir = FsPath::new(&file_name)
-        .parent()
-        .map(FsPath::to_path_buf)
-        .unwrap_or_default();
-    let root = sources.root.clone().unwrap_or_else(|| dir.clone());
-    let (Some(target), Some(root)) = (normalize(&dir.join(given)), normalize(&root)) else {
-        escape("leaves the ruleset's folder through `..`", diags);
-        return;
-    };
-    if !target.starts_with(&root) {
-        escape("leaves the ruleset's folder through `..`", diags);
-        return;
-    }
-    if sources.get(file).is_some_and(|f| !f.builtin) && !target.exists() {
-        diags.push(
-            Diagnostic::new(
-                Code::MissingTestInput,
-                file,
-                lit.span,
-                format!("test input `{}` does not exist", lit.value),
-            )
-            .label(format!("looked for `{}`", target.display()))
-            .help("paths are relative to the folder of the rule file that names them"),
-        );
-    }
-}
-
-/// Resolves `.` and `..` lexically; `None` if `..` climbs above the start.
-fn normalize(path: &FsPath) -> Option<PathBuf> {
-    let mut out: Vec<Component<'_>> = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => match out.last() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                _ => return None,
-            },
-            other => out.push(other),
-        }
-    }
-    Some(out.iter().collect())
 }

@@ -13,6 +13,7 @@ mod pretty;
 mod run;
 mod schema;
 mod stream;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,6 +104,8 @@ enum Command {
     },
     /// Run rules over records: findings and guardrail decisions.
     Run(run::RunArgs),
+    /// Run the `test` items of a ruleset, with snapshots of their outputs.
+    Test(test::TestArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -129,6 +132,7 @@ pub fn main() -> ExitCode {
         } => explain::run(&rule, &rules, &record),
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
         Command::Run(args) => run::run(args),
+        Command::Test(args) => test::run(&args),
     }
 }
 
@@ -152,6 +156,16 @@ pub fn load_rules(
     show_warnings: bool,
     refusal: &str,
 ) -> Option<crate::check::Analysis> {
+    load_ruleset(paths, color, show_warnings, refusal).map(|(_, a)| a)
+}
+
+/// [`load_rules`], with the sources the analysis refers to.
+pub fn load_ruleset(
+    paths: &[PathBuf],
+    color: bool,
+    show_warnings: bool,
+    refusal: &str,
+) -> Option<(crate::check::Sources, crate::check::Analysis)> {
     use crate::check::{self, load, render, Severity};
     let (sources, mut diags) = load::load_paths(paths);
     let analysis = check::analyze(&sources);
@@ -165,5 +179,5 @@ pub fn load_rules(
     if show_warnings && !diags.is_empty() {
         eprint!("{}", render::terminal(&diags, &sources, color));
     }
-    Some(analysis)
+    Some((sources, analysis))
 }

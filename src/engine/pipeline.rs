@@ -222,6 +222,36 @@ impl Evaluation<'_, '_> {
     }
 }
 
+/// Evaluates records already in memory, in order, on one core (a test's
+/// records): the same outputs, in the same order, as a run over them.
+pub fn evaluate_records(
+    engine: &Engine,
+    opts: &RunOptions,
+    records: Vec<(super::run::RecordRef, serde_json::Value)>,
+    seq: &mut Sequencing<'_>,
+    on_output: &mut dyn FnMut(&Output),
+) -> RunSummary {
+    let start = Instant::now();
+    let mut summary = RunSummary {
+        inputs: 1,
+        ..RunSummary::default()
+    };
+    let mut statuses = BTreeMap::new();
+    for (at, record) in records {
+        summary.read += 1;
+        let outcome = evaluate(engine, &record, &at, opts);
+        take_outcome(outcome, &mut summary, &mut statuses, seq, on_output);
+    }
+    let mut outs = seq.correlator.finish(seq.flush);
+    sort_sequence_outputs(&mut outs);
+    for out in &outs {
+        *summary.counts.entry(out.kind).or_default() += 1;
+        on_output(out);
+    }
+    finish_summary(&mut summary, statuses, seq, start);
+    summary
+}
+
 /// Sequence findings in order of last seen, rule, key and revision: the
 /// same bytes whatever the windows the run happened to release them in.
 fn sort_sequence_outputs(outs: &mut [Output]) {

@@ -125,9 +125,12 @@ pub enum ClauseKind {
         offset: Option<Expr>,
         value: Expr,
     },
+    /// `expect RULE [count OP N]` or `expect RULE: deny event N ...` /
+    /// `expect RULE: steps [...]`.
     Expect {
         rule: Ident,
         count: Option<CountTest>,
+        what: Option<ExpectWhat>,
     },
     /// A clause that did not parse; its error is reported elsewhere.
     Error,
@@ -165,6 +168,21 @@ impl ClauseKind {
             ClauseKind::Error => "<error>",
         }
     }
+}
+
+/// What a test expects of a rule beyond how often it fires.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExpectWhat {
+    /// `deny event N [message "M"]`: the guardrail denies the test's N-th
+    /// record (from 1, in clause order), with this message if given.
+    Deny {
+        record: Expr,
+        message: Option<StrLit>,
+        span: Span,
+    },
+    /// `steps [a, b]`: a finding of the sequence whose filled steps are
+    /// exactly these, in order.
+    Steps { labels: Vec<Ident>, span: Span },
 }
 
 /// `count OP N`, in steps and in test expectations.

@@ -331,11 +331,28 @@ impl Formatter<'_> {
                 }
                 self.expr_line(span, &head, value);
             }
-            ClauseKind::Expect { rule, count } => {
+            ClauseKind::Expect { rule, count, what } => {
                 let mut text = format!("expect {}", rule.name);
                 if let Some(c) = count {
                     text.push(' ');
                     text.push_str(&count_text(c));
+                }
+                match what {
+                    Some(ExpectWhat::Deny {
+                        record, message, ..
+                    }) => {
+                        text.push_str(": deny event ");
+                        text.push_str(&expr_inline(record));
+                        if let Some(m) = message {
+                            text.push(' ');
+                            text.push_str(&m.raw);
+                        }
+                    }
+                    Some(ExpectWhat::Steps { labels, .. }) => {
+                        let names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
+                        text.push_str(&format!(": steps [{}]", names.join(", ")));
+                    }
+                    None => {}
                 }
                 self.line(span, &text);
             }
