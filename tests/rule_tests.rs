@@ -267,3 +267,29 @@ fn rules_with_errors_run_no_test() {
         "{t}"
     );
 }
+
+#[test]
+fn an_inline_config_item_gets_the_time_its_source_needs_to_recognise_it() {
+    let rules = r#"
+signal instance_seen on config {
+    when resourceType == "AWS::EC2::Instance"
+}
+
+test "a config item without its own time" {
+    event +1h { "resourceType": "AWS::EC2::Instance", "resourceId": "i-1" }
+    expect instance_seen count 1
+}
+"#;
+    let dir = setup(rules);
+    let o = tensen(dir.path(), &["--accept"], false);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let snap = std::fs::read_to_string(
+        dir.path()
+            .join("__snapshots__/rules@a_config_item_without_its_own_time.tsnap"),
+    )
+    .unwrap();
+    assert!(
+        snap.contains("\"time\": \"2024-01-01T01:00:00Z\""),
+        "{snap}"
+    );
+}

@@ -164,17 +164,34 @@ pub(crate) fn json_of(e: &Expr) -> Result<Value, String> {
 }
 
 /// Writes the time into the field the record's source reads it from,
-/// unless the event has one.
+/// unless the event has one. A record that no source recognises without
+/// its time (AWS Config items need theirs) gets the time field of the
+/// first source that recognises it with one.
 fn set_time(engine: &Engine, record: &mut Value, ms: i64) {
-    let Some(path) = engine
-        .route(record)
-        .and_then(|s| engine.sources.get(s))
-        .and_then(|s| s.time.clone())
-    else {
+    let when = chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default();
+    if let Some(s) = engine.route(record) {
+        if let Some(path) = engine.sources.get(s).and_then(|s| s.time.clone()) {
+            write_at(record, &path.segments, &when);
+        }
         return;
-    };
-    let names: Option<Vec<&str>> = path
-        .segments
+    }
+    for source in &engine.sources {
+        let Some(path) = &source.time else { continue };
+        let mut trial = record.clone();
+        write_at(&mut trial, &path.segments, &when);
+        if engine.route(&trial).is_some() {
+            *record = trial;
+            return;
+        }
+    }
+}
+
+/// Sets a string at a path of names, creating objects on the way, unless a
+/// value is there.
+fn write_at(record: &mut Value, segments: &[PathSeg], text: &str) {
+    let names: Option<Vec<&str>> = segments
         .iter()
         .map(|s| match s {
             PathSeg::Name(n) => Some(n.as_str()),
@@ -194,9 +211,7 @@ fn set_time(engine: &Engine, record: &mut Value, ms: i64) {
             .or_insert_with(|| Value::Object(Map::new()));
     }
     if let Some(obj) = cur.as_object_mut() {
-        let when = chrono::DateTime::from_timestamp_millis(ms)
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-            .unwrap_or_default();
-        obj.entry(last.to_string()).or_insert(Value::String(when));
+        obj.entry(last.to_string())
+            .or_insert(Value::String(text.to_string()));
     }
 }
