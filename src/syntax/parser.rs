@@ -575,7 +575,7 @@ mod tests {
         let items = src
             .lines()
             .filter(|l| {
-                ["let ", "signal ", "sequence "]
+                ["let ", "signal ", "sequence ", "test "]
                     .iter()
                     .any(|k| l.starts_with(k))
             })
