@@ -29,6 +29,7 @@ pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod files;
+pub mod ide;
 pub mod syntax;
 pub mod testing;
 

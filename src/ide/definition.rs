@@ -1,0 +1,59 @@
+//! Go to definition and find references, for items (signals, sequences,
+//! guardrails, sources, `let` constants) across the workspace.
+
+use super::refs::{self, Target};
+use super::{LineIndex, Pos, Range, Snapshot};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    /// The file's name in the snapshot (a path, or a prelude name).
+    pub file: String,
+    pub range: Range,
+}
+
+fn item_at(snap: &Snapshot, name: &str, pos: Pos) -> Option<String> {
+    let file = snap.file_id(name)?;
+    let offset = LineIndex::new(snap.text(file)).offset(pos);
+    let all = refs::collect(&snap.analysis, file);
+    refs::at(&all, offset)
+        .into_iter()
+        .find_map(|r| match &r.target {
+            Target::Item(n) if snap.analysis.symbols.contains_key(n) => Some(n.clone()),
+            _ => None,
+        })
+}
+
+/// Where the item named at `pos` is defined.
+pub fn definition(snap: &Snapshot, name: &str, pos: Pos) -> Option<Location> {
+    let item = item_at(snap, name, pos)?;
+    let sym = snap.analysis.symbols.get(&item)?;
+    Some(Location {
+        file: snap.name(sym.file).to_string(),
+        range: LineIndex::new(snap.text(sym.file)).range(sym.name_span),
+    })
+}
+
+/// Every place that names the item at `pos`, its definition first if
+/// `with_definition`.
+pub fn references(snap: &Snapshot, name: &str, pos: Pos, with_definition: bool) -> Vec<Location> {
+    let Some(item) = item_at(snap, name, pos) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for pf in &snap.analysis.files {
+        let builtin = snap.sources.get(pf.id).is_some_and(|f| f.builtin);
+        if builtin {
+            continue;
+        }
+        let index = LineIndex::new(snap.text(pf.id));
+        for r in refs::collect(&snap.analysis, pf.id) {
+            if r.target == Target::Item(item.clone()) && (with_definition || !r.definition) {
+                out.push(Location {
+                    file: snap.name(pf.id).to_string(),
+                    range: index.range(r.span),
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! Hover: what the name under the cursor is, in Markdown: an item with its
+//! doc comment, a field with its type and the schema's doc, a function
+//! with its signature, a MITRE tactic, a duration.
+
+use super::refs::{self, Target};
+use super::{LineIndex, Pos, Snapshot};
+use crate::check::{functions, ItemTag};
+use crate::syntax::ast::ItemKind;
+
+/// The hover text at `pos` in `name`, if there is something to say.
+pub fn hover(snap: &Snapshot, name: &str, pos: Pos) -> Option<String> {
+    let file = snap.file_id(name)?;
+    let text = snap.text(file);
+    let offset = LineIndex::new(text).offset(pos);
+    let all = refs::collect(&snap.analysis, file);
+    for r in refs::at(&all, offset) {
+        let found = match &r.target {
+            Target::Item(n) => item(snap, n),
+            Target::Field { source, path } => field(snap, source, path),
+            Target::Function(f) => functions::lookup(f)
+                .map(|f| format!("```tensen\n{}\n```\n\n{}", f.signature, f.doc)),
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    word(text, offset)
+}
+
+fn item(snap: &Snapshot, name: &str) -> Option<String> {
+    let sym = snap.analysis.symbols.get(name)?;
+    let pf = snap.analysis.files.iter().find(|f| f.id == sym.file)?;
+    let it = pf.parsed.file.items.get(sym.item)?;
+    let (kind, extra) = match &it.kind {
+        ItemKind::Block(b) => (
+            b.kind.keyword(),
+            b.on.as_ref()
+                .map(|o| format!(" on {}", o.name))
+                .unwrap_or_default(),
+        ),
+        ItemKind::Let { .. } => ("let", String::new()),
+        _ => return None,
+    };
+    let mut out = format!("```tensen\n{kind} {name}{extra}\n```");
+    if let Some(doc) = pf.docs.get(&it.span.start) {
+        out.push_str("\n\n");
+        out.push_str(doc);
+    }
+    if sym.tag == ItemTag::Signal || sym.tag == ItemTag::Sequence {
+        if let Some(facts) = snap.analysis.facts.get(name) {
+            if !facts.entities.is_empty() {
+                let e: Vec<String> = facts.entities.iter().map(|e| format!("`{e}`")).collect();
+                out.push_str(&format!("\n\nentities: {}", e.join(", ")));
+            }
+        }
+    }
+    Some(out)
+}
+
+fn field(snap: &Snapshot, source: &str, path: &[String]) -> Option<String> {
+    let schema = snap.analysis.schemas.get(source)?;
+    let mut node = &schema.root;
+    for p in path {
+        node = node.children.get(p)?;
+    }
+    let ty = node
+        .ty
+        .as_ref()
+        .map_or("object".to_string(), |t| t.to_string());
+    let mut out = format!(
+        "```tensen\n{}: {ty}\n```\nfield of `{source}`",
+        path.join(".")
+    );
+    if let Some(doc) = &node.doc {
+        out.push_str("\n\n");
+        out.push_str(doc);
+    }
+    Some(out)
+}
+
+/// Tactics and durations are words, not references.
+fn word(text: &str, offset: usize) -> Option<String> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = text
+        .get(..offset)?
+        .rfind(|c: char| !is_word(c))
+        .map_or(0, |i| i + 1);
+    let end = offset + text.get(offset..)?.find(|c: char| !is_word(c)).unwrap_or(0);
+    let w = text.get(start..end)?;
+    if let Some(ms) = crate::syntax::literal::parse_duration_ms(w) {
+        return Some(format!("duration: {} ms ({} s)", ms, ms / 1000));
+    }
+    crate::check::attack::TACTICS
+        .iter()
+        .find(|(n, _, _)| *n == w)
+        .map(|(_, id, title)| format!("MITRE ATT&CK tactic **{title}** ({id})"))
+}

@@ -1,0 +1,229 @@
+//! The editor features as pure functions over a workspace snapshot, with
+//! the cursor marked `$0` in the rule text; results are snapshotted.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
+use std::collections::BTreeMap;
+
+use tensen::ide::{self, LineIndex, Snapshot};
+
+const RULES: &str = r#"/// A console login that did not use MFA.
+signal login_no_mfa on cloudtrail {
+    severity low
+    tactic initial_access
+    when eventName == "ConsoleLogin" and additionalEventData.MFAUsed == "No"
+        and lower(userIdentity.type) == "iamuser"
+    entity user = userIdentity.userName
+}
+
+signal key_created on cloudtrail {
+    when eventName == "CreateAccessKey"
+    entity user = userIdentity.userName
+}
+
+sequence takeover {
+    by user
+    within 1h
+    steps {
+        login: login_no_mfa
+        key: key_created
+    }
+}
+
+test "a login then a key" {
+    event { "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin" }
+    expect takeover count 0
+}
+"#;
+
+/// The snapshot, and the position of the first match of `needle` (plus
+/// `shift` characters) in it.
+fn at(text: &str, needle: &str, shift: usize) -> (Snapshot, ide::Pos) {
+    let files = BTreeMap::from([("rules.tsn".to_string(), text.to_string())]);
+    let snap = Snapshot::new(None, &files);
+    let offset = text.find(needle).unwrap() + shift;
+    let pos = LineIndex::new(text).pos(offset);
+    (snap, pos)
+}
+
+#[test]
+fn hover_explains_items_fields_functions_and_words() {
+    let (snap, pos) = at(RULES, "login_no_mfa\n", 3);
+    insta::assert_snapshot!("hover_item", ide::hover(&snap, "rules.tsn", pos).unwrap());
+    let (snap, pos) = at(RULES, "userIdentity.userName", 14);
+    insta::assert_snapshot!("hover_field", ide::hover(&snap, "rules.tsn", pos).unwrap());
+    let (snap, pos) = at(RULES, "lower(", 2);
+    insta::assert_snapshot!(
+        "hover_function",
+        ide::hover(&snap, "rules.tsn", pos).unwrap()
+    );
+    let (snap, pos) = at(RULES, "initial_access", 3);
+    assert_eq!(
+        ide::hover(&snap, "rules.tsn", pos).unwrap(),
+        "MITRE ATT&CK tactic **Initial Access** (TA0001)"
+    );
+    let (snap, pos) = at(RULES, "1h", 0);
+    assert_eq!(
+        ide::hover(&snap, "rules.tsn", pos).unwrap(),
+        "duration: 3600000 ms (3600 s)"
+    );
+    // Past the end, on nothing: no hover, no panic.
+    let (snap, _) = at(RULES, "signal", 0);
+    assert_eq!(
+        ide::hover(
+            &snap,
+            "rules.tsn",
+            ide::Pos {
+                line: 999,
+                character: 5
+            }
+        ),
+        None
+    );
+    assert_eq!(
+        ide::hover(
+            &snap,
+            "other.tsn",
+            ide::Pos {
+                line: 0,
+                character: 0
+            }
+        ),
+        None
+    );
+}
+
+#[test]
+fn definition_and_references_follow_items() {
+    let (snap, pos) = at(RULES, "login_no_mfa\n", 2);
+    let def = ide::definition(&snap, "rules.tsn", pos).unwrap();
+    assert_eq!(def.file, "rules.tsn");
+    assert_eq!((def.range.start.line, def.range.start.character), (1, 7));
+    let refs = ide::references(&snap, "rules.tsn", pos, true);
+    let lines: Vec<u32> = refs.iter().map(|l| l.range.start.line).collect();
+    assert_eq!(lines, [1, 18]);
+    let (snap, pos) = at(RULES, "takeover count", 1);
+    let refs = ide::references(&snap, "rules.tsn", pos, false);
+    assert_eq!(refs.len(), 1, "only the use in the test: {refs:?}");
+}
+
+#[test]
+fn symbols_list_the_items() {
+    let (snap, _) = at(RULES, "signal", 0);
+    let names: Vec<(String, ide::SymbolKind)> = ide::document_symbols(&snap, "rules.tsn")
+        .into_iter()
+        .map(|s| (s.name, s.kind))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("login_no_mfa".to_string(), ide::SymbolKind::Signal),
+            ("key_created".to_string(), ide::SymbolKind::Signal),
+            ("takeover".to_string(), ide::SymbolKind::Sequence),
+            ("a login then a key".to_string(), ide::SymbolKind::Test),
+        ]
+    );
+    assert_eq!(ide::workspace_symbols(&snap, "KEY").len(), 2);
+}
+
+#[test]
+fn completion_offers_fields_items_and_keywords() {
+    let labels = |text: &str, needle: &str, shift: usize| {
+        let (snap, pos) = at(text, needle, shift);
+        ide::completion(&snap, "rules.tsn", pos)
+            .into_iter()
+            .map(|c| c.label)
+            .collect::<Vec<_>>()
+    };
+    let nested = labels(RULES, "userIdentity.userName\n}\n\nsignal key", 13);
+    assert!(
+        nested.contains(&"userName".to_string()) && nested.contains(&"arn".to_string()),
+        "{nested:?}"
+    );
+    assert!(!nested.contains(&"eventName".to_string()), "{nested:?}");
+    let steps = labels(RULES, "key: key_created", 5);
+    assert!(
+        steps.contains(&"login_no_mfa".to_string()) && steps.contains(&"takeover".to_string()),
+        "{steps:?}"
+    );
+    let top = labels(RULES, "\nsequence takeover", 0);
+    assert!(top.contains(&"signal".to_string()), "{top:?}");
+}
+
+#[test]
+fn diagnostics_are_the_checkers() {
+    let text = RULES.replace("key: key_created", "key: key_creatd");
+    let (snap, _) = at(&text, "signal", 0);
+    let d = ide::diagnostics(&snap, "rules.tsn");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].code, "unknown-name");
+    assert!(d[0].error);
+    assert_eq!(d[0].range.start.line, 19);
+    assert!(
+        d[0].message.contains("did you mean `key_created`?"),
+        "{}",
+        d[0].message
+    );
+}
+
+#[test]
+fn formatting_is_tensen_fmt() {
+    let text = "signal   a on cloudtrail {\nwhen eventName==\"X\"\n}\n";
+    let (snap, _) = at(text, "signal", 0);
+    let (range, new) = ide::formatting(&snap, "rules.tsn").unwrap();
+    assert_eq!(
+        range.start,
+        ide::Pos {
+            line: 0,
+            character: 0
+        }
+    );
+    assert_eq!(new, tensen::syntax::format::format_source(text).unwrap());
+    let (snap, _) = at(&new, "signal", 0);
+    assert_eq!(
+        ide::formatting(&snap, "rules.tsn"),
+        None,
+        "formatted already"
+    );
+}
+
+#[test]
+fn positions_count_utf16_units() {
+    let text = "// é😀x\nsignal";
+    let index = LineIndex::new(text);
+    let x = text.find('x').unwrap();
+    assert_eq!(
+        index.pos(x),
+        ide::Pos {
+            line: 0,
+            character: 6
+        }
+    );
+    assert_eq!(
+        index.offset(ide::Pos {
+            line: 0,
+            character: 6
+        }),
+        x
+    );
+    assert_eq!(
+        index.offset(ide::Pos {
+            line: 7,
+            character: 0
+        }),
+        text.len()
+    );
+    assert_eq!(
+        index.offset(ide::Pos {
+            line: 0,
+            character: 99
+        }),
+        text.find('\n').unwrap()
+    );
+}
