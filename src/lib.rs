@@ -30,6 +30,7 @@ pub mod cli;
 pub mod engine;
 pub mod files;
 pub mod ide;
+pub mod lsp;
 pub mod syntax;
 pub mod testing;
 

@@ -9,7 +9,7 @@ use super::Sources;
 use crate::syntax::Span;
 
 /// Files and folders skipped while walking.
-fn skipped(name: &str) -> bool {
+pub(crate) fn skipped(name: &str) -> bool {
     name.starts_with('.') || name == "target" || name == "node_modules"
 }
 

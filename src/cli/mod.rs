@@ -106,6 +106,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run the `test` items of a ruleset, with snapshots of their outputs.
     Test(test::TestArgs),
+    /// Serve the Language Server Protocol over stdio, for editors.
+    Lsp,
 }
 
 pub fn main() -> ExitCode {
@@ -133,6 +135,13 @@ pub fn main() -> ExitCode {
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(&args),
+        Command::Lsp => match crate::lsp::serve_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 

@@ -1,0 +1,320 @@
+//! The language server, driven over JSON-RPC in memory: initialize (its
+//! capabilities snapshotted), diagnostics on open and change with their
+//! versions, hover, definition, symbols, completion, formatting, and
+//! robustness against garbage, unknown documents and random edits.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
+
+const RULES: &str = "/// Logins without MFA.\nsignal login on cloudtrail {\n    when eventName == \"ConsoleLogin\"\n    entity user = userIdentity.userName\n}\n\nsequence twice {\n    by user\n    within 1h\n    steps {\n        a: login\n        b: logn\n    }\n}\n";
+
+type Half<T> = T;
+
+struct Client {
+    write: tokio::io::WriteHalf<DuplexStream>,
+    read: BufReader<tokio::io::ReadHalf<DuplexStream>>,
+    next_id: i64,
+    /// Notifications seen while waiting for responses.
+    inbox: Vec<Value>,
+}
+
+impl Client {
+    fn start() -> Half<Client> {
+        let (client_side, server_side) = tokio::io::duplex(1 << 22);
+        let (server_read, server_write) = tokio::io::split(server_side);
+        tokio::spawn(tensen::lsp::serve(server_read, server_write));
+        let (read, write) = tokio::io::split(client_side);
+        Client {
+            write,
+            read: BufReader::new(read),
+            next_id: 0,
+            inbox: Vec::new(),
+        }
+    }
+
+    async fn send_raw(&mut self, body: &str) {
+        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.write.write_all(framed.as_bytes()).await.unwrap();
+    }
+
+    async fn send(&mut self, msg: Value) {
+        self.send_raw(&msg.to_string()).await;
+    }
+
+    async fn receive(&mut self) -> Value {
+        let read = async {
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                self.read.read_line(&mut line).await.unwrap();
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(n) = line.strip_prefix("Content-Length: ") {
+                    length = n.parse().unwrap();
+                }
+            }
+            let mut body = vec![0u8; length];
+            self.read.read_exact(&mut body).await.unwrap();
+            serde_json::from_slice::<Value>(&body).unwrap()
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), read)
+            .await
+            .expect("the server answers")
+    }
+
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            let msg = self.receive().await;
+            if msg.get("id") == Some(&json!(id)) {
+                return msg;
+            }
+            self.inbox.push(msg);
+        }
+    }
+
+    async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    /// The next diagnostics published for `uri`.
+    async fn diagnostics(&mut self, uri: &str) -> Value {
+        loop {
+            if let Some(i) = self.inbox.iter().position(|m| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+            }) {
+                return self.inbox.remove(i)["params"].clone();
+            }
+            let msg = self.receive().await;
+            self.inbox.push(msg);
+        }
+    }
+}
+
+fn pos(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+async fn started(dir: &std::path::Path) -> (Client, String) {
+    let mut c = Client::start();
+    let root = format!("file://{}", dir.display());
+    let init = c
+        .request(
+            "initialize",
+            json!({"processId": null, "rootUri": root, "capabilities": {}}),
+        )
+        .await;
+    insta::assert_json_snapshot!("initialize", init["result"]);
+    c.notify("initialized", json!({})).await;
+    let uri = format!("file://{}/rules.tsn", dir.display());
+    (c, uri)
+}
+
+#[tokio::test]
+async fn the_server_answers_like_the_checker_and_the_ide_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.tsn"), RULES).unwrap();
+    let (mut c, uri) = started(dir.path()).await;
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "tensen", "version": 1, "text": RULES}}),
+    )
+    .await;
+    let d = c.diagnostics(&uri).await;
+    assert_eq!(d["version"], 1);
+    assert_eq!(d["diagnostics"].as_array().unwrap().len(), 1, "{d}");
+    assert_eq!(d["diagnostics"][0]["code"], "unknown-name");
+    assert_eq!(d["diagnostics"][0]["range"]["start"], pos(11, 11));
+    // Fix the typo with an incremental edit: `logn` → `login`.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2},
+               "contentChanges": [{"range": {"start": pos(11, 14), "end": pos(11, 14)}, "text": "i"}]}),
+    )
+    .await;
+    let d = c.diagnostics(&uri).await;
+    assert_eq!(d["version"], 2);
+    assert_eq!(d["diagnostics"], json!([]), "{d}");
+
+    let hover = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos(10, 12)}),
+        )
+        .await;
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("signal login on cloudtrail") && text.contains("Logins without MFA."),
+        "{text}"
+    );
+
+    let def = c
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": pos(11, 12)}),
+        )
+        .await;
+    assert_eq!(def["result"]["uri"], uri);
+    assert_eq!(def["result"]["range"]["start"], pos(1, 7));
+
+    let refs = c
+        .request(
+            "textDocument/references",
+            json!({"textDocument": {"uri": uri}, "position": pos(1, 8), "context": {"includeDeclaration": true}}),
+        )
+        .await;
+    assert_eq!(refs["result"].as_array().unwrap().len(), 3, "{refs}");
+
+    let symbols = c
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let names: Vec<&str> = symbols["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["login", "twice"]);
+    let ws = c.request("workspace/symbol", json!({"query": "twi"})).await;
+    assert_eq!(ws["result"][0]["name"], "twice");
+
+    let completion = c
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": pos(3, 31)}),
+        )
+        .await;
+    let labels: Vec<&str> = completion["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"userName") && labels.contains(&"arn"),
+        "{labels:?}"
+    );
+
+    let fmt = c
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+        )
+        .await;
+    assert_eq!(fmt["result"], Value::Null, "already formatted: {fmt}");
+
+    let shut = c.request("shutdown", Value::Null).await;
+    assert_eq!(shut["result"], Value::Null);
+}
+
+#[tokio::test]
+async fn garbage_unknown_documents_and_random_edits_never_stop_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut c, uri) = started(dir.path()).await;
+    // Malformed JSON-RPC, garbage between frames, an unknown method: the
+    // session goes on.
+    c.send_raw("{not json").await;
+    c.write.write_all(b"garbage\r\n\r\n").await.unwrap();
+    let unknown = c.request("no/such/method", Value::Null).await;
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    // Requests about documents nobody opened, and positions past the end.
+    let hover = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": "file:///nowhere.tsn"}, "position": pos(9999, 9999)}),
+        )
+        .await;
+    assert_eq!(hover["result"], Value::Null, "{hover}");
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "tensen", "version": 1, "text": RULES}}),
+    )
+    .await;
+    c.diagnostics(&uri).await;
+    // Random edits (a seeded generator): inserts and deletes anywhere,
+    // including past the end; the server keeps answering, and its answers
+    // describe the text it was sent.
+    let edits: usize = std::env::var("TENSEN_LSP_EDITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let mut text = RULES.to_string();
+    let mut x: u64 = 42;
+    let mut next = move |m: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % m.max(1)
+    };
+    let pieces = [
+        "signal ", "{", "}", "\n", "when ", "\"", "é", "😀", " and ", "steps {", "a: ",
+    ];
+    for version in 2..(2 + edits as i32) {
+        let lines: Vec<&str> = text.split('\n').collect();
+        let line = next(lines.len() as u64 + 2) as u32;
+        let character = next(40) as u32;
+        let insert = pieces[next(pieces.len() as u64) as usize];
+        let (end_line, end_char) = if next(3) == 0 {
+            (line, character + next(5) as u32)
+        } else {
+            (line, character)
+        };
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"range": {"start": pos(line, character), "end": pos(end_line, end_char)}, "text": insert}]}),
+        )
+        .await;
+        // Mirror the edit the way the protocol defines it.
+        let index = tensen::ide::LineIndex::new(&text);
+        let s = index.offset(tensen::ide::Pos { line, character });
+        let e = index
+            .offset(tensen::ide::Pos {
+                line: end_line,
+                character: end_char,
+            })
+            .max(s);
+        text.replace_range(s..e, insert);
+        if version % 50 == 0 {
+            let h = c
+                .request(
+                    "textDocument/hover",
+                    json!({"textDocument": {"uri": uri}, "position": pos(line, character)}),
+                )
+                .await;
+            assert!(h.get("result").is_some(), "{h}");
+            let f = c.request("textDocument/formatting", json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}})).await;
+            assert!(f.get("result").is_some(), "{f}");
+        }
+    }
+    // The server's text is the client's: formatting it gives what `fmt` gives.
+    let f = c
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}}),
+        )
+        .await;
+    match tensen::syntax::format::format_source(&text) {
+        Ok(formatted) if formatted != text => {
+            assert_eq!(f["result"][0]["newText"], formatted)
+        }
+        _ => assert_eq!(f["result"], Value::Null, "{f}"),
+    }
+}
