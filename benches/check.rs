@@ -1,5 +1,7 @@
 //! `check` on a generated 10,000-line ruleset (goal: < 100 ms), next to a
-//! parse-only baseline of the same text and the built-in prelude alone.
+//! parse-only baseline of the same text and the built-in prelude alone; and
+//! what the language server does on it: a change to published diagnostics
+//! (goal: < 50 ms) and a completion (goal: < 10 ms).
 //!
 //! Run with `cargo bench --bench check` or `benches/run.sh`.
 
@@ -85,6 +87,28 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("check (prelude only)", |b| {
         b.iter(|| analyze(&Sources::new()));
+    });
+    // The language server: after a change it rebuilds the snapshot and
+    // computes the file's diagnostics; a completion reads a snapshot.
+    let files = std::collections::BTreeMap::from([("bench.tsn".to_string(), text.clone())]);
+    c.bench_function(&format!("lsp: change to diagnostics ({lines} lines)"), |b| {
+        b.iter(|| {
+            let snap = tensen::ide::Snapshot::new(None, &files);
+            tensen::ide::diagnostics(&snap, "bench.tsn")
+        });
+    });
+    let snap = tensen::ide::Snapshot::new(None, &files);
+    let at = text.rfind("userIdentity.").expect("a field path") + "userIdentity.".len();
+    let pos = tensen::ide::LineIndex::new(&text).pos(at);
+    c.bench_function(&format!("lsp: completion ({lines} lines)"), |b| {
+        b.iter(|| {
+            let items = tensen::ide::completion(&snap, "bench.tsn", pos);
+            assert!(!items.is_empty());
+            items
+        });
+    });
+    c.bench_function(&format!("lsp: hover ({lines} lines)"), |b| {
+        b.iter(|| tensen::ide::hover(&snap, "bench.tsn", pos));
     });
 }
 

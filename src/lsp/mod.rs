@@ -19,7 +19,7 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 use crate::ide::{self, LineIndex, Snapshot};
 
 /// Diagnostics wait this long after a change for the next one.
-const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(50);
+const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(15);
 
 #[derive(Default)]
 struct State {
