@@ -91,12 +91,15 @@ fn bench(c: &mut Criterion) {
     // The language server: after a change it rebuilds the snapshot and
     // computes the file's diagnostics; a completion reads a snapshot.
     let files = std::collections::BTreeMap::from([("bench.tsn".to_string(), text.clone())]);
-    c.bench_function(&format!("lsp: change to diagnostics ({lines} lines)"), |b| {
-        b.iter(|| {
-            let snap = tensen::ide::Snapshot::new(None, &files);
-            tensen::ide::diagnostics(&snap, "bench.tsn")
-        });
-    });
+    c.bench_function(
+        &format!("lsp: change to diagnostics ({lines} lines)"),
+        |b| {
+            b.iter(|| {
+                let snap = tensen::ide::Snapshot::new(None, &files);
+                tensen::ide::diagnostics(&snap, "bench.tsn")
+            });
+        },
+    );
     let snap = tensen::ide::Snapshot::new(None, &files);
     let at = text.rfind("userIdentity.").expect("a field path") + "userIdentity.".len();
     let pos = tensen::ide::LineIndex::new(&text).pos(at);
