@@ -5,6 +5,7 @@
 use super::{LineIndex, Pos, Snapshot};
 use crate::check::{attack, functions, ItemTag};
 use crate::syntax::ast::ItemKind;
+use crate::syntax::parser::{CLAUSE_KEYWORDS, ITEM_KEYWORDS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompletionKind {
@@ -21,31 +22,6 @@ pub struct Completion {
     pub kind: CompletionKind,
     pub detail: String,
 }
-
-const ITEM_KEYWORDS: &[&str] = &["signal", "sequence", "guardrail", "source", "let", "test"];
-const CLAUSE_KEYWORDS: &[&str] = &[
-    "title",
-    "summary",
-    "severity",
-    "tactic",
-    "technique",
-    "report",
-    "when",
-    "entity",
-    "by",
-    "within",
-    "steps",
-    "until",
-    "scope",
-    "deny",
-    "except",
-    "applies",
-    "require",
-    "message",
-    "input",
-    "event",
-    "expect",
-];
 
 /// What to offer at `pos` in `name`.
 pub fn completion(snap: &Snapshot, name: &str, pos: Pos) -> Vec<Completion> {

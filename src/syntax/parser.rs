@@ -314,8 +314,11 @@ const EXPR_START: &[&str] = &[
     "Cidr4",
     "Ipv6",
 ];
-const ITEM_KEYWORDS: &[&str] = &["let", "source", "signal", "sequence", "guardrail", "test"];
-const CLAUSE_KEYWORDS: &[&str] = &[
+/// The words that start an item.
+pub(crate) const ITEM_KEYWORDS: &[&str] =
+    &["let", "source", "signal", "sequence", "guardrail", "test"];
+/// The words that start a clause (also what the editor completes).
+pub(crate) const CLAUSE_KEYWORDS: &[&str] = &[
     "title",
     "summary",
     "message",
