@@ -227,3 +227,48 @@ fn positions_count_utf16_units() {
         text.find('\n').unwrap()
     );
 }
+
+#[test]
+fn rename_changes_every_use_and_refuses_bad_names() {
+    let (snap, pos) = at(RULES, "login_no_mfa\n", 2);
+    let range = ide::prepare_rename(&snap, "rules.tsn", pos).unwrap();
+    assert_eq!((range.start.line, range.start.character), (18, 15));
+    let edits = ide::rename(&snap, "rules.tsn", pos, "console_login").unwrap();
+    let lines: Vec<u32> = edits.iter().map(|(l, _)| l.range.start.line).collect();
+    assert_eq!(lines, [1, 18]);
+    assert!(edits.iter().all(|(_, t)| t == "console_login"));
+    for bad in ["9lives", "has space", "when", "and", "key_created", ""] {
+        assert!(ide::rename(&snap, "rules.tsn", pos, bad).is_err(), "{bad}");
+    }
+    // Nothing to rename on a keyword; prelude sources are not the user's.
+    let (snap, pos) = at(RULES, "within", 1);
+    assert_eq!(ide::prepare_rename(&snap, "rules.tsn", pos), None);
+    let (snap, pos) = at(RULES, "cloudtrail {\n    severity", 2);
+    assert_eq!(ide::prepare_rename(&snap, "rules.tsn", pos), None);
+}
+
+#[test]
+fn folding_signature_help_and_quick_fixes() {
+    let (snap, _) = at(RULES, "signal", 0);
+    let folds = ide::folding_ranges(&snap, "rules.tsn");
+    assert!(
+        folds.contains(&(1, 7)) && folds.contains(&(17, 20)),
+        "{folds:?}"
+    );
+    let (snap, pos) = at(RULES, "lower(userIdentity", 6);
+    let (sig, _, active) = ide::signature_help(&snap, "rules.tsn", pos).unwrap();
+    assert_eq!((sig.as_str(), active), ("lower(string) -> string", 0));
+    let text = RULES.replace("key: key_created", "key: key_creatd");
+    let (snap, pos) = at(&text, "key_creatd", 2);
+    let fixes = ide::quick_fixes(
+        &snap,
+        "rules.tsn",
+        ide::Range {
+            start: pos,
+            end: pos,
+        },
+    );
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    assert_eq!(fixes[0].title, "Change to `key_created`");
+    assert_eq!(fixes[0].new_text, "key_created");
+}

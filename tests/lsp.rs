@@ -220,6 +220,60 @@ async fn the_server_answers_like_the_checker_and_the_ide_layer() {
         .await;
     assert_eq!(fmt["result"], Value::Null, "already formatted: {fmt}");
 
+    let rename = c
+        .request("textDocument/rename", json!({"textDocument": {"uri": uri}, "position": pos(1, 8), "newName": "console_login"}))
+        .await;
+    assert_eq!(
+        rename["result"]["changes"][&uri].as_array().unwrap().len(),
+        3,
+        "{rename}"
+    );
+    let refused = c
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri}, "position": pos(1, 8), "newName": "when"}),
+        )
+        .await;
+    assert_eq!(
+        refused["error"]["message"], "`when` is a keyword",
+        "{refused}"
+    );
+    let prepare = c
+        .request(
+            "textDocument/prepareRename",
+            json!({"textDocument": {"uri": uri}, "position": pos(1, 8)}),
+        )
+        .await;
+    assert_eq!(prepare["result"]["start"], pos(1, 7));
+    let folds = c
+        .request(
+            "textDocument/foldingRange",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(folds["result"][0]["startLine"], 1);
+    let sig = c
+        .request(
+            "textDocument/signatureHelp",
+            json!({"textDocument": {"uri": uri}, "position": pos(2, 9)}),
+        )
+        .await;
+    assert_eq!(sig["result"], Value::Null, "not in a call: {sig}");
+    // A quick fix for a typo, from the diagnostic's did-you-mean.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3},
+               "contentChanges": [{"range": {"start": pos(11, 11), "end": pos(11, 16)}, "text": "logn"}]}),
+    )
+    .await;
+    let actions = c
+        .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": {"start": pos(11, 12), "end": pos(11, 12)}, "context": {"diagnostics": []}}))
+        .await;
+    assert_eq!(
+        actions["result"][0]["title"], "Change to `login`",
+        "{actions}"
+    );
+
     let shut = c.request("shutdown", Value::Null).await;
     assert_eq!(shut["result"], Value::Null);
 }

@@ -36,9 +36,14 @@ pub fn definition(snap: &Snapshot, name: &str, pos: Pos) -> Option<Location> {
 /// Every place that names the item at `pos`, its definition first if
 /// `with_definition`.
 pub fn references(snap: &Snapshot, name: &str, pos: Pos, with_definition: bool) -> Vec<Location> {
-    let Some(item) = item_at(snap, name, pos) else {
-        return Vec::new();
-    };
+    match item_at(snap, name, pos) {
+        Some(item) => references_to(snap, &item, with_definition),
+        None => Vec::new(),
+    }
+}
+
+/// Every place in the user's files that names `item`.
+pub(super) fn references_to(snap: &Snapshot, item: &str, with_definition: bool) -> Vec<Location> {
     let mut out = Vec::new();
     for pf in &snap.analysis.files {
         let builtin = snap.sources.get(pf.id).is_some_and(|f| f.builtin);
@@ -47,7 +52,7 @@ pub fn references(snap: &Snapshot, name: &str, pos: Pos, with_definition: bool) 
         }
         let index = LineIndex::new(snap.text(pf.id));
         for r in refs::collect(&snap.analysis, pf.id) {
-            if r.target == Target::Item(item.clone()) && (with_definition || !r.definition) {
+            if r.target == Target::Item(item.to_string()) && (with_definition || !r.definition) {
                 out.push(Location {
                     file: snap.name(pf.id).to_string(),
                     range: index.range(r.span),

@@ -4,27 +4,36 @@
 //! diagnostic model, so the editor shows exactly what `tensen check` shows.
 //!
 //! One file per feature: `diagnostics`, `hover`, `definition` (and
-//! references), `symbols`, `completion`, `formatting`; `refs` finds what a
-//! name refers to, `lines` maps offsets to editor positions.
+//! references), `rename`, `symbols`, `completion`, `signature`, `folding`,
+//! `actions` (quick fixes), `formatting`; `refs` finds what a name refers
+//! to, `lines` maps offsets to editor positions.
 
+mod actions;
 mod completion;
 mod definition;
 mod diagnostics;
+mod folding;
 mod formatting;
 mod hover;
 pub mod lines;
 mod refs;
+mod rename;
+mod signature;
 mod symbols;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use actions::{quick_fixes, Fix};
 pub use completion::{completion, Completion, CompletionKind};
 pub use definition::{definition, references, Location};
 pub use diagnostics::{diagnostics, IdeDiagnostic};
+pub use folding::folding_ranges;
 pub use formatting::formatting;
 pub use hover::hover;
 pub use lines::{LineIndex, Pos, Range};
+pub use rename::{prepare_rename, rename};
+pub use signature::signature_help;
 pub use symbols::{document_symbols, workspace_symbols, Symbol, SymbolKind};
 
 use crate::check::{analyze, Analysis, FileId, Sources};

@@ -354,6 +354,117 @@ impl LanguageServer for Backend {
         Ok(Some(CompletionResponse::Array(items)))
     }
 
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let Some(snap) = self.snapshot() else {
+            return Ok(None);
+        };
+        Ok(ide::prepare_rename(
+            &snap,
+            &doc_name(&params.text_document.uri),
+            convert::pos(params.position),
+        )
+        .map(|r| PrepareRenameResponse::Range(convert::range(r))))
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        let Some(snap) = self.snapshot() else {
+            return Ok(None);
+        };
+        let edits = ide::rename(
+            &snap,
+            &doc_name(&p.text_document.uri),
+            convert::pos(p.position),
+            &params.new_name,
+        )
+        .map_err(|why| tower_lsp_server::jsonrpc::Error::invalid_params(why))?;
+        let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> =
+            std::collections::HashMap::new();
+        for (loc, text) in edits {
+            if let Some(uri) = convert::uri(&loc.file) {
+                changes.entry(uri).or_default().push(TextEdit {
+                    range: convert::range(loc.range),
+                    new_text: text,
+                });
+            }
+        }
+        Ok(Some(WorkspaceEdit {
+            changes: Some(changes),
+            ..WorkspaceEdit::default()
+        }))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let Some(snap) = self.snapshot() else {
+            return Ok(None);
+        };
+        Ok(Some(
+            ide::folding_ranges(&snap, &doc_name(&params.text_document.uri))
+                .into_iter()
+                .map(|(start, end)| FoldingRange {
+                    start_line: start,
+                    end_line: end,
+                    ..FoldingRange::default()
+                })
+                .collect(),
+        ))
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let p = params.text_document_position_params;
+        let Some(snap) = self.snapshot() else {
+            return Ok(None);
+        };
+        Ok(ide::signature_help(
+            &snap,
+            &doc_name(&p.text_document.uri),
+            convert::pos(p.position),
+        )
+        .map(|(label, doc, active)| SignatureHelp {
+            signatures: vec![SignatureInformation {
+                label,
+                documentation: Some(Documentation::String(doc)),
+                parameters: None,
+                active_parameter: Some(active),
+            }],
+            active_signature: Some(0),
+            active_parameter: Some(active),
+        }))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some(snap) = self.snapshot() else {
+            return Ok(None);
+        };
+        let uri = params.text_document.uri;
+        let range = ide::Range {
+            start: convert::pos(params.range.start),
+            end: convert::pos(params.range.end),
+        };
+        let actions = ide::quick_fixes(&snap, &doc_name(&uri), range)
+            .into_iter()
+            .map(|fix| {
+                let edit = TextEdit {
+                    range: convert::range(fix.range),
+                    new_text: fix.new_text,
+                };
+                CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix.title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(std::collections::HashMap::from([(uri.clone(), vec![edit])])),
+                        ..WorkspaceEdit::default()
+                    }),
+                    ..CodeAction::default()
+                })
+            })
+            .collect();
+        Ok(Some(actions))
+    }
+
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
         let Some(snap) = self.snapshot() else {
             return Ok(None);
@@ -386,6 +497,16 @@ pub fn capabilities() -> ServerCapabilities {
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
+        folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        signature_help_provider: Some(SignatureHelpOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            ..SignatureHelpOptions::default()
+        }),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), ":".into(), " ".into()]),
             ..CompletionOptions::default()
