@@ -380,7 +380,11 @@ impl LanguageServer for Backend {
             convert::pos(p.position),
             &params.new_name,
         )
-        .map_err(|why| tower_lsp_server::jsonrpc::Error::invalid_params(why))?;
+        .map_err(tower_lsp_server::jsonrpc::Error::invalid_params)?;
+        #[allow(
+            clippy::mutable_key_type,
+            reason = "lsp-types keys a workspace edit's changes by Uri"
+        )]
         let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> =
             std::collections::HashMap::new();
         for (loc, text) in edits {
