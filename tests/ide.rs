@@ -272,3 +272,29 @@ fn folding_signature_help_and_quick_fixes() {
     assert_eq!(fixes[0].title, "Change to `key_created`");
     assert_eq!(fixes[0].new_text, "key_created");
 }
+
+#[test]
+fn a_lens_over_each_test_runs_it_and_hints_show_severity_numbers() {
+    let (snap, _) = at(RULES, "signal", 0);
+    let lenses = ide::test_lenses(&snap, "rules.tsn");
+    assert_eq!(lenses.len(), 1);
+    assert_eq!(lenses[0].0.start.line, 23);
+    assert_eq!(lenses[0].1, "✓ passes (1 record)");
+    let failing = RULES.replace("expect takeover count 0", "expect takeover count 1");
+    let (snap, _) = at(&failing, "signal", 0);
+    assert_eq!(
+        ide::test_lenses(&snap, "rules.tsn")[0].1,
+        "✗ expected `takeover` count == 1, got 0"
+    );
+    let (snap, _) = at(RULES, "signal", 0);
+    let hints = ide::inlay_hints(&snap, "rules.tsn");
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(
+        hints[0].0,
+        ide::Pos {
+            line: 2,
+            character: 16
+        }
+    );
+    assert_eq!(hints[0].1, " = 2.0");
+}

@@ -274,6 +274,29 @@ async fn the_server_answers_like_the_checker_and_the_ide_layer() {
         "{actions}"
     );
 
+    let lens = c
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(
+        lens["result"],
+        json!([]),
+        "no tests, or rules with errors: {lens}"
+    );
+    let hints = c
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": {"start": pos(0, 0), "end": pos(20, 0)}}),
+        )
+        .await;
+    assert_eq!(
+        hints["result"],
+        json!([]),
+        "no severity levels here: {hints}"
+    );
+
     let shut = c.request("shutdown", Value::Null).await;
     assert_eq!(shut["result"], Value::Null);
 }

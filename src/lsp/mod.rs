@@ -469,6 +469,49 @@ impl LanguageServer for Backend {
         Ok(Some(actions))
     }
 
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let Some(snap) = self.snapshot() else {
+            return Ok(None);
+        };
+        let uri = params.text_document.uri;
+        let name = doc_name(&uri);
+        Ok(Some(
+            ide::test_lenses(&snap, &name)
+                .into_iter()
+                .map(|(r, title)| CodeLens {
+                    range: convert::range(r),
+                    command: Some(Command {
+                        title,
+                        command: "tensen.runTestsInFile".into(),
+                        arguments: Some(vec![serde_json::json!(uri.as_str())]),
+                    }),
+                    data: None,
+                })
+                .collect(),
+        ))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let Some(snap) = self.snapshot() else {
+            return Ok(None);
+        };
+        Ok(Some(
+            ide::inlay_hints(&snap, &doc_name(&params.text_document.uri))
+                .into_iter()
+                .map(|(p, label)| InlayHint {
+                    position: convert::position(p),
+                    label: InlayHintLabel::String(label),
+                    kind: None,
+                    text_edits: None,
+                    tooltip: None,
+                    padding_left: None,
+                    padding_right: None,
+                    data: None,
+                })
+                .collect(),
+        ))
+    }
+
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
         let Some(snap) = self.snapshot() else {
             return Ok(None);
@@ -511,6 +554,10 @@ pub fn capabilities() -> ServerCapabilities {
             ..SignatureHelpOptions::default()
         }),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        code_lens_provider: Some(CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        inlay_hint_provider: Some(OneOf::Left(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), ":".into(), " ".into()]),
             ..CompletionOptions::default()

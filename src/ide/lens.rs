@@ -1,0 +1,70 @@
+//! Code lenses and inlay hints. A lens over each `test` runs it in-process
+//! (the same runner as `tensen test`, without touching snapshots) and says
+//! whether its expectations hold; an inlay hint shows the number behind a
+//! severity level.
+
+use super::{LineIndex, Pos, Snapshot};
+use crate::syntax::ast::{ClauseKind, ExprKind, ItemKind};
+
+/// (where, what it says) for each test of `name`: nothing while the
+/// ruleset has errors (they are shown as diagnostics instead).
+pub fn test_lenses(snap: &Snapshot, name: &str) -> Vec<(super::Range, String)> {
+    if snap.file_id(name).is_none() || snap.analysis.has_errors() {
+        return Vec::new();
+    }
+    let engine = crate::engine::rules::Engine::from_analysis(&snap.analysis);
+    let mut out = Vec::new();
+    for case in crate::testing::discover(&snap.analysis, &snap.sources, None) {
+        if case.file.to_string_lossy() != name {
+            continue;
+        }
+        let run = crate::testing::run_test(&engine, &case);
+        let line = case.line.saturating_sub(1) as u32;
+        let at = Pos { line, character: 0 };
+        let range = super::Range { start: at, end: at };
+        let title = if run.failures.is_empty() {
+            format!(
+                "✓ passes ({} record{})",
+                run.records,
+                if run.records == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("✗ {}", run.failures.first().map_or("", String::as_str))
+        };
+        out.push((range, title));
+    }
+    out
+}
+
+/// (position, label) hints: the number a severity level stands for.
+pub fn inlay_hints(snap: &Snapshot, name: &str) -> Vec<(Pos, String)> {
+    let Some(file) = snap.file_id(name) else {
+        return Vec::new();
+    };
+    let Some(pf) = snap.analysis.files.iter().find(|f| f.id == file) else {
+        return Vec::new();
+    };
+    let index = LineIndex::new(snap.text(file));
+    let mut out = Vec::new();
+    for item in &pf.parsed.file.items {
+        let ItemKind::Block(b) = &item.kind else {
+            continue;
+        };
+        for c in &b.clauses {
+            let ClauseKind::Severity {
+                computed: false,
+                value,
+            } = &c.kind
+            else {
+                continue;
+            };
+            if let ExprKind::Path(p) = &value.kind {
+                let word = snap.text(file).get(p.span.start..p.span.end).unwrap_or("");
+                if let Some(v) = crate::check::attack::level(word) {
+                    out.push((index.pos(p.span.end), format!(" = {v:.1}")));
+                }
+            }
+        }
+    }
+    out
+}
