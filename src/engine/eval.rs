@@ -219,12 +219,7 @@ impl<'r> Eval<'r> {
                 }
                 match compare(v, y) {
                     None => Truth::False,
-                    Some(ord) => Truth::from_bool(match op {
-                        CmpOp::Lt => ord.is_lt(),
-                        CmpOp::Le => ord.is_le(),
-                        CmpOp::Gt => ord.is_gt(),
-                        _ => ord.is_ge(),
-                    }),
+                    Some(ord) => Truth::from_bool(op.holds(ord)),
                 }
             }
         })

@@ -124,7 +124,7 @@ fn enclosing_block(
     file: crate::check::FileId,
     offset: usize,
 ) -> Option<(String, Option<String>)> {
-    let pf = snap.analysis.files.iter().find(|f| f.id == file)?;
+    let pf = snap.analysis.file(file)?;
     pf.parsed.file.items.iter().find_map(|i| match &i.kind {
         ItemKind::Block(b) if i.span.start < offset && offset <= i.span.end => {
             Some((b.name.name.clone(), b.on.as_ref().map(|o| o.name.clone())))

@@ -11,21 +11,25 @@ pub struct Location {
     pub range: Range,
 }
 
-fn item_at(snap: &Snapshot, name: &str, pos: Pos) -> Option<String> {
+/// The item named at `pos`, and where that name is written.
+pub(super) fn item_at(snap: &Snapshot, name: &str, pos: Pos) -> Option<(String, Range)> {
     let file = snap.file_id(name)?;
-    let offset = LineIndex::new(snap.text(file)).offset(pos);
+    let index = LineIndex::new(snap.text(file));
+    let offset = index.offset(pos);
     let all = refs::collect(&snap.analysis, file);
     refs::at(&all, offset)
         .into_iter()
         .find_map(|r| match &r.target {
-            Target::Item(n) if snap.analysis.symbols.contains_key(n) => Some(n.clone()),
+            Target::Item(n) if snap.analysis.symbols.contains_key(n) => {
+                Some((n.clone(), index.range(r.span)))
+            }
             _ => None,
         })
 }
 
 /// Where the item named at `pos` is defined.
 pub fn definition(snap: &Snapshot, name: &str, pos: Pos) -> Option<Location> {
-    let item = item_at(snap, name, pos)?;
+    let (item, _) = item_at(snap, name, pos)?;
     let sym = snap.analysis.symbols.get(&item)?;
     Some(Location {
         file: snap.name(sym.file).to_string(),
@@ -37,7 +41,7 @@ pub fn definition(snap: &Snapshot, name: &str, pos: Pos) -> Option<Location> {
 /// `with_definition`.
 pub fn references(snap: &Snapshot, name: &str, pos: Pos, with_definition: bool) -> Vec<Location> {
     match item_at(snap, name, pos) {
-        Some(item) => references_to(snap, &item, with_definition),
+        Some((item, _)) => references_to(snap, &item, with_definition),
         None => Vec::new(),
     }
 }

@@ -8,7 +8,7 @@ pub fn folding_ranges(snap: &Snapshot, name: &str) -> Vec<(u32, u32)> {
     let Some(file) = snap.file_id(name) else {
         return Vec::new();
     };
-    let Some(pf) = snap.analysis.files.iter().find(|f| f.id == file) else {
+    let Some(pf) = snap.analysis.file(file) else {
         return Vec::new();
     };
     let index = LineIndex::new(snap.text(file));

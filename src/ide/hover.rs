@@ -29,7 +29,7 @@ pub fn hover(snap: &Snapshot, name: &str, pos: Pos) -> Option<String> {
 
 fn item(snap: &Snapshot, name: &str) -> Option<String> {
     let sym = snap.analysis.symbols.get(name)?;
-    let pf = snap.analysis.files.iter().find(|f| f.id == sym.file)?;
+    let pf = snap.analysis.file(sym.file)?;
     let it = pf.parsed.file.items.get(sym.item)?;
     let (kind, extra) = match &it.kind {
         ItemKind::Block(b) => (
@@ -58,11 +58,8 @@ fn item(snap: &Snapshot, name: &str) -> Option<String> {
 }
 
 fn field(snap: &Snapshot, source: &str, path: &[String]) -> Option<String> {
-    let schema = snap.analysis.schemas.get(source)?;
-    let mut node = &schema.root;
-    for p in path {
-        node = node.children.get(p)?;
-    }
+    let names: Vec<&str> = path.iter().map(String::as_str).collect();
+    let node = snap.analysis.schemas.get(source)?.node(&names)?;
     let ty = node
         .ty
         .as_ref()

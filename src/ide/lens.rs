@@ -41,7 +41,7 @@ pub fn inlay_hints(snap: &Snapshot, name: &str) -> Vec<(Pos, String)> {
     let Some(file) = snap.file_id(name) else {
         return Vec::new();
     };
-    let Some(pf) = snap.analysis.files.iter().find(|f| f.id == file) else {
+    let Some(pf) = snap.analysis.file(file) else {
         return Vec::new();
     };
     let index = LineIndex::new(snap.text(file));

@@ -34,7 +34,7 @@ pub struct Ref {
 /// Every reference in one file, in text order.
 pub fn collect(analysis: &Analysis, file: FileId) -> Vec<Ref> {
     let mut out = Vec::new();
-    let Some(pf) = analysis.files.iter().find(|f| f.id == file) else {
+    let Some(pf) = analysis.file(file) else {
         return out;
     };
     for item in &pf.parsed.file.items {

@@ -3,49 +3,30 @@
 //! renamed; a new name must be a plain name, not a keyword, and free.
 
 use super::definition::Location;
-use super::refs::{self, Target};
-use super::{LineIndex, Pos, Range, Snapshot};
+use super::{Pos, Range, Snapshot};
+use crate::syntax::token::{token_text, Tok};
 
-/// Words a name cannot be: keywords and literals.
-const RESERVED: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "matches",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "exists",
-    "true",
-    "false",
-    "null",
-    "on",
-    "from",
-    "count",
-    "distinct",
-    "optional",
-    "absent",
-    "unordered",
-];
-
+/// The item at `pos`, unless it is one of the built-in prelude's.
 fn item_ref_at(snap: &Snapshot, name: &str, pos: Pos) -> Option<(String, Range)> {
-    let file = snap.file_id(name)?;
-    let text = snap.text(file);
-    let index = LineIndex::new(text);
-    let offset = index.offset(pos);
-    let all = refs::collect(&snap.analysis, file);
-    refs::at(&all, offset)
-        .into_iter()
-        .find_map(|r| match &r.target {
-            Target::Item(n) if snap.analysis.symbols.contains_key(n) => {
-                let sym = snap.analysis.symbols.get(n)?;
-                // Items of the built-in prelude cannot be renamed.
-                let builtin = snap.sources.get(sym.file).is_some_and(|f| f.builtin);
-                (!builtin).then(|| (n.clone(), index.range(r.span)))
-            }
-            _ => None,
-        })
+    let (item, range) = super::definition::item_at(snap, name, pos)?;
+    let sym = snap.analysis.symbols.get(&item)?;
+    let builtin = snap.sources.get(sym.file).is_some_and(|f| f.builtin);
+    (!builtin).then_some((item, range))
+}
+
+/// Why `new_name` cannot name an item, if it cannot: the lexer decides
+/// what is a plain name and what is a keyword.
+fn refuse(new_name: &str) -> Option<String> {
+    let lexed = crate::syntax::lexer::lex(new_name);
+    match lexed.tokens.as_slice() {
+        [(0, Tok::Ident(_), end)] if *end == new_name.len() => None,
+        [(0, tok, end)] if *end == new_name.len() && token_text(tok).is_some() => {
+            Some(format!("`{new_name}` is a keyword"))
+        }
+        _ => Some(format!(
+            "`{new_name}` is not a name: use letters, digits and `_`, not starting with a digit"
+        )),
+    }
 }
 
 /// The range of the name that would be renamed, if it can be.
@@ -63,21 +44,8 @@ pub fn rename(
     let Some((old, _)) = item_ref_at(snap, name, pos) else {
         return Err("there is no rule or constant here to rename".into());
     };
-    let mut chars = new_name.chars();
-    let plain = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !plain {
-        return Err(format!(
-            "`{new_name}` is not a name: use letters, digits and `_`, not starting with a digit"
-        ));
-    }
-    let keyword = RESERVED.contains(&new_name)
-        || crate::syntax::parser::ITEM_KEYWORDS.contains(&new_name)
-        || crate::syntax::parser::CLAUSE_KEYWORDS.contains(&new_name);
-    if keyword {
-        return Err(format!("`{new_name}` is a keyword"));
+    if let Some(why) = refuse(new_name) {
+        return Err(why);
     }
     if new_name != old && snap.analysis.symbols.contains_key(new_name) {
         return Err(format!("`{new_name}` is already the name of another item"));

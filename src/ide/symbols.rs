@@ -25,7 +25,7 @@ pub struct Symbol {
 }
 
 fn of_file(snap: &Snapshot, file: crate::check::FileId) -> Vec<Symbol> {
-    let Some(pf) = snap.analysis.files.iter().find(|f| f.id == file) else {
+    let Some(pf) = snap.analysis.file(file) else {
         return Vec::new();
     };
     let index = LineIndex::new(snap.text(file));

@@ -127,15 +127,8 @@ pub(super) fn check(
 fn count_failure(name: &str, c: &CountTest, got: u64) -> Option<String> {
     let want = int(&c.value)?;
     let op = c.op.unwrap_or(CmpOp::Eq);
-    let ok = match op {
-        CmpOp::Eq => got == want,
-        CmpOp::Ne => got != want,
-        CmpOp::Lt => got < want,
-        CmpOp::Le => got <= want,
-        CmpOp::Gt => got > want,
-        CmpOp::Ge => got >= want,
-    };
-    (!ok).then(|| format!("expected `{name}` count {} {want}, got {got}", op.symbol()))
+    (!op.holds(got.cmp(&want)))
+        .then(|| format!("expected `{name}` count {} {want}, got {got}", op.symbol()))
 }
 
 /// The labels of the steps a sequence finding filled (or whose absence
