@@ -548,7 +548,8 @@ fn on_the_stratus_detonations_only_the_stolen_instance_credentials_chain() {
 
 #[test]
 fn a_large_json_lines_file_read_in_chunks_loses_nothing_and_keeps_its_lines() {
-    use tensen::engine::read::{load, Input, LineChunks};
+    use tensen::engine::chunks::LineChunks;
+    use tensen::engine::read::{load, Input};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.jsonl");
     let mut text = String::new();

@@ -116,7 +116,6 @@ pub fn finish(engine: &Engine, args: &SequenceArgs, seq: &Sequencing<'_>) -> Res
     let Some(path) = &args.state else {
         return Ok(());
     };
-    let mut saved = seq.correlator.save(&hash(engine));
-    saved.position = seq.position;
+    let saved = seq.correlator.save(&hash(engine), seq.position);
     save_state(path, &saved).map_err(|e| e.to_string())
 }

@@ -6,10 +6,10 @@
 use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::time::{Duration, Instant};
 
-use super::pipeline::{RunSummary, Sequencing};
+use super::pipeline::{finish_run, take_outcome, RunSummary, Sequencing, Statuses};
 use super::read::{load_bytes, Input, InputError};
 use super::rules::Engine;
-use super::run::{evaluate, Output, RecordOutcome, RunOptions};
+use super::run::{evaluate, Output, RunOptions};
 
 /// How often a followed file is polled for new data.
 const POLL: Duration = Duration::from_millis(200);
@@ -26,6 +26,8 @@ struct Reader<'a, 'e> {
     opts: &'a RunOptions,
     seq: &'a mut Sequencing<'e>,
     summary: RunSummary,
+    /// Baseline status per resource, as a batch run keeps it.
+    statuses: Statuses,
     name: String,
     /// Lines already read.
     lines: usize,
@@ -54,24 +56,13 @@ impl Reader<'_, '_> {
                 (f.on_error)(e);
             }
             for outcome in r.items {
-                match outcome {
-                    RecordOutcome::Unclaimed => self.summary.unclaimed += 1,
-                    RecordOutcome::Evaluated {
-                        outputs,
-                        hits,
-                        time,
-                        ..
-                    } => {
-                        self.summary.evaluated += 1;
-                        self.summary.hits += self.seq.take(time, hits);
-                        if self.seq.records {
-                            for out in &outputs {
-                                *self.summary.counts.entry(out.kind).or_default() += 1;
-                                (f.on_output)(out);
-                            }
-                        }
-                    }
-                }
+                take_outcome(
+                    outcome,
+                    &mut self.summary,
+                    &mut self.statuses,
+                    self.seq,
+                    f.on_output,
+                );
             }
         }
         for out in self.seq.correlator.release() {
@@ -102,6 +93,7 @@ pub fn follow(
             inputs: 1,
             ..RunSummary::default()
         },
+        statuses: Statuses::new(),
         name: name.clone(),
         lines: 0,
     };
@@ -126,14 +118,7 @@ pub fn follow(
         }
         Input::File(path) => follow_file(path, &mut r, f),
     }
-    let mut summary = r.summary;
-    for out in r.seq.correlator.finish(r.seq.flush) {
-        *summary.counts.entry(out.kind).or_default() += 1;
-        (f.on_output)(&out);
-    }
-    summary.sequences = r.seq.correlator.stats();
-    summary.elapsed = start.elapsed();
-    summary
+    finish_run(Vec::new(), r.summary, r.statuses, r.seq, f.on_output, start)
 }
 
 fn follow_file(path: &std::path::Path, r: &mut Reader<'_, '_>, f: &mut Follow<'_>) {

@@ -7,6 +7,7 @@
 //! signal instances and `correlate` runs the matchers in a stream;
 //! `pipeline` and `follow` drive a whole run.
 
+pub mod chunks;
 pub mod compile;
 pub mod correlate;
 pub mod diff;

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::chunks::LineChunks;
 use super::correlate::{CorrelateStats, Correlator};
-use super::read::{load, Input, InputError, LineChunks, Loaded, UnitResult};
+use super::read::{load, Input, InputError, Loaded, UnitResult};
 use super::rules::Engine;
 use super::run::{evaluate, Output, OutputKind, RecordOutcome, RunOptions};
 
@@ -31,6 +32,10 @@ pub struct RunSummary {
     pub hits: usize,
     pub sequences: CorrelateStats,
 }
+
+/// Baseline status while a run goes: (guardrail, account, region) →
+/// resource → the column of its last output.
+pub(super) type Statuses = BTreeMap<(String, String, String), BTreeMap<String, usize>>;
 
 /// The sequence side of a run.
 pub struct Sequencing<'e> {
@@ -111,7 +116,7 @@ pub fn run_inputs(
         inputs: inputs.len(),
         ..RunSummary::default()
     };
-    let mut statuses: BTreeMap<(String, String, String), BTreeMap<String, usize>> = BTreeMap::new();
+    let mut statuses: Statuses = BTreeMap::new();
     let mut done = 0usize;
     let mut sequence_outputs: Vec<Output> = Vec::new();
     let mut rest = inputs;
@@ -154,14 +159,7 @@ pub fn run_inputs(
         done += group.len();
         on_progress(done);
     }
-    sequence_outputs.extend(seq.correlator.finish(seq.flush));
-    sort_sequence_outputs(&mut sequence_outputs);
-    for out in &sequence_outputs {
-        *summary.counts.entry(out.kind).or_default() += 1;
-        on_output(out);
-    }
-    finish_summary(&mut summary, statuses, seq, start);
-    summary
+    finish_run(sequence_outputs, summary, statuses, seq, on_output, start)
 }
 
 /// What evaluating inputs needs at hand.
@@ -169,7 +167,7 @@ struct Evaluation<'a, 'e> {
     engine: &'a Engine,
     opts: &'a RunOptions,
     summary: &'a mut RunSummary,
-    statuses: &'a mut BTreeMap<(String, String, String), BTreeMap<String, usize>>,
+    statuses: &'a mut Statuses,
     seq: &'a mut Sequencing<'e>,
     sequence_outputs: &'a mut Vec<Output>,
     on_output: &'a mut dyn FnMut(&Output),
@@ -242,9 +240,22 @@ pub fn evaluate_records(
         let outcome = evaluate(engine, &record, &at, opts);
         take_outcome(outcome, &mut summary, &mut statuses, seq, on_output);
     }
-    let mut outs = seq.correlator.finish(seq.flush);
-    sort_sequence_outputs(&mut outs);
-    for out in &outs {
+    finish_run(Vec::new(), summary, statuses, seq, on_output, start)
+}
+
+/// The end of a batch run: the correlator decides what is left, the
+/// sequence findings are written in order, the summary is completed.
+pub(super) fn finish_run(
+    mut sequence_outputs: Vec<Output>,
+    mut summary: RunSummary,
+    statuses: Statuses,
+    seq: &mut Sequencing<'_>,
+    on_output: &mut dyn FnMut(&Output),
+    start: Instant,
+) -> RunSummary {
+    sequence_outputs.extend(seq.correlator.finish(seq.flush));
+    sort_sequence_outputs(&mut sequence_outputs);
+    for out in &sequence_outputs {
         *summary.counts.entry(out.kind).or_default() += 1;
         on_output(out);
     }
@@ -268,10 +279,10 @@ fn sort_sequence_outputs(outs: &mut [Output]) {
 }
 
 /// One record's outcome into the summary, the outputs and the correlator.
-fn take_outcome(
+pub(super) fn take_outcome(
     outcome: RecordOutcome,
     summary: &mut RunSummary,
-    statuses: &mut BTreeMap<(String, String, String), BTreeMap<String, usize>>,
+    statuses: &mut Statuses,
     seq: &mut Sequencing<'_>,
     on_output: &mut dyn FnMut(&Output),
 ) {
@@ -299,7 +310,7 @@ fn take_outcome(
 
 fn finish_summary(
     summary: &mut RunSummary,
-    statuses: BTreeMap<(String, String, String), BTreeMap<String, usize>>,
+    statuses: Statuses,
     seq: &Sequencing<'_>,
     start: Instant,
 ) {
@@ -325,10 +336,7 @@ fn input_size(input: &Input) -> usize {
 
 /// Baseline status counts resources, not configuration items: the last item
 /// seen for a resource (in input order) decides its status.
-fn record_status(
-    statuses: &mut BTreeMap<(String, String, String), BTreeMap<String, usize>>,
-    out: &Output,
-) {
+fn record_status(statuses: &mut Statuses, out: &Output) {
     let column = match out.kind {
         OutputKind::Compliant => 0,
         OutputKind::NonCompliant => 1,

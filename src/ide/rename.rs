@@ -20,7 +20,13 @@ fn refuse(new_name: &str) -> Option<String> {
     let lexed = crate::syntax::lexer::lex(new_name);
     match lexed.tokens.as_slice() {
         [(0, Tok::Ident(_), end)] if *end == new_name.len() => None,
-        [(0, tok, end)] if *end == new_name.len() && token_text(tok).is_some() => {
+        [(0, tok, end)]
+            if *end == new_name.len()
+                && token_text(tok).is_some()
+                && new_name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
             Some(format!("`{new_name}` is a keyword"))
         }
         _ => Some(format!(

@@ -216,8 +216,9 @@ impl<'e> Correlator<'e> {
         }
     }
 
-    /// The state to save for the next run.
-    pub fn save(&self, rules: &str) -> SavedState {
+    /// The state to save for the next run; `position` is how many records
+    /// the runs so far evaluated.
+    pub fn save(&self, rules: &str, position: u64) -> SavedState {
         SavedState {
             format: state::FORMAT,
             rules: rules.to_string(),
@@ -235,7 +236,7 @@ impl<'e> Correlator<'e> {
                 .zip(&self.matchers)
                 .filter_map(|(s, m)| m.as_ref().map(|m| (s.name.clone(), m.state.clone())))
                 .collect(),
-            position: 0,
+            position,
         }
     }
 

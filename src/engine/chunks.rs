@@ -1,0 +1,83 @@
+//! Large JSON-lines files, read a chunk of whole lines at a time: a run's
+//! memory then follows the chunk, not the file. Each chunk is loaded and
+//! split like a whole input, with its line numbers moved on.
+
+use std::io::Read;
+
+use super::read::{failed_load, load_bytes, Loaded};
+
+/// A large JSON-lines file read a chunk of whole lines at a time, so memory
+/// does not follow the file's size.
+pub struct LineChunks {
+    chunk: usize,
+    file: std::fs::File,
+    name: String,
+    pending: Vec<u8>,
+    lines: usize,
+    done: bool,
+}
+
+impl LineChunks {
+    /// Bytes read per chunk.
+    pub const CHUNK: usize = 32 << 20;
+
+    /// `Some` if `path` is plain JSON lines: not gzip, and its first line is
+    /// a whole JSON object (a one-line `{"Records": [...]}` file or a
+    /// pretty-printed document is not, and is read whole).
+    pub fn open(path: &std::path::Path, chunk: usize) -> Option<LineChunks> {
+        let mut file = std::fs::File::open(path).ok()?;
+        let mut head = vec![0u8; 1 << 20];
+        let n = file.read(&mut head).ok()?;
+        head.truncate(n);
+        let first = head.get(..head.iter().position(|b| *b == b'\n')?)?;
+        let first = first.strip_prefix(b"\xef\xbb\xbf").unwrap_or(first);
+        if !first.trim_ascii_start().starts_with(b"{")
+            || serde_json::from_slice::<serde::de::IgnoredAny>(first).is_err()
+        {
+            return None;
+        }
+        Some(LineChunks {
+            chunk: chunk.max(1),
+            file,
+            name: path.display().to_string(),
+            pending: head,
+            lines: 0,
+            done: false,
+        })
+    }
+
+    /// The next chunk of whole lines, split into units.
+    pub fn next_chunk(&mut self) -> Option<Loaded> {
+        if self.done && self.pending.is_empty() {
+            return None;
+        }
+        while !self.done && self.pending.len() < self.chunk {
+            let mut buf = vec![0u8; self.chunk];
+            match self.file.read(&mut buf) {
+                Ok(0) => self.done = true,
+                Ok(n) => self.pending.extend_from_slice(buf.get(..n).unwrap_or(&[])),
+                Err(e) => {
+                    self.done = true;
+                    let mut l = failed_load(&self.name, &crate::files::io_reason(&e));
+                    l.shift_lines(self.lines);
+                    return Some(l);
+                }
+            }
+        }
+        let cut = if self.done {
+            self.pending.len()
+        } else {
+            self.pending
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(self.pending.len(), |i| i + 1)
+        };
+        let rest = self.pending.split_off(cut);
+        let chunk = std::mem::replace(&mut self.pending, rest);
+        let lines = chunk.iter().filter(|b| **b == b'\n').count();
+        let mut loaded = load_bytes(&self.name, chunk);
+        loaded.shift_lines(self.lines);
+        self.lines += lines;
+        Some(loaded)
+    }
+}
