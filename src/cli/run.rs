@@ -349,10 +349,9 @@ fn print_summary(s: &RunSummary, engine: &Engine, stateful: bool) {
         );
     }
     for seq in engine.sequences.iter().filter(|s| s.pattern.is_none()) {
-        let why = seq.unsupported.as_deref().unwrap_or("it has no key");
         let _ = writeln!(
             err,
-            "note: sequence `{}` was not evaluated: {why}",
+            "note: sequence `{}` was not evaluated: it has no key",
             seq.name
         );
     }

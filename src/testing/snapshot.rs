@@ -125,26 +125,11 @@ pub fn compare(case: &TestCase<'_>, rendered: &str, accept: bool, color: bool) -
         }
     };
     let text = match String::from_utf8(stored) {
-        Ok(t) if t.starts_with(HEADER) => t,
-        Ok(_) | Err(_) if accept => {
-            return store(&path, Status::Accepted(path.clone()));
-        }
-        Ok(_) => {
-            let _ = write(&new, rendered);
-            return Status::Corrupt {
-                path,
-                why: "not a tensen snapshot (no `---` header)".into(),
-            };
-        }
-        Err(_) => {
-            let _ = write(&new, rendered);
-            return Status::Corrupt {
-                path,
-                why: "not UTF-8".into(),
-            };
-        }
+        Ok(t) if t.starts_with(HEADER) => Ok(t),
+        Ok(_) => Err("not a tensen snapshot (no `---` header)"),
+        Err(_) => Err("not UTF-8"),
     };
-    if text == rendered {
+    if text.as_deref() == Ok(rendered) {
         let _ = std::fs::remove_file(&new);
         return Status::Matched;
     }
@@ -152,6 +137,16 @@ pub fn compare(case: &TestCase<'_>, rendered: &str, accept: bool, color: bool) -
         let _ = std::fs::remove_file(&new);
         return store(&path, Status::Accepted(path.clone()));
     }
+    let text = match text {
+        Ok(t) => t,
+        Err(why) => {
+            let _ = write(&new, rendered);
+            return Status::Corrupt {
+                path,
+                why: why.into(),
+            };
+        }
+    };
     let diff = diff(&text, rendered, color);
     store(&new, Status::Changed { path, diff })
 }

@@ -10,12 +10,12 @@ use crate::syntax::ast::{
     Block, BlockKind, ClauseKind, CmpOp, ExprKind, ItemKind, Lit, SingleStep, StepKind, StepMode,
 };
 
-/// A sequence ready to match, or why it cannot be yet.
+/// A sequence ready to match (the checker has refused what cannot be:
+/// nested or oversized groups, absences inside groups).
 pub struct SequenceRt {
     pub name: String,
+    /// `None` only for a sequence without `by`, which the checker refuses.
     pub pattern: Option<Pattern>,
-    /// Why the pattern could not be built (a step kind not evaluated yet).
-    pub unsupported: Option<String>,
     pub severity: SeverityRt,
     pub tactics: Vec<String>,
     pub techniques: Vec<String>,
@@ -76,7 +76,6 @@ fn build_one(
     let mut rt = SequenceRt {
         name: b.name.name.clone(),
         pattern: None,
-        unsupported: None,
         severity: SeverityRt::Fixed(9.0),
         tactics: Vec::new(),
         techniques: Vec::new(),
@@ -123,14 +122,8 @@ fn build_one(
                         }
                         StepKind::Unordered(inner) => {
                             for i in inner {
-                                match &i.kind {
-                                    StepKind::Single(single) => {
-                                        steps.push(build_step(single, Some(g), compiler, index_of))
-                                    }
-                                    StepKind::Unordered(_) => {
-                                        rt.unsupported = Some("nested unordered groups".into())
-                                    }
-                                    StepKind::Error => {}
+                                if let StepKind::Single(single) = &i.kind {
+                                    steps.push(build_step(single, Some(g), compiler, index_of))
                                 }
                             }
                         }
@@ -147,22 +140,14 @@ fn build_one(
             s.join = key.clone();
         }
     }
-    if steps.iter().filter(|s| s.group.is_some()).count() > MAX_GROUP {
-        rt.unsupported = Some(format!("unordered groups of more than {MAX_GROUP} steps"));
-    }
-    if rt.unsupported.is_none() {
-        rt.pattern = Some(Pattern {
-            key,
-            within: within.unwrap_or(i64::MAX),
-            steps,
-            until,
-        });
-    }
+    rt.pattern = Some(Pattern {
+        key,
+        within: within.unwrap_or(i64::MAX),
+        steps,
+        until,
+    });
     rt
 }
-
-/// Steps in one `unordered` group (the matcher tracks every subset).
-const MAX_GROUP: usize = 8;
 
 fn build_step(
     single: &SingleStep,
