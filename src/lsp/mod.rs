@@ -27,6 +27,8 @@ struct State {
     /// generation leaves it to the later one.
     generation: u64,
     root: Option<PathBuf>,
+    /// The workspace's rule files as on disk.
+    disk: BTreeMap<String, String>,
     /// Open documents: name → (version, text).
     open: BTreeMap<String, (i32, String)>,
     /// The last snapshot, rebuilt after every change.
@@ -68,6 +70,14 @@ impl Backend {
         });
     }
 
+    fn reread_disk(&self) {
+        let root = self.state.lock().ok().and_then(|st| st.root.clone());
+        let disk = read_disk(root.as_deref());
+        if let Ok(mut st) = self.state.lock() {
+            st.disk = disk;
+        }
+    }
+
     async fn refresh(&self) {
         if let Ok(mut st) = self.state.lock() {
             st.generation += 1;
@@ -105,28 +115,34 @@ async fn publish(client: &Client, state: &Mutex<State>) {
 
 /// The workspace's rule files, open buffers taking precedence over disk.
 fn build(st: &State) -> Snapshot {
-    let mut files: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(root) = &st.root {
-        let mut found = Vec::new();
-        let mut errors = Vec::new();
-        let keep = |name: &str| name.ends_with(".tsn");
-        crate::files::walk(
-            root,
-            &crate::check::load::skipped,
-            &keep,
-            &mut found,
-            &mut errors,
-        );
-        for path in found {
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                files.insert(path.display().to_string(), text);
-            }
-        }
-    }
+    let mut files = st.disk.clone();
     for (name, (_, text)) in &st.open {
         files.insert(name.clone(), text.clone());
     }
     Snapshot::new(st.root.clone(), &files)
+}
+
+/// Every rule file under the workspace folder, as on disk: read when the
+/// workspace opens and when a file is saved or closed, not on every change.
+fn read_disk(root: Option<&std::path::Path>) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let Some(root) = root else { return files };
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    let keep = |name: &str| name.ends_with(".tsn");
+    crate::files::walk(
+        root,
+        &crate::check::load::skipped,
+        &keep,
+        &mut found,
+        &mut errors,
+    );
+    for path in found {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            files.insert(path.display().to_string(), text);
+        }
+    }
+    files
 }
 
 fn doc_name(uri: &Uri) -> String {
@@ -147,8 +163,10 @@ impl LanguageServer for Backend {
                     .as_ref()
                     .and_then(|u| u.to_file_path().map(|p| p.to_path_buf()))
             });
+        let disk = read_disk(root.as_deref());
         if let Ok(mut st) = self.state.lock() {
             st.root = root;
+            st.disk = disk;
             st.snapshot = None;
         }
         Ok(InitializeResult {
@@ -205,6 +223,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, _: DidSaveTextDocumentParams) {
+        self.reread_disk();
         self.refresh().await;
     }
 
@@ -213,6 +232,7 @@ impl LanguageServer for Backend {
         if let Ok(mut st) = self.state.lock() {
             st.open.remove(&name);
         }
+        self.reread_disk();
         self.client
             .publish_diagnostics(params.text_document.uri, Vec::new(), None)
             .await;
