@@ -1,5 +1,6 @@
 //! `tensen test` end to end: expectations, snapshots (new, accepted,
-//! changed, corrupt, unreferenced), `CI`, `--filter`, JUnit and exit codes.
+//! changed, corrupt, unreferenced), `CI`, `--filter`, `--file`, JUnit and
+//! exit codes.
 
 #![allow(
     clippy::unwrap_used,
@@ -253,6 +254,42 @@ fn filter_and_junit() {
     assert!(
         xml.contains("<failure message=\"expected `no_keys` count == 5, got 1\">"),
         "{xml}"
+    );
+}
+
+#[test]
+fn file_runs_only_the_tests_written_in_that_file_with_the_whole_ruleset() {
+    let dir = setup(RULES);
+    let p = dir.path();
+    // A second file whose test uses a signal declared in rules.tsn.
+    std::fs::write(
+        p.join("more.tsn"),
+        r#"test "keys from another file" {
+    event { "eventSource": "iam.amazonaws.com", "eventName": "CreateAccessKey", "userIdentity": { "userName": "cy" } }
+    expect key count 1
+}
+"#,
+    )
+    .unwrap();
+    let o = tensen(p, &[".", "--file", "more.tsn"], false);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("keys from another file"), "{t}");
+    assert!(!t.contains("a login then a key"), "{t}");
+    assert!(t.contains("1 test: 1 passed"), "{t}");
+    // Filtered runs never call other tests' snapshots unreferenced.
+    assert!(!t.contains("no test names snapshot"), "{t}");
+    // The same file by another spelling of its path.
+    let abs = p.join("more.tsn");
+    let o = tensen(p, &[".", "--file", abs.to_str().unwrap()], false);
+    assert!(text(&o).contains("1 test: 1 passed"), "{}", text(&o));
+    // A file outside the ruleset is an error, not an empty run.
+    let o = tensen(p, &[".", "--file", "nope.tsn"], false);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("error: nope.tsn is not one of the rule files under ."),
+        "{}",
+        text(&o)
     );
 }
 

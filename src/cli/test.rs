@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -30,6 +30,10 @@ pub struct TestArgs {
     /// Run only the tests whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
+    /// Run only the tests written in this rule file (the whole ruleset is
+    /// still loaded); what an editor's "run tests in file" uses.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
     /// Write new and changed outputs as the snapshots.
     #[arg(long)]
     pub accept: bool,
@@ -40,6 +44,11 @@ pub struct TestArgs {
     pub format: TestFormat,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+}
+
+/// A path as one key for "the same file": canonical when it exists.
+fn same_file_key(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// `CI` set (to anything but `false`/`0`): a missing snapshot fails.
@@ -60,7 +69,26 @@ pub fn run(args: &TestArgs) -> ExitCode {
     let engine = Engine::from_analysis(&analysis);
     let start = Instant::now();
     let ci = in_ci();
-    let cases = discover(&analysis, &sources, args.filter.as_deref());
+    let mut cases = discover(&analysis, &sources, args.filter.as_deref());
+    if let Some(only) = &args.file {
+        let wanted = same_file_key(only);
+        let known = sources
+            .iter()
+            .any(|(_, f)| !f.builtin && same_file_key(Path::new(&f.name)) == wanted);
+        if !known {
+            eprintln!(
+                "error: {} is not one of the rule files under {}",
+                only.display(),
+                args.paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return ExitCode::from(2);
+        }
+        cases.retain(|c| same_file_key(&c.file) == wanted);
+    }
     let mut out = std::io::stdout().lock();
     let text = args.format == TestFormat::Text;
     let paint = |code: &str, t: &str| {
@@ -147,7 +175,7 @@ pub fn run(args: &TestArgs) -> ExitCode {
         .map(|(_, f)| PathBuf::from(&f.name))
         .collect();
     let mut err = std::io::stderr().lock();
-    if args.filter.is_none() {
+    if args.filter.is_none() && args.file.is_none() {
         for stale in snapshot::unreferenced(&rule_files, &referenced) {
             if args.prune {
                 match std::fs::remove_file(&stale) {
