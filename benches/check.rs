@@ -113,6 +113,9 @@ fn bench(c: &mut Criterion) {
     c.bench_function(&format!("lsp: hover ({lines} lines)"), |b| {
         b.iter(|| tensen::ide::hover(&snap, "bench.tsn", pos));
     });
+    c.bench_function(&format!("lsp: semantic tokens ({lines} lines)"), |b| {
+        b.iter(|| tensen::ide::semantic_tokens(&snap, "bench.tsn"));
+    });
 }
 
 criterion_group! {

@@ -271,6 +271,33 @@ fn folding_signature_help_and_quick_fixes() {
     assert_eq!(fixes.len(), 1, "{fixes:?}");
     assert_eq!(fixes[0].title, "Change to `key_created`");
     assert_eq!(fixes[0].new_text, "key_created");
+    // A step's signal lacks the entity the sequence joins on: the fix adds
+    // it, with the field another cloudtrail signal uses for `user`.
+    let text = RULES.replace(
+        "    when eventName == \"CreateAccessKey\"\n    entity user = userIdentity.userName\n",
+        "    when eventName == \"CreateAccessKey\"\n",
+    );
+    let (snap, pos) = at(&text, "key: key_created", 7);
+    let fixes = ide::quick_fixes(
+        &snap,
+        "rules.tsn",
+        ide::Range {
+            start: pos,
+            end: pos,
+        },
+    );
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    assert_eq!(
+        fixes[0].title,
+        "Add `entity user = userIdentity.userName` to `key_created`"
+    );
+    let index = LineIndex::new(&text);
+    let at_fix = index.offset(fixes[0].range.start);
+    let mut fixed = text.clone();
+    fixed.insert_str(at_fix, &fixes[0].new_text);
+    assert_eq!(fixed, RULES, "the fix writes back what was taken out");
+    let files = BTreeMap::from([("rules.tsn".to_string(), fixed)]);
+    assert!(!Snapshot::new(None, &files).analysis.has_errors());
 }
 
 #[test]
@@ -297,4 +324,121 @@ fn a_lens_over_each_test_runs_it_and_hints_show_severity_numbers() {
         }
     );
     assert_eq!(hints[0].1, " = 2.0");
+    assert_eq!(hints[0].2, ide::HintKind::Value);
+    // A constant's inferred type, unless its value is a plain literal.
+    let text = format!(
+        "let admins = [\"root\", \"admin\"]\nlet limit = 3\nlet twice = limit * 2\n{RULES}"
+    );
+    let (snap, _) = at(&text, "signal", 0);
+    let hints = ide::inlay_hints(&snap, "rules.tsn");
+    let types: Vec<_> = hints
+        .iter()
+        .filter(|h| h.2 == ide::HintKind::Type)
+        .map(|h| (h.0.line, h.0.character, h.1.as_str()))
+        .collect();
+    assert_eq!(types, [(0, 10, ": list<string>"), (2, 9, ": number")]);
+}
+
+#[test]
+fn semantic_tokens_say_what_each_word_is() {
+    let text = r#"let admins = ["root", "admin"]
+
+/// Doc for a signal.
+source findings on guardduty {
+    field extra.note: string
+}
+
+signal root_login on cloudtrail {
+    title "root login from {sourceIPAddress} ({lower(sourceIPAddress)})"
+    severity high
+    tactic initial_access
+    // GuardDuty and OCSF use keywords as fields: the checker decides.
+    when userIdentity.type == "Root" and requestParameters.from in admins
+        and sourceIPAddress in 10.0.0.0/8
+    entity who = userIdentity.arn
+}
+
+sequence escalate {
+    by who
+    within 30m
+    steps {
+        first: root_login /* inline
+        block */
+    }
+}
+"#;
+    let files = BTreeMap::from([("rules.tsn".to_string(), text.to_string())]);
+    let snap = Snapshot::new(None, &files);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut drawn = String::new();
+    for t in ide::semantic_tokens(&snap, "rules.tsn") {
+        let line = lines[t.line as usize];
+        let word: String = line
+            .encode_utf16()
+            .skip(t.start as usize)
+            .take(t.len as usize)
+            .map(|u| char::from_u32(u32::from(u)).unwrap_or('?'))
+            .collect();
+        let mods: Vec<&str> = ide::TOKEN_MODIFIERS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| t.modifiers & (1 << i) != 0)
+            .map(|(_, m)| *m)
+            .collect();
+        drawn.push_str(&format!(
+            "{}:{} {:?} {}{}\n",
+            t.line + 1,
+            t.start + 1,
+            word,
+            ide::TOKEN_TYPES[t.kind as usize],
+            if mods.is_empty() {
+                String::new()
+            } else {
+                format!(" +{}", mods.join("+"))
+            }
+        ));
+    }
+    insta::assert_snapshot!("semantic_tokens", drawn);
+}
+
+#[test]
+fn semantic_tokens_of_every_example_are_ordered_and_disjoint() {
+    let mut files = BTreeMap::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "tsn") {
+                files.insert(
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).unwrap(),
+                );
+            }
+        }
+    }
+    assert!(files.len() >= 18, "{}", files.len());
+    let snap = Snapshot::new(None, &files);
+    let mut kinds = std::collections::BTreeSet::new();
+    for (name, text) in &files {
+        let lines: Vec<&str> = text.lines().collect();
+        let tokens = ide::semantic_tokens(&snap, name);
+        assert!(!tokens.is_empty(), "{name}");
+        for pair in tokens.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            assert!(
+                (a.line, a.start + a.len) <= (b.line, b.start),
+                "{name}: {a:?} overlaps {b:?}"
+            );
+        }
+        for t in &tokens {
+            let width = lines[t.line as usize].encode_utf16().count() as u32;
+            assert!(t.len > 0 && t.start + t.len <= width, "{name}: {t:?}");
+        }
+        kinds.extend(tokens.iter().map(|t| t.kind));
+    }
+    // The examples use every kind of token.
+    assert_eq!(kinds.len(), ide::TOKEN_TYPES.len(), "{kinds:?}");
 }

@@ -294,7 +294,52 @@ async fn the_server_answers_like_the_checker_and_the_ide_layer() {
     assert_eq!(
         hints["result"],
         json!([]),
-        "no severity levels here: {hints}"
+        "no severity levels or computed constants here: {hints}"
+    );
+
+    // Semantic tokens, delta-encoded: line 1 is `/// Logins without MFA.`
+    // (a documentation comment), then `signal` (keyword) and `login` (an
+    // event's declaration) on line 2.
+    // (The legend is advertised in the snapshotted initialize response.)
+    let legend = tensen::ide::TOKEN_TYPES;
+    let tokens = c
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let data: Vec<u64> = tokens["result"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(data.len() % 5, 0);
+    let first: Vec<(u64, u64, u64, &str, u64)> = data
+        .chunks(5)
+        .take(3)
+        .map(|t| (t[0], t[1], t[2], legend[t[3] as usize], t[4]))
+        .collect();
+    assert_eq!(
+        first,
+        [
+            (0, 0, 23, "comment", 2),
+            (1, 0, 6, "keyword", 0),
+            (0, 7, 5, "event", 1)
+        ]
+    );
+    // A range asks for fewer lines, and gets the same tokens for them.
+    let range = c
+        .request(
+            "textDocument/semanticTokens/range",
+            json!({"textDocument": {"uri": uri}, "range": {"start": pos(0, 0), "end": pos(1, 99)}}),
+        )
+        .await;
+    let range_data = range["result"]["data"].as_array().unwrap();
+    assert_eq!(range_data.len(), 5 * 5, "{range}");
+    assert_eq!(
+        range_data[..15],
+        tokens["result"]["data"].as_array().unwrap()[..15]
     );
 
     let shut = c.request("shutdown", Value::Null).await;
@@ -379,6 +424,18 @@ async fn garbage_unknown_documents_and_random_edits_never_stop_it() {
             assert!(h.get("result").is_some(), "{h}");
             let f = c.request("textDocument/formatting", json!({"textDocument": {"uri": uri}, "options": {"tabSize": 4, "insertSpaces": true}})).await;
             assert!(f.get("result").is_some(), "{f}");
+            let t = c
+                .request(
+                    "textDocument/semanticTokens/full",
+                    json!({"textDocument": {"uri": uri}}),
+                )
+                .await;
+            let data = t["result"]["data"].as_array().unwrap();
+            assert_eq!(data.len() % 5, 0, "{t}");
+            // Every token has a length; none starts where the last one did.
+            for tok in data.chunks(5) {
+                assert!(tok[2].as_u64().unwrap() > 0, "{t}");
+            }
         }
     }
     // The server's text is the client's: formatting it gives what `fmt` gives.
@@ -393,5 +450,85 @@ async fn garbage_unknown_documents_and_random_edits_never_stop_it() {
             assert_eq!(f["result"][0]["newText"], formatted)
         }
         _ => assert_eq!(f["result"], Value::Null, "{f}"),
+    }
+}
+
+#[tokio::test]
+async fn each_workspace_folder_is_a_ruleset_and_folders_come_and_go() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // Folder b defines `login` on disk; folder a has a file using it.
+    std::fs::write(
+        b.path().join("signals.tsn"),
+        "signal login on cloudtrail {\n    when eventName == \"ConsoleLogin\"\n    entity user = userIdentity.userName\n}\n",
+    )
+    .unwrap();
+    let uses = "sequence twice {\n    by user\n    within 1h\n    steps {\n        a: login\n        b: login\n    }\n}\n";
+    let uri_b = format!("file://{}/uses.tsn", b.path().display());
+    let folder = |d: &tempfile::TempDir| json!({"uri": format!("file://{}", d.path().display()), "name": "x"});
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "capabilities": {}, "workspaceFolders": [folder(&a)]}),
+    )
+    .await;
+    c.notify("initialized", json!({})).await;
+    // Opened before its folder is part of the workspace: alone, `login` is
+    // unknown.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri_b, "languageId": "tensen", "version": 1, "text": uses}}),
+    )
+    .await;
+    let d = c.diagnostics(&uri_b).await;
+    let codes: Vec<&Value> = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["code"])
+        .collect();
+    assert_eq!(
+        codes,
+        [&json!("unknown-name"), &json!("unknown-name")],
+        "{d}"
+    );
+    // Adding folder b makes its files one ruleset with the document.
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [folder(&b)], "removed": []}}),
+    )
+    .await;
+    let d = c.diagnostics(&uri_b).await;
+    assert_eq!(d["diagnostics"], json!([]), "{d}");
+    let symbols = c
+        .request("workspace/symbol", json!({"query": "login"}))
+        .await;
+    let names: Vec<&Value> = symbols["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["name"])
+        .collect();
+    assert_eq!(names, [&json!("login")], "{symbols}");
+    // Folder a knows nothing of b: a file there using `login` is an error.
+    let uri_a = format!("file://{}/other.tsn", a.path().display());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri_a, "languageId": "tensen", "version": 1, "text": uses}}),
+    )
+    .await;
+    let d = c.diagnostics(&uri_a).await;
+    assert_eq!(d["diagnostics"].as_array().unwrap().len(), 2, "{d}");
+    // Removing b again: the document is on its own once more.
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [folder(&b)]}}),
+    )
+    .await;
+    loop {
+        let d = c.diagnostics(&uri_b).await;
+        if !d["diagnostics"].as_array().unwrap().is_empty() {
+            assert_eq!(d["diagnostics"][0]["code"], "unknown-name", "{d}");
+            break;
+        }
     }
 }

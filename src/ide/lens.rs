@@ -1,7 +1,7 @@
 //! Code lenses and inlay hints. A lens over each `test` runs it in-process
 //! (the same runner as `tensen test`, without touching snapshots) and says
-//! whether its expectations hold; an inlay hint shows the number behind a
-//! severity level.
+//! whether its expectations hold; inlay hints show the type the checker
+//! inferred for a `let` and the number behind a severity level.
 
 use super::{LineIndex, Pos, Snapshot};
 use crate::syntax::ast::{ClauseKind, ExprKind, ItemKind};
@@ -36,8 +36,19 @@ pub fn test_lenses(snap: &Snapshot, name: &str) -> Vec<(super::Range, String)> {
     out
 }
 
-/// (position, label) hints: the number a severity level stands for.
-pub fn inlay_hints(snap: &Snapshot, name: &str) -> Vec<(Pos, String)> {
+/// What an inlay hint shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HintKind {
+    /// The checker's type of a `let` constant.
+    Type,
+    /// The number a severity level stands for.
+    Value,
+}
+
+/// (position, label, kind) hints: the inferred type of each `let` whose
+/// value is not a plain literal, and the number a severity level stands
+/// for.
+pub fn inlay_hints(snap: &Snapshot, name: &str) -> Vec<(Pos, String, HintKind)> {
     let Some(file) = snap.file_id(name) else {
         return Vec::new();
     };
@@ -47,6 +58,12 @@ pub fn inlay_hints(snap: &Snapshot, name: &str) -> Vec<(Pos, String)> {
     let index = LineIndex::new(snap.text(file));
     let mut out = Vec::new();
     for item in &pf.parsed.file.items {
+        if let ItemKind::Let { name, value } = &item.kind {
+            let plain = matches!(value.kind, ExprKind::Lit(_));
+            if let Some(ty) = snap.analysis.lets.get(&name.name).filter(|_| !plain) {
+                out.push((index.pos(name.span.end), format!(": {ty}"), HintKind::Type));
+            }
+        }
         let ItemKind::Block(b) = &item.kind else {
             continue;
         };
@@ -61,7 +78,7 @@ pub fn inlay_hints(snap: &Snapshot, name: &str) -> Vec<(Pos, String)> {
             if let ExprKind::Path(p) = &value.kind {
                 let word = snap.text(file).get(p.span.start..p.span.end).unwrap_or("");
                 if let Some(v) = crate::check::attack::level(word) {
-                    out.push((index.pos(p.span.end), format!(" = {v:.1}")));
+                    out.push((index.pos(p.span.end), format!(" = {v:.1}"), HintKind::Value));
                 }
             }
         }

@@ -5,7 +5,8 @@
 //!
 //! One file per feature: `diagnostics`, `hover`, `definition` (and
 //! references), `rename`, `symbols`, `completion`, `signature`, `folding`,
-//! `actions` (quick fixes), `formatting`; `refs` finds what a name refers
+//! `actions` (quick fixes), `formatting`, `tokens` (semantic tokens),
+//! `lens` (code lenses, inlay hints); `refs` finds what a name refers
 //! to, `lines` maps offsets to editor positions.
 
 mod actions;
@@ -21,6 +22,7 @@ mod refs;
 mod rename;
 mod signature;
 mod symbols;
+mod tokens;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -32,11 +34,15 @@ pub use diagnostics::{diagnostics, IdeDiagnostic};
 pub use folding::folding_ranges;
 pub use formatting::formatting;
 pub use hover::hover;
-pub use lens::{inlay_hints, test_lenses};
+pub use lens::{inlay_hints, test_lenses, HintKind};
 pub use lines::{LineIndex, Pos, Range};
 pub use rename::{prepare_rename, rename};
 pub use signature::signature_help;
 pub use symbols::{document_symbols, workspace_symbols, Symbol, SymbolKind};
+pub use tokens::{
+    semantic_tokens, SemanticToken, TokenKind, DECLARATION, DOCUMENTATION, READONLY,
+    TOKEN_MODIFIERS, TOKEN_TYPES,
+};
 
 use crate::check::{analyze, Analysis, FileId, Sources};
 

@@ -1,6 +1,7 @@
 //! What each name in a rule file refers to: the items it names (steps,
 //! `until`, `expect`, `let` constants), the source fields its expressions
-//! read, the functions it calls. Hover, go to definition, references and
+//! read (in conditions and in `{...}` of titles, summaries and messages),
+//! the functions it calls. Hover, go to definition, references and
 //! rename all start from here.
 
 use crate::check::Analysis;
@@ -8,6 +9,7 @@ use crate::check::FileId;
 use crate::syntax::ast::{
     Block, ClauseKind, Expr, ExprKind, ItemKind, SegmentKind, Step, StepKind,
 };
+use crate::syntax::template::{parse_template, TemplatePart};
 use crate::syntax::visit::walk_expr;
 use crate::syntax::Span;
 
@@ -92,6 +94,13 @@ fn block(b: &Block, out: &mut Vec<Ref>) {
             | ClauseKind::Within(e)
             | ClauseKind::Entity { value: e, .. }
             | ClauseKind::Severity { value: e, .. } => exprs(e, source, out),
+            ClauseKind::Title(lit) | ClauseKind::Summary(lit) | ClauseKind::Message(lit) => {
+                for part in parse_template(lit).0.parts {
+                    if let TemplatePart::Value(e) = part {
+                        exprs(&e, source, out);
+                    }
+                }
+            }
             ClauseKind::Steps(steps) => step_refs(steps, out),
             ClauseKind::Until(names) => out.extend(names.iter().map(|n| item_ref(n.span, &n.name))),
             _ => {}

@@ -92,3 +92,44 @@ pub fn completion_kind(k: ide::CompletionKind) -> lsp::CompletionItemKind {
         ide::CompletionKind::Tactic => lsp::CompletionItemKind::ENUM_MEMBER,
     }
 }
+
+/// The semantic token legend: the `ide` layer's types and modifiers.
+pub fn legend() -> lsp::SemanticTokensLegend {
+    lsp::SemanticTokensLegend {
+        token_types: ide::TOKEN_TYPES
+            .iter()
+            .map(|t| lsp::SemanticTokenType::new(t))
+            .collect(),
+        token_modifiers: ide::TOKEN_MODIFIERS
+            .iter()
+            .map(|m| lsp::SemanticTokenModifier::new(m))
+            .collect(),
+    }
+}
+
+/// Tokens in text order, delta-encoded as the protocol wants.
+pub fn semantic_tokens(tokens: &[ide::SemanticToken]) -> lsp::SemanticTokens {
+    let mut data = Vec::with_capacity(tokens.len());
+    let (mut line, mut start) = (0u32, 0u32);
+    for t in tokens {
+        let delta_line = t.line.saturating_sub(line);
+        let delta_start = if delta_line == 0 {
+            t.start.saturating_sub(start)
+        } else {
+            t.start
+        };
+        data.push(lsp::SemanticToken {
+            delta_line,
+            delta_start,
+            length: t.len,
+            token_type: t.kind as u32,
+            token_modifiers_bitset: t.modifiers,
+        });
+        line = t.line;
+        start = t.start;
+    }
+    lsp::SemanticTokens {
+        result_id: None,
+        data,
+    }
+}

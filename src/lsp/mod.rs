@@ -1,13 +1,14 @@
 //! `tensen lsp`: the language server, over stdio, on tower-lsp-server
 //! (which hands notifications over in order). Thin glue: the documents are
 //! kept here, one writer applies changes in order (versions checked), and
-//! every request runs an `ide` function on a consistent snapshot of the
-//! workspace (every `*.tsn` under its folder, open buffers first).
+//! every request runs an `ide` function on a consistent snapshot of its
+//! ruleset (every `*.tsn` under its workspace folder, open buffers first;
+//! see `workspace`).
 
 mod convert;
 mod guard;
+mod workspace;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -17,158 +18,98 @@ use tower_lsp_server::UriExt;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 use crate::ide::{self, LineIndex, Snapshot};
+use workspace::Workspace;
 
 /// Diagnostics wait this long after a change for the next one.
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(15);
 
-#[derive(Default)]
-struct State {
-    /// Bumped by every change: a debounced publish that sees a newer
-    /// generation leaves it to the later one.
-    generation: u64,
-    root: Option<PathBuf>,
-    /// The workspace's rule files as on disk.
-    disk: BTreeMap<String, String>,
-    /// Open documents: name → (version, text).
-    open: BTreeMap<String, (i32, String)>,
-    /// The last snapshot, rebuilt after every change.
-    snapshot: Option<Arc<Snapshot>>,
-}
-
 pub struct Backend {
     client: Client,
-    state: Arc<Mutex<State>>,
+    state: Arc<Mutex<Workspace>>,
 }
 
 impl Backend {
-    fn snapshot(&self) -> Option<Arc<Snapshot>> {
-        let mut st = self.state.lock().ok()?;
-        if st.snapshot.is_none() {
-            st.snapshot = Some(Arc::new(build(&st)));
-        }
-        st.snapshot.clone()
+    /// The snapshot of the ruleset the document at `uri` belongs to.
+    fn snapshot(&self, uri: &Uri) -> Option<Arc<Snapshot>> {
+        let mut ws = self.state.lock().ok()?;
+        Some(ws.snapshot_for(&doc_name(uri)))
     }
 
     /// Publishes diagnostics once changes pause for [`DEBOUNCE`]; requests
-    /// meanwhile see the latest text (the snapshot is rebuilt on demand).
+    /// meanwhile see the latest text (snapshots are rebuilt on demand).
     fn refresh_later(&self) {
         let generation = match self.state.lock() {
-            Ok(mut st) => {
-                st.generation += 1;
-                st.snapshot = None;
-                st.generation
-            }
+            Ok(mut ws) => ws.changed(),
             Err(_) => return,
         };
         let (client, state) = (self.client.clone(), self.state.clone());
         tokio::spawn(async move {
             tokio::time::sleep(DEBOUNCE).await;
-            let current = state.lock().map(|st| st.generation).unwrap_or(0);
+            let current = state.lock().map(|ws| ws.generation).unwrap_or(0);
             if current == generation {
                 publish(&client, &state).await;
             }
         });
     }
 
-    fn reread_disk(&self) {
-        let root = self.state.lock().ok().and_then(|st| st.root.clone());
-        let disk = read_disk(root.as_deref());
-        if let Ok(mut st) = self.state.lock() {
-            st.disk = disk;
+    fn with_workspace(&self, f: impl FnOnce(&mut Workspace)) {
+        if let Ok(mut ws) = self.state.lock() {
+            f(&mut ws);
         }
     }
 
     async fn refresh(&self) {
-        if let Ok(mut st) = self.state.lock() {
-            st.generation += 1;
-        }
+        self.with_workspace(|ws| {
+            ws.changed();
+        });
         publish(&self.client, &self.state).await;
     }
 }
 
-/// Rebuilds the snapshot and publishes the diagnostics of every open
+/// Rebuilds the snapshots and publishes the diagnostics of every open
 /// document, with the version they were computed for.
-async fn publish(client: &Client, state: &Mutex<State>) {
-    {
-        let (snap, versions) = {
-            let Ok(mut st) = state.lock() else {
-                return;
-            };
-            let snap = Arc::new(build(&st));
-            st.snapshot = Some(snap.clone());
-            let versions: Vec<(String, i32)> =
-                st.open.iter().map(|(n, (v, _))| (n.clone(), *v)).collect();
-            (snap, versions)
+async fn publish(client: &Client, state: &Mutex<Workspace>) {
+    let docs = match state.lock() {
+        Ok(mut ws) => ws.open_documents(),
+        Err(_) => return,
+    };
+    for (name, version, snap) in docs {
+        let Some(uri) = convert::uri(&name) else {
+            continue;
         };
-        for (name, version) in versions {
-            let Some(uri) = convert::uri(&name) else {
-                continue;
-            };
-            let diags = ide::diagnostics(&snap, &name)
-                .into_iter()
-                .map(convert::diagnostic)
-                .collect();
-            client.publish_diagnostics(uri, diags, Some(version)).await;
-        }
+        let diags = ide::diagnostics(&snap, &name)
+            .into_iter()
+            .map(convert::diagnostic)
+            .collect();
+        client.publish_diagnostics(uri, diags, Some(version)).await;
     }
-}
-
-/// The workspace's rule files, open buffers taking precedence over disk.
-fn build(st: &State) -> Snapshot {
-    let mut files = st.disk.clone();
-    for (name, (_, text)) in &st.open {
-        files.insert(name.clone(), text.clone());
-    }
-    Snapshot::new(st.root.clone(), &files)
-}
-
-/// Every rule file under the workspace folder, as on disk: read when the
-/// workspace opens and when a file is saved or closed, not on every change.
-fn read_disk(root: Option<&std::path::Path>) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    let Some(root) = root else { return files };
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    let keep = |name: &str| name.ends_with(".tsn");
-    crate::files::walk(
-        root,
-        &crate::check::load::skipped,
-        &keep,
-        &mut found,
-        &mut errors,
-    );
-    for path in found {
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            files.insert(path.display().to_string(), text);
-        }
-    }
-    files
 }
 
 fn doc_name(uri: &Uri) -> String {
     convert::name(uri)
 }
 
+fn folder_path(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.to_path_buf())
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         #[allow(deprecated)]
-        let root = params
-            .workspace_folders
-            .as_ref()
-            .and_then(|f| f.first())
-            .and_then(|f| f.uri.to_file_path().map(|p| p.to_path_buf()))
-            .or_else(|| {
-                params
-                    .root_uri
-                    .as_ref()
-                    .and_then(|u| u.to_file_path().map(|p| p.to_path_buf()))
-            });
-        let disk = read_disk(root.as_deref());
-        if let Ok(mut st) = self.state.lock() {
-            st.root = root;
-            st.disk = disk;
-            st.snapshot = None;
-        }
+        let folders: Vec<PathBuf> = match &params.workspace_folders {
+            Some(f) if !f.is_empty() => f.iter().filter_map(|f| folder_path(&f.uri)).collect(),
+            _ => params
+                .root_uri
+                .as_ref()
+                .and_then(folder_path)
+                .into_iter()
+                .collect(),
+        };
+        self.with_workspace(|ws| {
+            for f in folders {
+                ws.add_folder(f);
+            }
+        });
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "tensen".into(),
@@ -184,9 +125,9 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        if let Ok(mut st) = self.state.lock() {
-            st.open.insert(doc_name(&doc.uri), (doc.version, doc.text));
-        }
+        self.with_workspace(|ws| {
+            ws.open.insert(doc_name(&doc.uri), (doc.version, doc.text));
+        });
         self.refresh().await;
     }
 
@@ -194,10 +135,10 @@ impl LanguageServer for Backend {
         let name = doc_name(&params.text_document.uri);
         let version = params.text_document.version;
         {
-            let Ok(mut st) = self.state.lock() else {
+            let Ok(mut ws) = self.state.lock() else {
                 return;
             };
-            let Some((v, text)) = st.open.get_mut(&name) else {
+            let Some((v, text)) = ws.open.get_mut(&name) else {
                 return;
             };
             // Changes come in order; an older version is a stale message.
@@ -223,16 +164,29 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, _: DidSaveTextDocumentParams) {
-        self.reread_disk();
+        self.with_workspace(Workspace::reread_disk);
+        self.refresh().await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let event = params.event;
+        self.with_workspace(|ws| {
+            for f in event.removed.iter().filter_map(|f| folder_path(&f.uri)) {
+                ws.remove_folder(&f);
+            }
+            for f in event.added.iter().filter_map(|f| folder_path(&f.uri)) {
+                ws.add_folder(f);
+            }
+        });
         self.refresh().await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let name = doc_name(&params.text_document.uri);
-        if let Ok(mut st) = self.state.lock() {
-            st.open.remove(&name);
-        }
-        self.reread_disk();
+        self.with_workspace(|ws| {
+            ws.open.remove(&name);
+            ws.reread_disk();
+        });
         self.client
             .publish_diagnostics(params.text_document.uri, Vec::new(), None)
             .await;
@@ -241,7 +195,7 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&p.text_document.uri) else {
             return Ok(None);
         };
         Ok(ide::hover(
@@ -263,7 +217,7 @@ impl LanguageServer for Backend {
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&p.text_document.uri) else {
             return Ok(None);
         };
         let found = ide::definition(
@@ -281,7 +235,7 @@ impl LanguageServer for Backend {
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&p.text_document.uri) else {
             return Ok(None);
         };
         let found = ide::references(
@@ -307,7 +261,7 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         #[allow(deprecated)]
@@ -331,11 +285,13 @@ impl LanguageServer for Backend {
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<OneOf<Vec<SymbolInformation>, Vec<WorkspaceSymbol>>>> {
-        let Some(snap) = self.snapshot() else {
-            return Ok(None);
+        let snaps = match self.state.lock() {
+            Ok(mut ws) => ws.all_snapshots(),
+            Err(_) => return Ok(None),
         };
-        let symbols = ide::workspace_symbols(&snap, &params.query)
-            .into_iter()
+        let symbols = snaps
+            .iter()
+            .flat_map(|snap| ide::workspace_symbols(snap, &params.query))
             .filter_map(|s| {
                 Some(WorkspaceSymbol {
                     name: s.name,
@@ -355,7 +311,7 @@ impl LanguageServer for Backend {
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&p.text_document.uri) else {
             return Ok(None);
         };
         let items = ide::completion(
@@ -378,7 +334,7 @@ impl LanguageServer for Backend {
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         Ok(ide::prepare_rename(
@@ -391,7 +347,7 @@ impl LanguageServer for Backend {
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let p = params.text_document_position;
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&p.text_document.uri) else {
             return Ok(None);
         };
         let edits = ide::rename(
@@ -422,7 +378,7 @@ impl LanguageServer for Backend {
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         Ok(Some(
@@ -439,7 +395,7 @@ impl LanguageServer for Backend {
 
     async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
         let p = params.text_document_position_params;
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&p.text_document.uri) else {
             return Ok(None);
         };
         Ok(ide::signature_help(
@@ -460,7 +416,7 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         let uri = params.text_document.uri;
@@ -470,27 +426,28 @@ impl LanguageServer for Backend {
         };
         let actions = ide::quick_fixes(&snap, &doc_name(&uri), range)
             .into_iter()
-            .map(|fix| {
+            .filter_map(|fix| {
                 let edit = TextEdit {
                     range: convert::range(fix.range),
                     new_text: fix.new_text,
                 };
-                CodeActionOrCommand::CodeAction(CodeAction {
+                let target = convert::uri(&fix.file)?;
+                Some(CodeActionOrCommand::CodeAction(CodeAction {
                     title: fix.title,
                     kind: Some(CodeActionKind::QUICKFIX),
                     edit: Some(WorkspaceEdit {
-                        changes: Some(std::collections::HashMap::from([(uri.clone(), vec![edit])])),
+                        changes: Some(std::collections::HashMap::from([(target, vec![edit])])),
                         ..WorkspaceEdit::default()
                     }),
                     ..CodeAction::default()
-                })
+                }))
             })
             .collect();
         Ok(Some(actions))
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         let uri = params.text_document.uri;
@@ -512,16 +469,19 @@ impl LanguageServer for Backend {
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         Ok(Some(
             ide::inlay_hints(&snap, &doc_name(&params.text_document.uri))
                 .into_iter()
-                .map(|(p, label)| InlayHint {
+                .map(|(p, label, kind)| InlayHint {
                     position: convert::position(p),
                     label: InlayHintLabel::String(label),
-                    kind: None,
+                    kind: Some(match kind {
+                        ide::HintKind::Type => InlayHintKind::TYPE,
+                        ide::HintKind::Value => InlayHintKind::PARAMETER,
+                    }),
                     text_edits: None,
                     tooltip: None,
                     padding_left: None,
@@ -532,8 +492,38 @@ impl LanguageServer for Backend {
         ))
     }
 
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let tokens = ide::semantic_tokens(&snap, &doc_name(&params.text_document.uri));
+        Ok(Some(SemanticTokensResult::Tokens(
+            convert::semantic_tokens(&tokens),
+        )))
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let (first, last) = (params.range.start.line, params.range.end.line);
+        let tokens: Vec<_> = ide::semantic_tokens(&snap, &doc_name(&params.text_document.uri))
+            .into_iter()
+            .filter(|t| (first..=last).contains(&t.line))
+            .collect();
+        Ok(Some(SemanticTokensRangeResult::Tokens(
+            convert::semantic_tokens(&tokens),
+        )))
+    }
+
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let Some(snap) = self.snapshot() else {
+        let Some(snap) = self.snapshot(&params.text_document.uri) else {
             return Ok(None);
         };
         Ok(
@@ -578,6 +568,21 @@ pub fn capabilities() -> ServerCapabilities {
             resolve_provider: Some(false),
         }),
         inlay_hint_provider: Some(OneOf::Left(true)),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: convert::legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: Some(true),
+                ..SemanticTokensOptions::default()
+            },
+        )),
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), ":".into(), " ".into()]),
             ..CompletionOptions::default()
@@ -591,7 +596,7 @@ pub fn capabilities() -> ServerCapabilities {
 pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
     LspService::new(|client| Backend {
         client,
-        state: Arc::new(Mutex::new(State::default())),
+        state: Arc::new(Mutex::new(Workspace::default())),
     })
 }
 
