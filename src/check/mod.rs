@@ -171,10 +171,12 @@ pub fn analyze(sources: &Sources) -> Analysis {
     let mut diags = Vec::new();
     let mut files = Vec::new();
     for (id, file) in sources.iter() {
-        let parsed = if file.parse {
-            parse(&file.text)
-        } else {
+        let parsed = if !file.parse {
             Parsed::default()
+        } else if file.builtin {
+            prelude::parsed(&file.name).unwrap_or_else(|| parse(&file.text))
+        } else {
+            parse(&file.text)
         };
         for err in &parsed.errors {
             diags.push(syntax_errors::syntax_diagnostic(id, err));

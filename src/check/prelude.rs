@@ -21,3 +21,20 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../prelude/config.tsn"),
     ),
 ];
+
+/// The prelude's files parsed once per process (the language server
+/// re-checks the ruleset on every change): a copy of the tree of `name`.
+pub fn parsed(name: &str) -> Option<crate::syntax::parser::Parsed> {
+    static PARSED: std::sync::OnceLock<Vec<(&str, crate::syntax::parser::Parsed)>> =
+        std::sync::OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            FILES
+                .iter()
+                .map(|(n, text)| (*n, crate::syntax::parser::parse(text)))
+                .collect()
+        })
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| p.clone())
+}

@@ -16,8 +16,7 @@ pub(super) fn item_at(snap: &Snapshot, name: &str, pos: Pos) -> Option<(String, 
     let file = snap.file_id(name)?;
     let index = LineIndex::new(snap.text(file));
     let offset = index.offset(pos);
-    let all = refs::collect(&snap.analysis, file);
-    refs::at(&all, offset)
+    refs::at_offset(&snap.analysis, file, offset)
         .into_iter()
         .find_map(|r| match &r.target {
             Target::Item(n) if snap.analysis.symbols.contains_key(n) => {

@@ -12,8 +12,7 @@ pub fn hover(snap: &Snapshot, name: &str, pos: Pos) -> Option<String> {
     let file = snap.file_id(name)?;
     let text = snap.text(file);
     let offset = LineIndex::new(text).offset(pos);
-    let all = refs::collect(&snap.analysis, file);
-    for r in refs::at(&all, offset) {
+    for r in refs::at_offset(&snap.analysis, file, offset) {
         let found = match &r.target {
             Target::Item(n) => item(snap, n),
             Target::Field { source, path } => field(snap, source, path),

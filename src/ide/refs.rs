@@ -35,11 +35,33 @@ pub struct Ref {
 
 /// Every reference in one file, in text order.
 pub fn collect(analysis: &Analysis, file: FileId) -> Vec<Ref> {
+    collect_in(analysis, file, None)
+}
+
+/// The references under a byte offset, innermost (shortest) first; only
+/// the item holding the offset is walked.
+pub fn at_offset(analysis: &Analysis, file: FileId, offset: usize) -> Vec<Ref> {
+    let all = collect_in(analysis, file, Some(offset));
+    let mut hits: Vec<Ref> = all
+        .into_iter()
+        .filter(|r| r.span.start <= offset && offset <= r.span.end)
+        .collect();
+    hits.sort_by_key(|r| r.span.end - r.span.start);
+    hits
+}
+
+fn collect_in(analysis: &Analysis, file: FileId, offset: Option<usize>) -> Vec<Ref> {
     let mut out = Vec::new();
     let Some(pf) = analysis.file(file) else {
         return out;
     };
-    for item in &pf.parsed.file.items {
+    let items = pf
+        .parsed
+        .file
+        .items
+        .iter()
+        .filter(|i| offset.is_none_or(|o| i.span.start <= o && o <= i.span.end));
+    for item in items {
         match &item.kind {
             ItemKind::Let { name, value } => {
                 out.push(def(name.span, &name.name));
@@ -167,14 +189,4 @@ fn exprs(e: &Expr, source: Option<&str>, out: &mut Vec<Ref>) {
         }),
         _ => {}
     });
-}
-
-/// The references under a byte offset, innermost (shortest) first.
-pub fn at(refs: &[Ref], offset: usize) -> Vec<&Ref> {
-    let mut hits: Vec<&Ref> = refs
-        .iter()
-        .filter(|r| r.span.start <= offset && offset <= r.span.end)
-        .collect();
-    hits.sort_by_key(|r| r.span.end - r.span.start);
-    hits
 }

@@ -76,7 +76,7 @@ impl SyntaxError {
 }
 
 /// A parsed file: its tree, its comments and every syntax error found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Parsed {
     pub file: File,
     pub comments: Vec<Comment>,
