@@ -20,6 +20,10 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 use crate::ide::{self, LineIndex, Snapshot};
 use workspace::Workspace;
 
+/// The command a test's code lens calls; the editor packages implement it
+/// (VS Code: `tensen: Run tests in file`), with the document's URI.
+pub const RUN_TESTS_COMMAND: &str = "tensen.runTestsInFile";
+
 /// Diagnostics wait this long after a change for the next one.
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(15);
 
@@ -459,7 +463,7 @@ impl LanguageServer for Backend {
                     range: convert::range(r),
                     command: Some(Command {
                         title,
-                        command: "tensen.runTestsInFile".into(),
+                        command: RUN_TESTS_COMMAND.into(),
                         arguments: Some(vec![serde_json::json!(uri.as_str())]),
                     }),
                     data: None,

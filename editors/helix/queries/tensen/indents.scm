@@ -1,0 +1,16 @@
+; Indentation for Helix (written by hand, not generated).
+
+[
+  (block)
+  (step_block)
+  (object)
+  (list)
+  (arguments)
+  (parenthesized_expression)
+] @indent
+
+[
+  "}"
+  "]"
+  ")"
+] @outdent

@@ -1,0 +1,2 @@
+-- *.tsn files are tensen rule files.
+vim.filetype.add({ extension = { tsn = "tensen" } })

@@ -1,0 +1,1 @@
+../../../tree-sitter-tensen/queries/injections.scm
