@@ -364,9 +364,15 @@ async fn garbage_unknown_documents_and_random_edits_never_stop_it() {
         )
         .await;
     assert_eq!(hover["result"], Value::Null, "{hover}");
+    // A real rule file of the examples.
+    let real = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/rules/attack_sequences.tsn"),
+    )
+    .unwrap();
     c.notify(
         "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "tensen", "version": 1, "text": RULES}}),
+        json!({"textDocument": {"uri": uri, "languageId": "tensen", "version": 1, "text": real}}),
     )
     .await;
     c.diagnostics(&uri).await;
@@ -377,7 +383,7 @@ async fn garbage_unknown_documents_and_random_edits_never_stop_it() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let mut text = RULES.to_string();
+    let mut text = real.clone();
     let mut x: u64 = 42;
     let mut next = move |m: u64| {
         x = x
