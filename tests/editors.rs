@@ -53,7 +53,8 @@ fn blocks(markdown: &str, lang: &str) -> Vec<String> {
 
 /// The tree-sitter grammar's scope, file types and name.
 fn tree_sitter() -> (String, Vec<String>, String) {
-    let config: Value = serde_json::from_str(&read("editors/tree-sitter-tensen/tree-sitter.json")).unwrap();
+    let config: Value =
+        serde_json::from_str(&read("editors/tree-sitter-tensen/tree-sitter.json")).unwrap();
     let g = &config["grammars"][0];
     let types = g["file-types"]
         .as_array()
@@ -101,10 +102,21 @@ fn check_helix(text: &str, what: &str) {
         .collect();
     assert_eq!(file_types, types, "{what}");
     assert_eq!(lang["comment-token"].as_str(), Some("//"), "{what}");
-    assert_eq!(lang["language-servers"].as_array().unwrap()[0].as_str(), Some("tensen"));
+    assert_eq!(
+        lang["language-servers"].as_array().unwrap()[0].as_str(),
+        Some("tensen")
+    );
     let server = &doc["language-server"]["tensen"];
-    assert_eq!(server["command"].as_str(), Some(binary().as_str()), "{what}");
-    assert_eq!(server["args"].as_array().unwrap()[0].as_str(), Some("lsp"), "{what}");
+    assert_eq!(
+        server["command"].as_str(),
+        Some(binary().as_str()),
+        "{what}"
+    );
+    assert_eq!(
+        server["args"].as_array().unwrap()[0].as_str(),
+        Some("lsp"),
+        "{what}"
+    );
     let g = &doc["grammar"].as_array().unwrap()[0];
     assert_eq!(g["name"].as_str(), Some(grammar.as_str()), "{what}");
     let source = g["source"].as_table().unwrap();

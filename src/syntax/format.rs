@@ -458,14 +458,55 @@ impl Formatter<'_> {
         self.newline();
         self.indent += 1;
         for operand in rest {
-            self.line(
-                operand.span,
-                &format!("{} {}", op.symbol(), expr_inline(operand)),
-            );
+            self.operand_line(&format!("{} ", op.symbol()), operand);
         }
         self.indent -= 1;
         // Comments left inside the clause after its last operand.
         self.leading(span.end);
+    }
+
+    /// One operand of a broken chain, after `prefix` (`and `, `or `, or
+    /// nothing for the first inside a group). A parenthesised chain that
+    /// does not fit, was broken in the source or holds a comment opens a
+    /// group: `and (` or `and not (`, its operands one per line, `)`.
+    fn operand_line(&mut self, prefix: &str, operand: &Expr) {
+        let inline = expr_inline(operand);
+        let width = self.indent * INDENT.len() + prefix.len() + inline.len();
+        let wants_break =
+            width > MAX_WIDTH || self.multiline(operand.span) || self.has_comment_in(operand.span);
+        if wants_break {
+            if let Some((not, paren, op, operands)) = group(operand) {
+                return self.group_lines(prefix, not, paren, op, &operands);
+            }
+        }
+        self.line(operand.span, &format!("{prefix}{inline}"));
+    }
+
+    fn group_lines(&mut self, prefix: &str, not: bool, paren: Span, op: BinOp, operands: &[&Expr]) {
+        self.leading(paren.start);
+        self.keep_blank(paren.start);
+        self.start_line();
+        self.out.push_str(prefix);
+        self.out.push_str(if not { "not (" } else { "(" });
+        self.last_end = paren.start + 1;
+        self.trailing(paren.start + 1);
+        self.newline();
+        self.indent += 1;
+        for (i, operand) in operands.iter().enumerate() {
+            let before = if i == 0 {
+                String::new()
+            } else {
+                format!("{} ", op.symbol())
+            };
+            self.operand_line(&before, operand);
+        }
+        self.leading(paren.end.saturating_sub(1));
+        self.indent -= 1;
+        self.start_line();
+        self.out.push(')');
+        self.last_end = paren.end;
+        self.trailing(paren.end);
+        self.newline();
     }
 
     /// `head[` then one element per line, then `]`.
@@ -531,6 +572,23 @@ impl Formatter<'_> {
         self.trailing(after);
         self.newline();
     }
+}
+
+/// `(chain)` or `not (chain)`: whether negated, the parentheses' span, and
+/// the chain.
+fn group(e: &Expr) -> Option<(bool, Span, BinOp, Vec<&Expr>)> {
+    let (not, paren) = match &e.kind {
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            expr,
+        } => (true, expr.as_ref()),
+        _ => (false, e),
+    };
+    let ExprKind::Paren(inner) = &paren.kind else {
+        return None;
+    };
+    let (op, operands) = chain(inner)?;
+    (operands.len() > 1).then_some((not, paren.span, op, operands))
 }
 
 /// The operands of a top-level `and`/`or` chain, left to right.
