@@ -187,3 +187,46 @@ fn neovim_files_and_paste_blocks_name_the_server_extension_and_grammar() {
         );
     }
 }
+
+#[test]
+fn vscode_package_is_tensen_for_tsn_with_the_code_lens_command() {
+    let pkg: Value = serde_json::from_str(&read("editors/vscode/package.json")).unwrap();
+    let c = &pkg["contributes"];
+    let (scope, types, _) = tree_sitter();
+    assert_eq!(c["languages"][0]["id"], "tensen");
+    assert_eq!(
+        c["languages"][0]["extensions"],
+        serde_json::json!([format!(".{}", types[0])])
+    );
+    assert_eq!(c["grammars"][0]["scopeName"], scope.as_str());
+    // The grammar file it names is that scope's grammar.
+    let grammar_path = c["grammars"][0]["path"].as_str().unwrap();
+    let grammar: Value = serde_json::from_str(&read(&format!(
+        "editors/vscode/{}",
+        grammar_path.trim_start_matches("./")
+    )))
+    .unwrap();
+    assert_eq!(grammar["scopeName"], scope.as_str());
+    // The server's code lens calls a command the package contributes.
+    let commands: Vec<&str> = c["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert!(
+        commands.contains(&tensen::lsp::RUN_TESTS_COMMAND),
+        "{commands:?}"
+    );
+    let logic = read("editors/vscode/src/logic.ts");
+    assert!(logic.contains(&format!(
+        "RUN_TESTS_COMMAND = \"{}\"",
+        tensen::lsp::RUN_TESTS_COMMAND
+    )));
+    // It starts `tensen lsp` by default.
+    assert_eq!(
+        c["configuration"]["properties"]["tensen.path"]["default"],
+        binary().as_str()
+    );
+    assert!(logic.contains("args: [\"lsp\"]"), "{logic}");
+}
