@@ -52,3 +52,63 @@ fn diagnostics_doc_is_up_to_date() {
         "docs/diagnostics.md is stale; run `TENSEN_UPDATE_DOCS=1 cargo test --test docs`"
     );
 }
+
+/// The ```tensen blocks of a Markdown file, with the line each starts on.
+fn tensen_blocks(markdown: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in markdown.lines().enumerate() {
+        match &mut current {
+            None if line.trim_end() == "```tensen" => current = Some((i + 2, String::new())),
+            Some(_) if line.trim_end() == "```" => out.extend(current.take()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// Every ```tensen block of the docs is in `tensen fmt` layout, and the
+/// blocks of one page, taken together as a ruleset, check without errors.
+#[test]
+fn the_rules_shown_in_the_docs_parse_and_are_formatted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.push(root.join("README.md"));
+    docs.sort();
+    let mut seen = 0;
+    let mut problems = Vec::new();
+    for doc in &docs {
+        let text = std::fs::read_to_string(doc).unwrap();
+        let mut sources = tensen::Sources::new();
+        let blocks = tensen_blocks(&text);
+        for (line, block) in &blocks {
+            sources.add(format!("{}:{line}", doc.display()), block.clone());
+        }
+        if !blocks.is_empty() {
+            if let Err(d) = tensen::compile(&sources) {
+                problems.push(tensen::check::render::terminal(&d.0, &sources, false));
+            }
+        }
+        for (line, block) in blocks {
+            seen += 1;
+            let at = format!("{}:{line}", doc.strip_prefix(root).unwrap().display());
+            match tensen::syntax::format::format_source(&block) {
+                Err(errors) => problems.push(format!("{at}: does not parse: {errors:?}")),
+                Ok(formatted) if formatted != block => problems.push(format!(
+                    "{at}: not in `tensen fmt` layout; it would be:\n{formatted}"
+                )),
+                Ok(_) => {}
+            }
+        }
+    }
+    assert!(seen > 10, "{seen} blocks");
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

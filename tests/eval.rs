@@ -413,3 +413,109 @@ fn exists_asks_for_the_key_and_null_tests_ask_for_a_value() {
         r
     ));
 }
+
+#[test]
+fn a_bound_element_keeps_two_tests_on_the_same_element() {
+    // Port 22 open to 10/8 and port 443 open to the world: no single rule
+    // opens SSH to the world, though `[*]` alone cannot tell.
+    let perms = json!({ "requestParameters": { "ipPermissions": [
+        { "fromPort": 22, "toPort": 22, "cidr": "10.0.0.0/8" },
+        { "fromPort": 443, "toPort": 443, "cidr": "0.0.0.0/0" },
+    ] } });
+    let each = "any(p in requestParameters.ipPermissions: p.fromPort <= 22 and p.toPort >= 22 and p.cidr == \"0.0.0.0/0\")";
+    let loose = "requestParameters.ipPermissions[*].fromPort <= 22 and requestParameters.ipPermissions[*].toPort >= 22 and requestParameters.ipPermissions[*].cidr == \"0.0.0.0/0\"";
+    assert!(
+        fires(&signal(loose), ct(perms.clone())),
+        "different elements"
+    );
+    assert!(!fires(&signal(each), ct(perms)), "no one element");
+    let open = json!({ "requestParameters": { "ipPermissions": [
+        { "fromPort": 443, "toPort": 443, "cidr": "0.0.0.0/0" },
+        { "fromPort": 0, "toPort": 65535, "cidr": "0.0.0.0/0" },
+    ] } });
+    assert!(fires(&signal(each), ct(open.clone())));
+    // `x in l[*]` is the same list; `all` needs every element.
+    let each_star = each.replace("ipPermissions:", "ipPermissions[*]:");
+    assert!(fires(&signal(&each_star), ct(open.clone())));
+    assert!(fires(
+        &signal("all(p in requestParameters.ipPermissions: p.cidr == \"0.0.0.0/0\")"),
+        ct(open.clone())
+    ));
+    assert!(!fires(
+        &signal("all(p in requestParameters.ipPermissions: p.fromPort == 0)"),
+        ct(open)
+    ));
+}
+
+#[test]
+fn bound_elements_nest_and_follow_three_valued_logic() {
+    let nested = json!({ "requestParameters": { "perms": [
+        { "port": 22, "ranges": [{ "cidr": "10.0.0.0/8" }] },
+        { "port": 443, "ranges": [{ "cidr": "10.0.0.0/8" }, { "cidr": "0.0.0.0/0" }] },
+    ] } });
+    let cond = |port: u32| {
+        signal(&format!(
+            "any(p in requestParameters.perms: p.port == {port} and any(r in p.ranges: r.cidr == \"0.0.0.0/0\"))"
+        ))
+    };
+    assert!(fires(&cond(443), ct(nested.clone())));
+    assert!(!fires(&cond(22), ct(nested)));
+    // Over scalars, the element itself.
+    let tags = ct(json!({ "requestParameters": { "tags": ["a", "prod-x"] } }));
+    assert!(fires(
+        &signal("any(t in requestParameters.tags: t starts_with \"prod-\")"),
+        tags.clone()
+    ));
+    assert!(!fires(
+        &signal("all(t in requestParameters.tags: t starts_with \"prod-\")"),
+        tags
+    ));
+    // Over a constant list.
+    assert!(fires(
+        &format!(
+            "let prefixes = [\"Get\", \"Put\"]\n{}",
+            signal("any(x in prefixes: eventName starts_with x)")
+        ),
+        ct(json!({}))
+    ));
+    // Empty: `any` false, `all` true; missing: unknown either way.
+    let empty = ct(json!({ "requestParameters": { "perms": [] } }));
+    assert!(!fires(
+        &signal("any(p in requestParameters.perms: p.port == 1)"),
+        empty.clone()
+    ));
+    assert!(fires(
+        &signal("all(p in requestParameters.perms: p.port == 1)"),
+        empty
+    ));
+    assert!(!fires(
+        &signal("not all(p in requestParameters.perms: p.port == 1)"),
+        ct(json!({}))
+    ));
+    // A field missing from one element: unknown unless another decides.
+    let partial = ct(json!({ "requestParameters": { "perms": [{ "name": "x" }, { "port": 1 }] } }));
+    assert!(fires(
+        &signal("any(p in requestParameters.perms: p.port == 1)"),
+        partial.clone()
+    ));
+    assert!(!fires(
+        &signal("not any(p in requestParameters.perms: p.port == 2)"),
+        partial
+    ));
+}
+
+#[test]
+fn a_guardrail_left_unknown_by_an_element_names_the_list_path() {
+    let e = engine(
+        "guardrail no_world on cloudtrail {\n    scope principal\n    deny when any(p in requestParameters.perms: p.cidr == \"0.0.0.0/0\")\n    message \"open\"\n}",
+    );
+    let out = run(
+        &e,
+        ct(json!({ "requestParameters": { "perms": [{ "port": 1 }] } })),
+    );
+    assert_eq!(out[0].0, OutputKind::Unknown);
+    assert_eq!(
+        out[0].1["missing"],
+        json!(["requestParameters.perms[*].cidr"])
+    );
+}

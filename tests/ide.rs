@@ -355,6 +355,7 @@ signal root_login on cloudtrail {
     // GuardDuty and OCSF use keywords as fields: the checker decides.
     when userIdentity.type == "Root" and requestParameters.from in admins
         and sourceIPAddress in 10.0.0.0/8
+        and any(r in resources: r.type == "AWS::IAM::Role")
     entity who = userIdentity.arn
 }
 
@@ -399,6 +400,31 @@ sequence escalate {
         ));
     }
     insta::assert_snapshot!("semantic_tokens", drawn);
+}
+
+#[test]
+fn a_bound_element_has_hover_definition_and_its_fields_their_schema() {
+    let text = "signal s on cloudtrail {\n    when any(r in resources: r.type == \"AWS::IAM::Role\" and r.ARN ends_with \"-prod\")\n}\n";
+    let (snap, pos) = at(text, "r.type", 0);
+    assert_eq!(
+        ide::hover(&snap, "rules.tsn", pos).unwrap(),
+        "`r`: each element of `resources` in turn"
+    );
+    let def = ide::definition(&snap, "rules.tsn", pos).unwrap();
+    let (_, bound_at) = at(text, "r in", 0);
+    assert_eq!(def.range.start, bound_at);
+    // The field of the element is the list's element field, with its doc.
+    let (snap, pos) = at(text, "r.type", 3);
+    let hover = ide::hover(&snap, "rules.tsn", pos).unwrap();
+    assert!(hover.contains("resources.type"), "{hover}");
+    // Completion after `r.` offers the element's fields.
+    let partial = text.replace("r.ARN", "r.");
+    let (snap, pos) = at(&partial, "r. ends_with", 2);
+    let labels: Vec<String> = ide::completion(&snap, "rules.tsn", pos)
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    assert!(labels.iter().any(|l| l == "ARN"), "{labels:?}");
 }
 
 #[test]

@@ -120,6 +120,19 @@ fn the_invictus_hour_runs_with_every_record_claimed() {
         out.iter().all(|v| v["decision"] != "allow"),
         "allow decisions are not shown by default"
     );
+    // Stratus opens port 22 to the world (the flat request shape); the
+    // hour's other ingress call opens 443, in `ipPermissions.items`, and
+    // is allowed: one decision, a deny.
+    let admin: Vec<&serde_json::Value> = out
+        .iter()
+        .filter(|v| v["guardrail"] == "no_admin_ports_to_the_world")
+        .collect();
+    assert_eq!(admin.len(), 1, "{admin:?}");
+    assert_eq!(admin[0]["decision"], "deny");
+    assert_eq!(
+        admin[0]["message"],
+        "arn:aws:iam::123837392027:user/bert-jan opened an admin port of sg-04cfb7a4712d75b00 to the internet"
+    );
 }
 
 #[test]

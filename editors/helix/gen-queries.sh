@@ -3,6 +3,8 @@
 # grammar's queries (editors/tree-sitter-tensen/queries), renaming the
 # nvim-treesitter capture names to Helix's theme scopes. indents.scm is
 # written by hand (Helix's indent captures differ from Neovim's).
+# Capture names Helix spells the same (@variable.parameter, @keyword, ...)
+# are left as they are.
 #
 #   gen-queries.sh           regenerate
 #   gen-queries.sh --check   exit 1 if the files are out of date
@@ -24,6 +26,7 @@ helix_names() {
         -e 's/@comment\.documentation\b/@comment.block.documentation/g' \
         -e 's/@function\.call\b/@function/g' \
         -e 's/@local\.definition\.field\b/@local.definition.variable.other.member/g' \
+        -e 's/@local\.definition\.parameter\b/@local.definition.variable.parameter/g' \
         -e 's|editors/helix/queries/tensen/highlights.scm is generated from this file|this file is generated from editors/tree-sitter-tensen/queries|' \
         -e 's|; with Helix.s names \(see editors/helix/gen-queries.sh\).|; by editors/helix/gen-queries.sh: do not edit it by hand.|' \
         "$1"

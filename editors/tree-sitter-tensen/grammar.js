@@ -37,6 +37,11 @@ const HARD = [
 
 const CMP_OPS = ['==', '!=', '<', '<=', '>', '>='];
 
+// The functions that also take a bound element: `any(x in LIST: BODY)`.
+// They are contextual keywords (not reserved), so wherever a name may stand
+// they are aliased back to `identifier`.
+const QUANTIFIERS = ['any', 'all'];
+
 /**
  * `list(x)` of the reference: possibly empty, trailing comma allowed.
  * @param {RuleOrLiteral} rule
@@ -84,6 +89,12 @@ module.exports = grammar({
   reserved: {
     global: _ => [...SOFT_ROOT, ...HARD],
   },
+
+  // `any(x in` starts both a quantifier and a call whose argument is an
+  // `in` comparison; only the `:` or `)` after the list decides.
+  conflicts: $ => [
+    [$.path, $.quantifier_expression],
+  ],
 
   supertypes: $ => [
     $._expression,
@@ -349,14 +360,29 @@ module.exports = grammar({
       $._literal,
       $.path,
       $.call_expression,
+      $.quantifier_expression,
       $.list,
       $.parenthesized_expression,
       $.object,
     ),
 
     call_expression: $ => seq(
-      field('function', $.identifier),
+      field('function', choice($.identifier, ...QUANTIFIERS.map(k => alias(k, $.identifier)))),
       field('arguments', $.arguments),
+    ),
+
+    // `any(x in LIST: BODY)` / `all(...)`. tensen parses the part before `:`
+    // as an `in` comparison and takes it apart; here it is spelled out, so
+    // `any(x: y)` and `lower(x in l: y)` are syntax errors here too.
+    quantifier_expression: $ => seq(
+      field('function', choice(...QUANTIFIERS.map(k => alias(k, $.identifier)))),
+      '(',
+      field('variable', $.identifier),
+      'in',
+      field('list', $._sum),
+      ':',
+      field('body', $._expression),
+      ')',
     ),
 
     arguments: $ => seq('(', commaSep($._expression), ')'),
@@ -393,11 +419,14 @@ module.exports = grammar({
     // -------------------------------------------------------------- paths
 
     path: $ => seq(
-      field('root', choice($.identifier, ...SOFT_ROOT.map(k => alias(k, $.identifier)))),
+      field('root', choice(
+        $.identifier,
+        ...[...SOFT_ROOT, ...QUANTIFIERS].map(k => alias(k, $.identifier)),
+      )),
       repeat(choice(
         seq('.', field('field', choice(
           alias($.identifier, $.field_name),
-          ...[...SOFT_ROOT, ...HARD].map(k => alias(k, $.field_name)),
+          ...[...SOFT_ROOT, ...HARD, ...QUANTIFIERS].map(k => alias(k, $.field_name)),
           $.string,
         ))),
         $.index,

@@ -56,7 +56,8 @@ cat >"$CONFIG" <<JSON
     "operator": 13, "property": 14, "punctuation.bracket": 15,
     "punctuation.delimiter": 16, "punctuation.special": 17, "string": 18,
     "string.escape": 19, "string.special": 20, "string.special.path": 21,
-    "type": 22, "type.builtin": 23, "variable": 24, "variable.member": 25
+    "type": 22, "type.builtin": 23, "variable": 24, "variable.member": 25,
+    "variable.parameter": 26
   }
 }
 JSON

@@ -421,6 +421,7 @@ fn check_record_clauses(
         },
         in_template: false,
         diags,
+        bound: Vec::new(),
     };
     for clause in &b.clauses {
         match &clause.kind {
@@ -466,6 +467,7 @@ fn check_record_clauses(
         scope: Scope::Record { schema, entities },
         in_template: true,
         diags,
+        bound: Vec::new(),
     };
     for clause in &b.clauses {
         if let ClauseKind::Title(s) | ClauseKind::Summary(s) | ClauseKind::Message(s) = &clause.kind

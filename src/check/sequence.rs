@@ -71,6 +71,7 @@ pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut 
         scope: Scope::Sequence(&scope),
         in_template: true,
         diags,
+        bound: Vec::new(),
     };
     for clause in &b.clauses {
         match &clause.kind {
@@ -95,6 +96,7 @@ pub(super) fn constant_checker<'a>(
         scope: Scope::Constant,
         in_template: false,
         diags,
+        bound: Vec::new(),
     }
 }
 

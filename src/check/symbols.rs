@@ -190,6 +190,7 @@ pub fn let_types(
                 scope: Scope::Constant,
                 in_template: false,
                 diags,
+                bound: Vec::new(),
             };
             checker.infer(value)
         };

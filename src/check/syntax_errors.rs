@@ -53,6 +53,12 @@ pub fn syntax_diagnostic(file: FileId, err: &SyntaxError) -> Diagnostic {
         SyntaxError::BadEscape { span } => Diagnostic::new(Code::Syntax, file, *span, "unknown escape in string")
             .label("not an escape")
             .help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\{`, `\\}` and `\\uXXXX`; for a backslash, write `\\\\` (regular expressions: `\\\\d`)"),
+        SyntaxError::NotABinding { span } => Diagnostic::new(Code::Syntax, file, *span, "expected `NAME in LIST` before `:`")
+            .label("not a name bound to the elements of a list")
+            .help("write `any(r in resources: r.type == \"AWS::IAM::Role\")`: `r` names each element in turn"),
+        SyntaxError::NotAQuantifier { span } => Diagnostic::new(Code::Syntax, file, *span, "only `any` and `all` take `NAME in LIST: CONDITION`")
+            .label("not `any` or `all`")
+            .help("`any(x in LIST: ...)` holds if the condition holds for some element, `all(...)` if for every one"),
         SyntaxError::TooDeep { span, limit } => Diagnostic::new(
             Code::NestingTooDeep,
             file,

@@ -93,7 +93,28 @@ pub enum CExpr {
     Neg(Box<CExpr>),
     Call(Func, Vec<CExpr>),
     Quantified(Quant, Box<CExpr>),
+    /// `any(x in LIST: BODY)` (or `all`): `BODY` on each element, which
+    /// it reads as [`CExpr::Bound`].
+    Each {
+        quant: Quant,
+        list: Box<CExpr>,
+        body: Box<CExpr>,
+    },
+    /// A path from an element bound by the `slot`-th enclosing
+    /// [`CExpr::Each`] (0 = outermost); `rest` empty: the element itself.
+    Bound {
+        slot: usize,
+        rest: Arc<FieldPath>,
+    },
     Template(Vec<TPart>),
+}
+
+/// A name bound by an enclosing `any(x in LIST: ...)`, while compiling.
+#[derive(Clone)]
+struct Binding {
+    name: String,
+    /// How the element is written in messages: `resources[*]`.
+    text: String,
 }
 
 /// Names an expression may use besides record fields.
@@ -187,14 +208,55 @@ impl<'a> Compiler<'a> {
     }
 
     pub fn expr(&self, e: &Expr, scope: &Scope<'_>) -> CExpr {
-        let bx = |x: &Expr| Box::new(self.expr(x, scope));
+        self.expr_in(e, scope, &[])
+    }
+
+    /// Compiles `e` inside the names `bound` by enclosing quantifiers.
+    fn expr_in(&self, e: &Expr, scope: &Scope<'_>, bound: &[Binding]) -> CExpr {
+        let bx = |x: &Expr| Box::new(self.expr_in(x, scope, bound));
         match &e.kind {
             ExprKind::Error | ExprKind::Object(_) => CExpr::Const(Val::Missing),
             ExprKind::Lit(lit) => CExpr::Const(literal(lit)),
-            ExprKind::Path(p) => self.path(p, scope),
-            ExprKind::Paren(inner) => self.expr(inner, scope),
+            ExprKind::Path(p) => self.path(p, scope, bound),
+            ExprKind::Paren(inner) => self.expr_in(inner, scope, bound),
+            ExprKind::Quantifier {
+                func,
+                var,
+                list,
+                body,
+            } => {
+                let quant = if func.name == "all" {
+                    Quant::All
+                } else {
+                    Quant::Any
+                };
+                let list = self.expr_in(list, scope, bound);
+                let text = match &list {
+                    CExpr::Field(p) => p.text.clone(),
+                    CExpr::Bound { rest, .. } => rest.text.clone(),
+                    _ => var.name.clone(),
+                };
+                let text = if text.ends_with("[*]") || text == var.name {
+                    text
+                } else {
+                    format!("{text}[*]")
+                };
+                let mut inner = bound.to_vec();
+                inner.push(Binding {
+                    name: var.name.clone(),
+                    text,
+                });
+                CExpr::Each {
+                    quant,
+                    list: Box::new(list),
+                    body: Box::new(self.expr_in(body, scope, &inner)),
+                }
+            }
             ExprKind::List(items) => {
-                let compiled: Vec<CExpr> = items.iter().map(|i| self.expr(i, scope)).collect();
+                let compiled: Vec<CExpr> = items
+                    .iter()
+                    .map(|i| self.expr_in(i, scope, bound))
+                    .collect();
                 if compiled.iter().all(|c| matches!(c, CExpr::Const(_))) {
                     let vals = compiled
                         .into_iter()
@@ -209,7 +271,8 @@ impl<'a> Compiler<'a> {
                 }
             }
             ExprKind::Call { func, args } => {
-                let compiled: Vec<CExpr> = args.iter().map(|a| self.expr(a, scope)).collect();
+                let compiled: Vec<CExpr> =
+                    args.iter().map(|a| self.expr_in(a, scope, bound)).collect();
                 match func.name.as_str() {
                     "any" | "all" => {
                         let quant = if func.name == "any" {
@@ -254,11 +317,11 @@ impl<'a> Compiler<'a> {
                     rhs: bx(rhs),
                     negated: true,
                 },
-                BinOp::Matches => match self.expr(rhs, scope) {
+                BinOp::Matches => match self.expr_in(rhs, scope, bound) {
                     CExpr::Const(v) => CExpr::Matches(bx(lhs), Arc::new(globs(&v))),
                     dynamic => CExpr::MatchesDynamic(bx(lhs), Box::new(dynamic)),
                 },
-                BinOp::Regex => match self.expr(rhs, scope) {
+                BinOp::Regex => match self.expr_in(rhs, scope, bound) {
                     CExpr::Const(Val::Str(s)) => match Regex::new(&s) {
                         Ok(re) => CExpr::Regex(bx(lhs), Arc::new(re)),
                         Err(_) => CExpr::Const(Val::Missing),
@@ -275,7 +338,25 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn path(&self, p: &Path, scope: &Scope<'_>) -> CExpr {
+    fn path(&self, p: &Path, scope: &Scope<'_>, bound: &[Binding]) -> CExpr {
+        let root = match p.segments.first().map(|s| &s.kind) {
+            Some(SegmentKind::Name { name, .. }) => Some(name),
+            _ => None,
+        };
+        if let Some(slot) = bound.iter().rposition(|b| Some(&b.name) == root) {
+            let mut rest = field_path(p);
+            rest.segments.remove(0);
+            // Written from the list: `r.fromPort` is
+            // `configuration.ipPermissions[*].fromPort` in messages.
+            if let (Some(b), Some(root)) = (bound.get(slot), root) {
+                let after = rest.text.get(root.len()..).unwrap_or("");
+                rest.text = format!("{}{after}", b.text);
+            }
+            return CExpr::Bound {
+                slot,
+                rest: Arc::new(rest),
+            };
+        }
         if let [only] = p.segments.as_slice() {
             if let SegmentKind::Name { name, .. } = &only.kind {
                 if let Some(v) = self.constants.get(name) {

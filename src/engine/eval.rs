@@ -18,6 +18,8 @@ pub struct Eval<'r> {
     /// Fields whose absence made a condition unknown, in order, without repeats.
     pub missing: Vec<String>,
     quant: Quant,
+    /// The elements bound by the `any(x in LIST: ...)` around, outermost first.
+    bound: Vec<Val<'r>>,
 }
 
 impl<'r> Eval<'r> {
@@ -26,6 +28,7 @@ impl<'r> Eval<'r> {
             record,
             missing: Vec::new(),
             quant: Quant::Any,
+            bound: Vec::new(),
         }
     }
 
@@ -72,6 +75,44 @@ impl<'r> Eval<'r> {
                 let t = self.truth(inner);
                 self.quant = saved;
                 t
+            }
+            CExpr::Each { quant, list, body } => {
+                let items = match self.value(list) {
+                    Val::List(items) => items,
+                    // `a[*].b` with lists for `b`: their elements, together.
+                    Val::Many(values) => values
+                        .into_iter()
+                        .flat_map(|v| match v {
+                            Val::List(inner) => inner,
+                            other => vec![other],
+                        })
+                        .collect(),
+                    _ => return Truth::Unknown,
+                };
+                let saved = self.quant;
+                self.quant = Quant::Any;
+                let mut acc = match quant {
+                    Quant::Any => Truth::False,
+                    Quant::All => Truth::True,
+                };
+                for item in items {
+                    self.bound.push(item);
+                    let t = self.truth(body);
+                    self.bound.pop();
+                    acc = match quant {
+                        Quant::Any => acc.or(t),
+                        Quant::All => acc.and(t),
+                    };
+                    let decided = match quant {
+                        Quant::Any => Truth::True,
+                        Quant::All => Truth::False,
+                    };
+                    if acc == decided {
+                        break;
+                    }
+                }
+                self.quant = saved;
+                acc
             }
             CExpr::Cmp(op, a, b) => {
                 let (x, y) = (self.value(a), self.value(b));
@@ -229,23 +270,18 @@ impl<'r> Eval<'r> {
     pub fn value(&mut self, e: &CExpr) -> Val<'r> {
         match e {
             CExpr::Const(v) => v.clone(),
-            CExpr::Field(p) => {
-                let found = resolve(self.record, p);
-                let many = p.segments.iter().any(|s| matches!(s, PathSeg::Each));
-                if found.is_empty() {
-                    if many && list_is_present(self.record, p) {
-                        return Val::Many(Vec::new());
-                    }
-                    self.note_missing(p);
-                    return Val::Missing;
+            CExpr::Field(p) => self.field(self.record, p),
+            CExpr::Bound { slot, rest } => {
+                let element = self.bound.get(*slot).cloned().unwrap_or(Val::Missing);
+                if rest.segments.is_empty() {
+                    return element;
                 }
-                if many {
-                    Val::Many(found.into_iter().map(Val::from_json).collect())
-                } else {
-                    found
-                        .first()
-                        .map(|v| Val::from_json(v))
-                        .unwrap_or(Val::Missing)
+                match element {
+                    Val::Object(json) => self.field(json, rest),
+                    _ => {
+                        self.note_missing(rest);
+                        Val::Missing
+                    }
                 }
             }
             CExpr::List(items) => Val::List(items.iter().map(|i| self.value(i)).collect()),
@@ -274,6 +310,27 @@ impl<'r> Eval<'r> {
                 Truth::False => Val::Bool(false),
                 Truth::Unknown => Val::Missing,
             },
+        }
+    }
+
+    /// The value of path `p` from `root` (the record or a bound element).
+    fn field(&mut self, root: &'r Value, p: &FieldPath) -> Val<'r> {
+        let found = resolve(root, p);
+        let many = p.segments.iter().any(|s| matches!(s, PathSeg::Each));
+        if found.is_empty() {
+            if many && list_is_present(root, p) {
+                return Val::Many(Vec::new());
+            }
+            self.note_missing(p);
+            return Val::Missing;
+        }
+        if many {
+            Val::Many(found.into_iter().map(Val::from_json).collect())
+        } else {
+            found
+                .first()
+                .map(|v| Val::from_json(v))
+                .unwrap_or(Val::Missing)
         }
     }
 

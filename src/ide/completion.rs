@@ -2,6 +2,10 @@
 //! `until`, any rule for `expect`), the fields of the block's source
 //! (nested ones after a `.`), functions and tactics.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::{LineIndex, Pos, Snapshot};
 use crate::check::{attack, functions, ItemTag};
 use crate::syntax::ast::ItemKind;
@@ -64,8 +68,15 @@ pub fn completion(snap: &Snapshot, name: &str, pos: Pos) -> Vec<Completion> {
         }));
         return out;
     }
-    let wants_items =
-        trimmed.contains(':') || trimmed.starts_with("until") || trimmed.starts_with("expect");
+    // A step (`label: signal`, `optional label: ...`), not the `:` of
+    // `any(x in l: ...)`.
+    let step = trimmed.split_once(':').is_some_and(|(head, _)| {
+        head.split_whitespace().count() <= 2
+            && head
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ' ')
+    });
+    let wants_items = step || trimmed.starts_with("until") || trimmed.starts_with("expect");
     if wants_items {
         for (n, sym) in &snap.analysis.symbols {
             let fits = match sym.tag {
@@ -85,6 +96,9 @@ pub fn completion(snap: &Snapshot, name: &str, pos: Pos) -> Vec<Completion> {
     if let Some(source) = block.and_then(|(_, on)| on) {
         if let Some(schema) = snap.analysis.schemas.get(&source) {
             let prefix = typed.rsplit_once('.').map_or("", |(p, _)| p);
+            // `p.` with `p` bound by `any(p in LIST:`: the fields of LIST.
+            let prefix = unbind(prefix, &bindings(before));
+            let prefix = prefix.as_str();
             for (path, ty, _) in schema.fields() {
                 let rest = if prefix.is_empty() {
                     Some(path.as_str())
@@ -116,6 +130,44 @@ pub fn completion(snap: &Snapshot, name: &str, pos: Pos) -> Vec<Completion> {
         }
     }
     out
+}
+
+/// The names bound by `any(x in LIST:` (or `all`) in `text`, in order:
+/// (`x`, the schema path of one element of LIST, through earlier
+/// bindings: `resources` → `resources[*]`).
+fn bindings(text: &str) -> Vec<(String, String)> {
+    static BINDING: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"\b(?:any|all)\(\s*([A-Za-z_]\w*)\s+in\s+([A-Za-z_][\w.\[\]*]*)\s*:").ok()
+    });
+    static INDEX: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\[[^\]]*\]").ok());
+    let (Some(binding), Some(index)) = (BINDING.as_ref(), INDEX.as_ref()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for c in binding.captures_iter(text) {
+        let (Some(var), Some(list)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let list = index.replace_all(list.as_str(), "[*]").to_string();
+        let mut list = unbind(&list, &out);
+        if !list.ends_with("[*]") {
+            list.push_str("[*]");
+        }
+        out.push((var.as_str().to_string(), list));
+    }
+    out
+}
+
+/// `path` with a bound root replaced by its list (the last binding wins).
+fn unbind(path: &str, bound: &[(String, String)]) -> String {
+    let (root, rest) = path
+        .split_once('.')
+        .map_or((path, ""), |(r, rest)| (r, rest));
+    match bound.iter().rev().find(|(v, _)| v == root) {
+        Some((_, list)) if rest.is_empty() => list.clone(),
+        Some((_, list)) => format!("{list}.{rest}"),
+        None => path.to_string(),
+    }
 }
 
 /// The block item around `offset`: (its name, its source).

@@ -26,8 +26,23 @@ pub(super) fn item_at(snap: &Snapshot, name: &str, pos: Pos) -> Option<(String, 
         })
 }
 
-/// Where the item named at `pos` is defined.
+/// Where the item named at `pos` is defined (or the element name bound by
+/// the `any(x in ...)` around it).
 pub fn definition(snap: &Snapshot, name: &str, pos: Pos) -> Option<Location> {
+    let file = snap.file_id(name)?;
+    let index = LineIndex::new(snap.text(file));
+    let local = refs::at_offset(&snap.analysis, file, index.offset(pos))
+        .into_iter()
+        .find_map(|r| match r.target {
+            Target::Local { at, .. } => Some(at),
+            _ => None,
+        });
+    if let Some(at) = local {
+        return Some(Location {
+            file: name.to_string(),
+            range: index.range(at),
+        });
+    }
     let (item, _) = item_at(snap, name, pos)?;
     let sym = snap.analysis.symbols.get(&item)?;
     Some(Location {

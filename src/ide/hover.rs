@@ -18,6 +18,9 @@ pub fn hover(snap: &Snapshot, name: &str, pos: Pos) -> Option<String> {
             Target::Field { source, path } => field(snap, source, path),
             Target::Function(f) => functions::lookup(f)
                 .map(|f| format!("```tensen\n{}\n```\n\n{}", f.signature, f.doc)),
+            Target::Local { name, list, .. } => {
+                Some(format!("`{name}`: each element of `{list}` in turn"))
+            }
         };
         if found.is_some() {
             return found;

@@ -10,7 +10,6 @@ use crate::syntax::ast::{
     Block, ClauseKind, Expr, ExprKind, ItemKind, SegmentKind, Step, StepKind,
 };
 use crate::syntax::template::{parse_template, TemplatePart};
-use crate::syntax::visit::walk_expr;
 use crate::syntax::Span;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +22,13 @@ pub enum Target {
         path: Vec<String>,
     },
     Function(String),
+    /// A name bound by `any(x in LIST: ...)`: each element of `list` (as
+    /// written), bound at `at`.
+    Local {
+        name: String,
+        list: String,
+        at: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,16 +149,104 @@ fn step_refs(steps: &[Step], out: &mut Vec<Ref>) {
 }
 
 fn exprs(e: &Expr, source: Option<&str>, out: &mut Vec<Ref>) {
-    walk_expr(e, &mut |x| match &x.kind {
+    walk(e, source, &mut Vec::new(), out);
+}
+
+/// A name bound around an expression: the binding's target, and the field
+/// names of one element of its list (when the list is a field).
+type Binding = (Target, Option<Vec<String>>);
+
+/// The field names of a path, through the names `bound` around it: `p.x`
+/// with `p` bound to `a.items` is `a.items.x`.
+fn names_of(
+    p: &crate::syntax::ast::Path,
+    bound: &[(String, Binding)],
+) -> (Option<Vec<String>>, bool) {
+    let mut names: Vec<String> = p
+        .segments
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SegmentKind::Name { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let root = names.first().cloned().unwrap_or_default();
+    match bound.iter().rev().find(|(n, _)| *n == root) {
+        Some((_, (_, element))) => {
+            let Some(mut full) = element.clone() else {
+                return (None, true);
+            };
+            full.extend(names.drain(1..));
+            (Some(full), true)
+        }
+        None => (Some(names), false),
+    }
+}
+
+fn walk(e: &Expr, source: Option<&str>, bound: &mut Vec<(String, Binding)>, out: &mut Vec<Ref>) {
+    match &e.kind {
+        ExprKind::Quantifier {
+            func,
+            var,
+            list,
+            body,
+        } => {
+            out.push(Ref {
+                span: func.span,
+                target: Target::Function(func.name.clone()),
+                definition: false,
+            });
+            walk(list, source, bound, out);
+            let element = match &list.kind {
+                ExprKind::Path(p) => names_of(p, bound).0,
+                _ => None,
+            };
+            let target = Target::Local {
+                name: var.name.clone(),
+                list: crate::syntax::format::expr_inline(list),
+                at: var.span,
+            };
+            out.push(Ref {
+                span: var.span,
+                target: target.clone(),
+                definition: true,
+            });
+            bound.push((var.name.clone(), (target, element)));
+            walk(body, source, bound, out);
+            bound.pop();
+        }
         ExprKind::Path(p) => {
-            let names: Vec<String> = p
-                .segments
-                .iter()
-                .filter_map(|s| match &s.kind {
-                    SegmentKind::Name { name, .. } => Some(name.clone()),
-                    _ => None,
-                })
-                .collect();
+            let (names, is_bound) = names_of(p, bound);
+            if is_bound {
+                // The root names the element; the whole path, its field.
+                if let Some(first) = p.segments.first() {
+                    let local = match &first.kind {
+                        SegmentKind::Name { name, .. } => {
+                            bound.iter().rev().find(|(n, _)| n == name)
+                        }
+                        _ => None,
+                    };
+                    if let Some((_, (target, _))) = local {
+                        out.push(Ref {
+                            span: first.span,
+                            target: target.clone(),
+                            definition: false,
+                        });
+                    }
+                }
+                if let (Some(s), Some(path), true) = (source, names, p.segments.len() > 1) {
+                    out.push(Ref {
+                        span: p.span,
+                        target: Target::Field {
+                            source: s.to_string(),
+                            path,
+                        },
+                        definition: false,
+                    });
+                }
+                return;
+            }
+            let names = names.unwrap_or_default();
             match (source, p.segments.len()) {
                 // A one-name path may be a `let` constant; the checker
                 // decides, hover and definition try both.
@@ -182,11 +276,20 @@ fn exprs(e: &Expr, source: Option<&str>, out: &mut Vec<Ref>) {
                 (None, _) => {}
             }
         }
-        ExprKind::Call { func, .. } => out.push(Ref {
-            span: func.span,
-            target: Target::Function(func.name.clone()),
-            definition: false,
-        }),
-        _ => {}
-    });
+        ExprKind::Call { func, args } => {
+            out.push(Ref {
+                span: func.span,
+                target: Target::Function(func.name.clone()),
+                definition: false,
+            });
+            for a in args {
+                walk(a, source, bound, out);
+            }
+        }
+        _ => {
+            for child in e.kind.children() {
+                walk(child, source, bound, out);
+            }
+        }
+    }
 }

@@ -275,13 +275,23 @@ fn names(
             },
             Target::Field { .. } => (TokenKind::Property, 0),
             Target::Function(_) => (TokenKind::Function, 0),
+            Target::Local { .. } => (TokenKind::Parameter, 0),
         };
         let mods = if r.definition {
             mods | DECLARATION
         } else {
             mods
         };
-        put(r.span, kind, mods);
+        // `p.field` with `p` bound: `p` is said already, the rest is a field.
+        let span = match out.get(&r.span.start) {
+            Some((named, TokenKind::Parameter, _))
+                if kind == TokenKind::Property && named.end < r.span.end =>
+            {
+                Span::new(named.end, r.span.end)
+            }
+            _ => r.span,
+        };
+        out.entry(span.start).or_insert((span, kind, mods));
     }
     (out, interpolations)
 }

@@ -287,6 +287,9 @@ impl ExprKind {
             | ExprKind::Unary { expr: e, .. }
             | ExprKind::Exists { expr: e, .. } => Box::new(std::iter::once(e.as_ref())),
             ExprKind::Binary { lhs, rhs, .. } => Box::new([lhs.as_ref(), rhs.as_ref()].into_iter()),
+            ExprKind::Quantifier { list, body, .. } => {
+                Box::new([list.as_ref(), body.as_ref()].into_iter())
+            }
         }
     }
 }
@@ -316,6 +319,14 @@ pub enum ExprKind {
     Exists {
         expr: Box<Expr>,
         negated: bool,
+    },
+    /// `any(x in LIST: CONDITION)` or `all(...)`: the condition tested on
+    /// each element of the list, with the element named `x`.
+    Quantifier {
+        func: Ident,
+        var: Ident,
+        list: Box<Expr>,
+        body: Box<Expr>,
     },
     Error,
 }

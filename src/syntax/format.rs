@@ -475,21 +475,37 @@ impl Formatter<'_> {
         let wants_break =
             width > MAX_WIDTH || self.multiline(operand.span) || self.has_comment_in(operand.span);
         if wants_break {
-            if let Some((not, paren, op, operands)) = group(operand) {
-                return self.group_lines(prefix, not, paren, op, &operands);
+            if let Some((open, span, op, operands)) = group(operand) {
+                return self.group_lines(prefix, &open, span, op, &operands);
+            }
+            // `a and b` inside an `or` (or the reverse): `a` on this line,
+            // the rest below it, one level deeper.
+            if let Some((op, operands)) = chain(operand).filter(|(_, o)| o.len() > 1) {
+                if let Some((first, rest)) = operands.split_first() {
+                    self.operand_line(prefix, first);
+                    self.indent += 1;
+                    for o in rest {
+                        self.operand_line(&format!("{} ", op.symbol()), o);
+                    }
+                    self.indent -= 1;
+                    return;
+                }
             }
         }
         self.line(operand.span, &format!("{prefix}{inline}"));
     }
 
-    fn group_lines(&mut self, prefix: &str, not: bool, paren: Span, op: BinOp, operands: &[&Expr]) {
-        self.leading(paren.start);
-        self.keep_blank(paren.start);
+    /// `prefix` + `open` (`(`, `not (`, `any(x in l:`), the operands one
+    /// per line, `)`.
+    fn group_lines(&mut self, prefix: &str, open: &str, span: Span, op: BinOp, operands: &[&Expr]) {
+        let body_start = operands.first().map_or(span.start, |o| o.span.start);
+        self.leading(span.start);
+        self.keep_blank(span.start);
         self.start_line();
         self.out.push_str(prefix);
-        self.out.push_str(if not { "not (" } else { "(" });
-        self.last_end = paren.start + 1;
-        self.trailing(paren.start + 1);
+        self.out.push_str(open);
+        self.last_end = body_start;
+        self.trailing(body_start);
         self.newline();
         self.indent += 1;
         for (i, operand) in operands.iter().enumerate() {
@@ -500,12 +516,12 @@ impl Formatter<'_> {
             };
             self.operand_line(&before, operand);
         }
-        self.leading(paren.end.saturating_sub(1));
+        self.leading(span.end.saturating_sub(1));
         self.indent -= 1;
         self.start_line();
         self.out.push(')');
-        self.last_end = paren.end;
-        self.trailing(paren.end);
+        self.last_end = span.end;
+        self.trailing(span.end);
         self.newline();
     }
 
@@ -574,9 +590,21 @@ impl Formatter<'_> {
     }
 }
 
-/// `(chain)` or `not (chain)`: whether negated, the parentheses' span, and
-/// the chain.
-fn group(e: &Expr) -> Option<(bool, Span, BinOp, Vec<&Expr>)> {
+/// What can open a group of lines: `(chain)`, `not (chain)` or a
+/// quantifier `any(x in LIST: body)`. Gives the opening text, the span the
+/// group closes, and the operands (a body that is no chain is one).
+fn group(e: &Expr) -> Option<(String, Span, BinOp, Vec<&Expr>)> {
+    if let ExprKind::Quantifier {
+        func,
+        var,
+        list,
+        body,
+    } = &e.kind
+    {
+        let open = format!("{}({} in {}:", func.name, var.name, expr_inline(list));
+        let (op, operands) = chain(body).unwrap_or((BinOp::And, vec![body.as_ref()]));
+        return Some((open, e.span, op, operands));
+    }
     let (not, paren) = match &e.kind {
         ExprKind::Unary {
             op: UnaryOp::Not,
@@ -588,7 +616,8 @@ fn group(e: &Expr) -> Option<(bool, Span, BinOp, Vec<&Expr>)> {
         return None;
     };
     let (op, operands) = chain(inner)?;
-    (operands.len() > 1).then_some((not, paren.span, op, operands))
+    let open = if not { "not (" } else { "(" };
+    (operands.len() > 1).then(|| (open.to_string(), paren.span, op, operands))
 }
 
 /// The operands of a top-level `and`/`or` chain, left to right.
@@ -684,6 +713,21 @@ fn write_expr(e: &Expr, out: &mut String) {
         ExprKind::Exists { expr, negated } => {
             write_expr(expr, out);
             out.push_str(if *negated { " not exists" } else { " exists" });
+        }
+        ExprKind::Quantifier {
+            func,
+            var,
+            list,
+            body,
+        } => {
+            out.push_str(&func.name);
+            out.push('(');
+            out.push_str(&var.name);
+            out.push_str(" in ");
+            write_expr(list, out);
+            out.push_str(": ");
+            write_expr(body, out);
+            out.push(')');
         }
         ExprKind::Error => {}
     }

@@ -43,6 +43,14 @@ pub enum LexError {
     TooDeep {
         span: Span,
     },
+    /// Raised by the parser: `f(A: B)` where `A` is not `NAME in LIST`.
+    NotABinding {
+        span: Span,
+    },
+    /// Raised by the parser: `f(x in L: B)` where `f` is not `any` or `all`.
+    NotAQuantifier {
+        span: Span,
+    },
 }
 
 /// The result of lexing one file.

@@ -5,7 +5,7 @@
 
 use lalrpop_util::{ErrorRecovery, ParseError};
 
-use super::ast::{BinOp, Expr, ExprKind, File, StrLit};
+use super::ast::{BinOp, Expr, ExprKind, File, Ident, Segment, SegmentKind, StrLit};
 use super::lexer::{self, Comment, LexError};
 use super::token::Tok;
 use super::Span;
@@ -59,6 +59,12 @@ pub enum SyntaxError {
     BadEscape {
         span: Span,
     },
+    NotABinding {
+        span: Span,
+    },
+    NotAQuantifier {
+        span: Span,
+    },
 }
 
 impl SyntaxError {
@@ -70,7 +76,9 @@ impl SyntaxError {
             | SyntaxError::UnclosedString { span }
             | SyntaxError::UnclosedComment { span }
             | SyntaxError::TooDeep { span, .. }
-            | SyntaxError::BadEscape { span } => *span,
+            | SyntaxError::BadEscape { span }
+            | SyntaxError::NotABinding { span }
+            | SyntaxError::NotAQuantifier { span } => *span,
         }
     }
 }
@@ -201,6 +209,10 @@ pub fn map_errors(errors: Vec<SyntaxError>, offset: super::visit::PosMap<'_>) ->
                 limit,
             },
             SyntaxError::BadEscape { span } => SyntaxError::BadEscape { span: shift(span) },
+            SyntaxError::NotABinding { span } => SyntaxError::NotABinding { span: shift(span) },
+            SyntaxError::NotAQuantifier { span } => {
+                SyntaxError::NotAQuantifier { span: shift(span) }
+            }
         })
         .collect()
 }
@@ -239,6 +251,8 @@ fn lex_error(err: &LexError) -> SyntaxError {
             span,
             limit: MAX_EXPR_DEPTH as usize,
         },
+        LexError::NotABinding { span } => SyntaxError::NotABinding { span },
+        LexError::NotAQuantifier { span } => SyntaxError::NotAQuantifier { span },
     }
 }
 
@@ -546,6 +560,67 @@ pub fn expr(errors: &mut Vec<Recovered<'_>>, kind: ExprKind, l: usize, r: usize)
 }
 
 /// Builds a binary expression.
+/// `func(binding: body)`: a quantifier if `binding` is `NAME in LIST` and
+/// `func` is `any` or `all`, else an error node (and the error).
+pub fn quantifier(
+    errors: &mut Vec<Recovered<'_>>,
+    func: Ident,
+    binding: Expr,
+    body: Expr,
+    l: usize,
+    r: usize,
+) -> Expr {
+    let user = |error: LexError| ErrorRecovery {
+        error: ParseError::User { error },
+        dropped_tokens: Vec::new(),
+    };
+    if func.name != "any" && func.name != "all" {
+        errors.push(user(LexError::NotAQuantifier { span: func.span }));
+        return Expr::new(ExprKind::Error, Span::new(l, r));
+    }
+    let ExprKind::Binary {
+        op: BinOp::In,
+        lhs,
+        rhs,
+    } = binding.kind
+    else {
+        errors.push(user(LexError::NotABinding { span: binding.span }));
+        return Expr::new(ExprKind::Error, Span::new(l, r));
+    };
+    let var = match &lhs.kind {
+        ExprKind::Path(p) => match p.segments.as_slice() {
+            [Segment {
+                kind:
+                    SegmentKind::Name {
+                        name,
+                        quoted: false,
+                    },
+                span,
+            }] => Some(Ident {
+                name: name.clone(),
+                span: *span,
+            }),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(var) = var else {
+        errors.push(user(LexError::NotABinding { span: lhs.span }));
+        return Expr::new(ExprKind::Error, Span::new(l, r));
+    };
+    expr(
+        errors,
+        ExprKind::Quantifier {
+            func,
+            var,
+            list: rhs,
+            body: Box::new(body),
+        },
+        l,
+        r,
+    )
+}
+
 pub fn bin(
     errors: &mut Vec<Recovered<'_>>,
     op: BinOp,

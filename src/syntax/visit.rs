@@ -52,6 +52,17 @@ pub fn map_spans(expr: &mut Expr, offset: PosMap<'_>) {
             map_spans(lhs, offset);
             map_spans(rhs, offset);
         }
+        ExprKind::Quantifier {
+            func,
+            var,
+            list,
+            body,
+        } => {
+            shift(&mut func.span, offset);
+            shift(&mut var.span, offset);
+            map_spans(list, offset);
+            map_spans(body, offset);
+        }
     }
 }
 

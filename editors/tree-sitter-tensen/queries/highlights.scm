@@ -239,6 +239,16 @@
 (call_expression
   function: (identifier) @function.call)
 
+; `any(x in LIST: BODY)`: the function like a call, `x` where it is bound.
+; Its uses in BODY are path roots (`@variable`); locals.scm links them to
+; the binding.
+
+(quantifier_expression
+  function: (identifier) @function.call)
+
+(quantifier_expression
+  variable: (identifier) @variable.parameter)
+
 (path
   root: (identifier) @variable)
 

@@ -7,6 +7,7 @@
   (list)
   (arguments)
   (parenthesized_expression)
+  (quantifier_expression)
 ] @indent.begin
 
 [

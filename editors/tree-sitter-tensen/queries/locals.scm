@@ -10,6 +10,13 @@
   (test_declaration)
 ] @local.scope
 
+; `any(x in LIST: BODY)` binds `x` (in BODY; the scope is the whole
+; expression, since a definition must lie inside its scope).
+(quantifier_expression) @local.scope
+
+(quantifier_expression
+  variable: (identifier) @local.definition.parameter)
+
 (let_declaration
   name: (identifier) @local.definition.constant)
 
