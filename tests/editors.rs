@@ -158,6 +158,41 @@ fn check_nvim_server(text: &str, what: &str) {
 }
 
 #[test]
+fn neovim_lua_files_and_paste_blocks_are_valid_lua() {
+    let mut checked = 0;
+    let mut pending = vec![root().join("editors/nvim")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "lua") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if let Err(errors) = full_moon::parse(&text) {
+                    panic!("{}: {errors:?}", path.display());
+                }
+                checked += 1;
+            }
+        }
+    }
+    for doc in ["editors/nvim/README.md", "docs/editors.md"] {
+        for block in blocks(&read(doc), "lua") {
+            // A plugin-manager spec (`{ dir = ... },`) is an entry of a list.
+            let code = if block.starts_with('{') {
+                format!("return {{\n{block}}}")
+            } else {
+                block.clone()
+            };
+            if let Err(errors) = full_moon::parse(&code) {
+                panic!("{doc}: {errors:?}\n{block}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "{checked}");
+}
+
+#[test]
 fn neovim_files_and_paste_blocks_name_the_server_extension_and_grammar() {
     let (_, types, _) = tree_sitter();
     let detect = read("editors/nvim/ftdetect/tensen.lua");
