@@ -515,3 +515,107 @@ fn a_state_cap_evicts_and_says_so() {
     let (few, all) = (sequences(&lines(&capped)), sequences(&lines(&open)));
     assert!(few.len() < all.len(), "{} vs {}", few.len(), all.len());
 }
+
+/// Starts `tensen run rules.tsn -i grow.jsonl --follow --state STATE ...`.
+fn follower(dir: &Path, state: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_tensen"))
+        .current_dir(dir)
+        .args([
+            "run",
+            "rules.tsn",
+            "-i",
+            "grow.jsonl",
+            "--follow",
+            "--state",
+            state,
+            "--checkpoint",
+            "50ms",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (up to 20 s) until the state file says the follower has read
+/// `bytes` bytes of the file.
+fn wait_for_mark(path: &Path, bytes: usize) {
+    for _ in 0..400 {
+        let offset = std::fs::read(path)
+            .ok()
+            .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
+            .and_then(|v| v["input"]["offset"].as_u64());
+        if offset == Some(bytes as u64) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("{} never reached offset {bytes}", path.display());
+}
+
+fn ids(stdout: &[u8]) -> std::collections::BTreeSet<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_killed_follower_resumes_from_its_checkpoint_and_skips_nothing() {
+    let (dir, text) = setup(600, 0);
+    let p = dir.path();
+    let half = text.len() / 2;
+    let cut = text[..half].rfind('\n').unwrap() + 1;
+    let (first, second) = text.split_at(cut);
+    // One follower over the whole file, for reference.
+    std::fs::write(p.join("grow.jsonl"), &text).unwrap();
+    let whole = follower(p, "whole.state");
+    wait_for_mark(&p.join("whole.state"), text.len());
+    let _ = Command::new("kill")
+        .args(["-INT", &whole.id().to_string()])
+        .status();
+    let whole = whole.wait_with_output().unwrap();
+    assert!(whole.status.success());
+    let want = ids(&whole.stdout);
+    assert!(want.len() > 50, "{}", want.len());
+    // The first half, then the follower is killed (no chance to save).
+    std::fs::write(p.join("grow.jsonl"), first).unwrap();
+    let mut killed = follower(p, "run.state");
+    wait_for_mark(&p.join("run.state"), first.len());
+    killed.kill().unwrap();
+    let killed = killed.wait_with_output().unwrap();
+    // The rest arrives; a new follower resumes at the checkpoint.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(p.join("grow.jsonl"))
+        .unwrap();
+    f.write_all(second.as_bytes()).unwrap();
+    drop(f);
+    let resumed = follower(p, "run.state");
+    wait_for_mark(&p.join("run.state"), text.len());
+    let _ = Command::new("kill")
+        .args(["-INT", &resumed.id().to_string()])
+        .status();
+    let resumed = resumed.wait_with_output().unwrap();
+    assert!(resumed.status.success());
+    let err = String::from_utf8_lossy(&resumed.stderr);
+    let rest = second.lines().count();
+    assert!(err.contains(&format!("read {rest} records")), "{err}");
+    // Nothing the uninterrupted follower wrote is missing.
+    let mut got = ids(&killed.stdout);
+    got.extend(ids(&resumed.stdout));
+    let missing: Vec<&String> = want.difference(&got).collect();
+    assert!(missing.is_empty(), "{missing:?}");
+    // The state ends where one follower's does.
+    let (a, b) = (
+        state_of(&p.join("run.state")),
+        state_of(&p.join("whole.state")),
+    );
+    assert_eq!(a["input"], b["input"]);
+    assert_eq!(a["sequences"], b["sequences"]);
+}

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{use_color, ColorChoice};
 use crate::check;
 use crate::engine::follow::{follow, Follow};
+use crate::engine::pipeline::Sequencing;
 use crate::engine::pipeline::{run_inputs, RunSummary};
 use crate::engine::read::list_inputs;
 use crate::engine::rules::Engine;
@@ -178,6 +179,14 @@ pub fn run(args: RunArgs) -> ExitCode {
     let mut summary = match inputs.first() {
         Some(input) if args.sequences.follow => {
             let stop = interrupted();
+            let every = std::time::Duration::from_millis(
+                u64::try_from(args.sequences.checkpoint).unwrap_or(0),
+            );
+            let mut save = |seq: &Sequencing<'_>| {
+                if let Err(e) = super::stream::finish(&engine, &args.sequences, seq) {
+                    eprintln!("warning: checkpoint not saved: {e}");
+                }
+            };
             follow(
                 &engine,
                 input,
@@ -187,6 +196,11 @@ pub fn run(args: RunArgs) -> ExitCode {
                     on_output: &mut on_output,
                     on_error: &mut |e| eprintln!("warning: {e}"),
                     stop: &|| stop.load(std::sync::atomic::Ordering::SeqCst),
+                    checkpoint: args
+                        .sequences
+                        .state
+                        .is_some()
+                        .then_some((every, &mut save as &mut dyn FnMut(&Sequencing<'_>))),
                 },
             )
         }

@@ -39,6 +39,11 @@ pub struct SequenceArgs {
     /// the end (written atomically), so batches continue each other.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// With `--follow FILE --state`: how often the state is saved while the
+    /// file is followed (it always is at the end); a restart resumes where
+    /// the last save left the file.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION", default_value = "30s")]
+    pub checkpoint: i64,
     /// Evaluate only the sequence keys of partition I of N (`0/4` … `3/4`);
     /// the records' own outputs are written by partition 0 only.
     #[arg(long, value_name = "I/N", value_parser = parse_partition)]
@@ -97,13 +102,16 @@ pub fn start<'e>(engine: &'e Engine, args: &SequenceArgs) -> Result<Sequencing<'
         },
     );
     let mut position = 0;
+    let mut input = None;
     if let Some(path) = &args.state {
         if let Some(saved) = load_state(path, &hash(engine)).map_err(|e| e.to_string())? {
             position = saved.position;
+            input = saved.input.clone();
             correlator.restore(saved);
         }
     }
     Ok(Sequencing {
+        input,
         correlator,
         position,
         flush: args.state.is_none(),
@@ -116,6 +124,7 @@ pub fn finish(engine: &Engine, args: &SequenceArgs, seq: &Sequencing<'_>) -> Res
     let Some(path) = &args.state else {
         return Ok(());
     };
-    let saved = seq.correlator.save(&hash(engine), seq.position);
+    let mut saved = seq.correlator.save(&hash(engine), seq.position);
+    saved.input = seq.input.clone();
     save_state(path, &saved).map_err(|e| e.to_string())
 }

@@ -2,10 +2,16 @@
 //! a file polled for new lines until interrupted), each record evaluated as
 //! it arrives and sequence findings written as soon as the reorder window
 //! (`--max-lateness`) lets their instances go.
+//!
+//! A followed file is tracked by byte offset in [`Sequencing::input`]: with
+//! `--state`, a checkpoint saves it every so often and a restart resumes
+//! there, so a killed follower loses at most the outputs since its last
+//! checkpoint, which it writes again (at least once, never skipped).
 
 use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::time::{Duration, Instant};
 
+use super::correlate::InputMark;
 use super::pipeline::{finish_run, take_outcome, RunSummary, Sequencing, Statuses};
 use super::read::{load_bytes, Input, InputError};
 use super::rules::Engine;
@@ -19,7 +25,13 @@ pub struct Follow<'a> {
     pub on_error: &'a mut dyn FnMut(&InputError),
     /// Polled between reads of a file: true ends the run.
     pub stop: &'a dyn Fn() -> bool,
+    /// Called with the state to save, at most every `every` while a file
+    /// is followed (after the outputs of the records it holds).
+    pub checkpoint: Option<(Duration, &'a mut SaveState<'a>)>,
 }
+
+/// Saves the state of a run (`--state`).
+pub type SaveState<'a> = dyn FnMut(&Sequencing<'_>) + 'a;
 
 struct Reader<'a, 'e> {
     engine: &'a Engine,
@@ -85,6 +97,9 @@ pub fn follow(
         Input::Stdin => "<stdin>".to_string(),
         Input::File(p) => p.display().to_string(),
     };
+    if matches!(input, Input::Stdin) {
+        seq.input = None;
+    }
     let mut r = Reader {
         engine,
         opts,
@@ -122,8 +137,35 @@ pub fn follow(
 }
 
 fn follow_file(path: &std::path::Path, r: &mut Reader<'_, '_>, f: &mut Follow<'_>) {
+    let name = path.display().to_string();
     let mut offset = 0u64;
     let mut pending: Vec<u8> = Vec::new();
+    let mut saved_at = Instant::now();
+    let mut unsaved = false;
+    // Resume where a saved state left this file.
+    if let Some(mark) = r.seq.input.clone().filter(|m| m.file == name) {
+        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if len >= mark.offset {
+            offset = mark.offset;
+            r.lines = mark.lines;
+        } else {
+            (f.on_error)(&InputError {
+                file: name.clone(),
+                line: None,
+                message: format!(
+                    "shorter ({len} bytes) than where the saved state left it ({} bytes): read from the start",
+                    mark.offset
+                ),
+            });
+        }
+    }
+    let mark = |r: &mut Reader<'_, '_>, read_to: u64| {
+        r.seq.input = Some(InputMark {
+            file: name.clone(),
+            offset: read_to,
+            lines: r.lines,
+        });
+    };
     loop {
         let report = |e: std::io::Error, f: &mut Follow<'_>| {
             (f.on_error)(&InputError {
@@ -159,13 +201,24 @@ fn follow_file(path: &std::path::Path, r: &mut Reader<'_, '_>, f: &mut Follow<'_
             let rest = pending.split_off(end + 1);
             let whole = std::mem::replace(&mut pending, rest);
             r.chunk(whole, f);
+            mark(r, offset - pending.len() as u64);
+            unsaved = true;
         } else if (f.stop)() {
             if !pending.is_empty() {
                 r.chunk(std::mem::take(&mut pending), f);
             }
+            mark(r, offset);
             return;
         } else {
             std::thread::sleep(POLL);
+        }
+        // Saved once the interval has passed, busy or idle.
+        if let Some((every, save)) = &mut f.checkpoint {
+            if unsaved && saved_at.elapsed() >= *every {
+                save(r.seq);
+                saved_at = Instant::now();
+                unsaved = false;
+            }
         }
     }
 }

@@ -47,6 +47,9 @@ pub struct Sequencing<'e> {
     /// Write the records' own outputs (signals, decisions); off for all
     /// partitions but the first.
     pub records: bool,
+    /// The followed file and how far it has been read: restored from
+    /// `--state`, kept up to date by `--follow`, saved with the state.
+    pub input: Option<super::correlate::InputMark>,
 }
 
 impl<'e> Sequencing<'e> {
@@ -59,6 +62,7 @@ impl<'e> Sequencing<'e> {
                 super::correlate::CorrelateOptions::default(),
             ),
             position: 0,
+            input: None,
             flush: true,
             records: true,
         }

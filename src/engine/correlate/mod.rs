@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use build::{build_sequences, SequenceRt};
-pub use state::{load_state, save_state, SavedState, StateError};
+pub use state::{load_state, save_state, InputMark, SavedState, StateError};
 
 use super::run::Output;
 use super::sequence::{At, Change, Emit, Inst, Instance, MatchOptions, Matcher};
@@ -237,6 +237,7 @@ impl<'e> Correlator<'e> {
                 .filter_map(|(s, m)| m.as_ref().map(|m| (s.name.clone(), m.state.clone())))
                 .collect(),
             position,
+            input: None,
         }
     }
 

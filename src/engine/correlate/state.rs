@@ -25,6 +25,19 @@ pub struct SavedState {
     /// Instances not yet released (less than `--max-lateness` old).
     pub buffer: Vec<Instance>,
     pub sequences: BTreeMap<String, MatcherState>,
+    /// The file a `--follow` read and how far: following it again resumes
+    /// there. Absent in states saved by batch runs (and before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<InputMark>,
+}
+
+/// How far a followed file has been read: every record before `offset`
+/// (`lines` lines) is in the state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputMark {
+    pub file: String,
+    pub offset: u64,
+    pub lines: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
