@@ -519,3 +519,81 @@ fn a_guardrail_left_unknown_by_an_element_names_the_list_path() {
         json!(["requestParameters.perms[*].cidr"])
     );
 }
+
+#[test]
+fn a_derived_field_that_binds_names_means_the_same_inside_another_binding() {
+    let rules = r#"
+source inv {
+    recognize kind == "inv"
+    time ts
+    field kind: string
+    field ts: time
+    field hosts[*].name: string
+    field tags[*].key: string
+    derive prod: bool = any(t in tags: t.key == "prod")
+}
+signal via_derive on inv { when any(h in hosts: h.name == "web" and prod) }
+signal via_derive_all on inv { when all(h in hosts: prod) }
+"#;
+    let e = engine(rules);
+    let fired = |record: Value| -> Vec<String> {
+        run(&e, record)
+            .into_iter()
+            .filter(|(k, _)| *k == OutputKind::Signal)
+            .map(|(_, v)| v["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let tagged = json!({"kind": "inv", "ts": "2024-01-01T00:00:00Z",
+        "hosts": [{"name": "web"}], "tags": [{"key": "prod"}]});
+    assert_eq!(fired(tagged), ["via_derive", "via_derive_all"]);
+    // The host's own `key` is not the tag's.
+    let untagged = json!({"kind": "inv", "ts": "2024-01-01T00:00:00Z",
+        "hosts": [{"name": "web", "key": "prod"}], "tags": [{"key": "dev"}]});
+    assert!(fired(untagged).is_empty());
+}
+
+#[test]
+fn a_list_that_is_not_a_list_is_unknown_and_named() {
+    let e = engine(
+        "guardrail g on cloudtrail {\n    scope principal\n    deny when any(r in resources: r.type == \"A\")\n}",
+    );
+    for value in [json!(null), json!("A"), json!({"type": "A"})] {
+        let out = run(&e, ct(json!({ "resources": value })));
+        assert_eq!(out[0].0, OutputKind::Unknown, "{value}");
+        assert_eq!(out[0].1["missing"], json!(["resources"]), "{value}");
+    }
+}
+
+#[test]
+fn elements_that_are_lists_can_be_indexed_and_a_star_list_is_the_same_list() {
+    let r = ct(json!({ "requestParameters": { "m": [["a", "b", "c"]] } }));
+    assert!(fires(
+        &signal("any(p in requestParameters.m: p[0] == \"a\")"),
+        r.clone()
+    ));
+    assert!(fires(
+        &signal("any(p in requestParameters.m: p[*] == \"c\")"),
+        r.clone()
+    ));
+    for list in ["requestParameters.m", "requestParameters.m[*]"] {
+        assert!(
+            fires(
+                &signal(&format!("any(x in {list}: len(x) == 3)")),
+                r.clone()
+            ),
+            "{list}"
+        );
+    }
+    // A list bound to an element: its elements are `...[*][*]`.
+    let e = engine(
+        "guardrail g on cloudtrail {\n    scope principal\n    deny when any(p in requestParameters.perms: any(q in p: q.cidr == \"x\"))\n}",
+    );
+    let out = run(
+        &e,
+        ct(json!({ "requestParameters": { "perms": [[{ "port": 1 }]] } })),
+    );
+    assert_eq!(
+        out[0].1["missing"],
+        json!(["requestParameters.perms[*][*].cidr"])
+    );
+}

@@ -245,6 +245,15 @@ fn rename_changes_every_use_and_refuses_bad_names() {
     assert_eq!(ide::prepare_rename(&snap, "rules.tsn", pos), None);
     let (snap, pos) = at(RULES, "cloudtrail {\n    severity", 2);
     assert_eq!(ide::prepare_rename(&snap, "rules.tsn", pos), None);
+    // A new name that a quantifier binds around a use would capture it.
+    let text = "let ports = [22, 3389]\nsignal s on cloudtrail {\n    when any(port in resources: requestParameters.port in ports)\n}\n";
+    let (snap, pos) = at(text, "ports =", 1);
+    let why = ide::rename(&snap, "rules.tsn", pos, "port").unwrap_err();
+    assert!(
+        why.contains("`port` is bound by `any(port in ...)` around a use of `ports` (rules.tsn:3)"),
+        "{why}"
+    );
+    assert!(ide::rename(&snap, "rules.tsn", pos, "admin_ports").is_ok());
 }
 
 #[test]

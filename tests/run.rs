@@ -601,3 +601,33 @@ fn a_large_json_lines_file_read_in_chunks_loses_nothing_and_keeps_its_lines() {
     std::fs::write(&path, "{\n  \"Records\": []\n}\n").unwrap();
     assert!(LineChunks::open(&path, 100).is_none());
 }
+
+#[test]
+fn explain_shows_the_list_of_a_quantifier_not_its_elements_as_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.tsn");
+    std::fs::write(
+        &rules,
+        r#"guardrail open on cloudtrail {
+    scope principal
+    deny when any(p in requestParameters.perms: p.port == 22 and p.cidr == "0.0.0.0/0")
+}"#,
+    )
+    .unwrap();
+    let input = dir.path().join("r.jsonl");
+    std::fs::write(&input, "{\"eventVersion\":\"1\",\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"X\",\"requestParameters\":{\"perms\":[{\"port\":22,\"cidr\":\"0.0.0.0/0\"}]}}\n").unwrap();
+    let record = format!("{}:1", s(&input));
+    let o = tensen(
+        &["explain", "open", "--rules", s(&rules), "--record", &record],
+        "1",
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("requestParameters.perms = [{\"port\":22,\"cidr\":\"0.0.0.0/0\"}]"),
+        "{out}"
+    );
+    assert!(!out.contains("p.port = "), "{out}");
+    assert!(out.contains("outcome: deny"), "{out}");
+}

@@ -160,11 +160,16 @@ impl ExprChecker<'_> {
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, expr.span),
             ExprKind::Quantifier {
-                var, list, body, ..
+                func,
+                var,
+                list,
+                body,
             } => {
                 let list_ty = self.infer(list);
+                // `a[*].b` holding lists: the elements are theirs.
+                let nested = matches!(&list_ty, Ty::List(inner) if matches!(**inner, Ty::List(_)));
                 let element = match (&list.kind, &self.scope) {
-                    (ExprKind::Path(p), Scope::Record { .. }) => Some(self.element_path(p)),
+                    (ExprKind::Path(p), Scope::Record { .. }) => Some(self.element_path(p, nested)),
                     _ => None,
                 };
                 let ty = match list_ty {
@@ -192,7 +197,21 @@ impl ExprChecker<'_> {
                 });
                 let body_ty = self.infer(body);
                 self.bound.pop();
-                self.expect_bool(&body_ty, body, "any");
+                if !matches!(body_ty, Ty::Bool | Ty::Any) {
+                    self.report(
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            self.file,
+                            body.span,
+                            format!("the condition of `{}(...)` is `{body_ty}`", func.name),
+                        )
+                        .label("not true or false")
+                        .help(format!(
+                            "compare it: `{}({} in ...: {}.field == \"value\")`",
+                            func.name, var.name, var.name
+                        )),
+                    );
+                }
                 Ty::Bool
             }
         }
@@ -200,14 +219,16 @@ impl ExprChecker<'_> {
 
     /// The path of one element of the list at `list`, through the names
     /// bound around it: `resources` and `resources[*]` both give
-    /// `resources[0]`. Every `[*]` becomes `[0]`: the schema then gives the
-    /// type of one element, not of the list of them.
-    fn element_path(&self, list: &Path) -> Path {
+    /// `resources[0]`, `a[*].b` gives `a[0].b` (its values are the
+    /// elements) unless `nested` (its values are lists): `a[0].b[0]`. Every
+    /// `[*]` becomes `[0]`: the schema then gives the type of one element,
+    /// not of the list of them.
+    fn element_path(&self, list: &Path, nested: bool) -> Path {
         let mut p = self.unbind(list).unwrap_or_else(|| list.clone());
-        if !matches!(
-            p.segments.last().map(|s| &s.kind),
-            Some(SegmentKind::Wildcard)
-        ) {
+        let wildcard = |s: &crate::syntax::ast::Segment| matches!(s.kind, SegmentKind::Wildcard);
+        let ends_wildcard = p.segments.last().is_some_and(wildcard);
+        let many = p.segments.iter().any(wildcard);
+        if !ends_wildcard && (!many || nested) {
             p.segments.push(crate::syntax::ast::Segment {
                 kind: SegmentKind::Wildcard,
                 span: list.span,
@@ -542,6 +563,21 @@ impl ExprChecker<'_> {
         if let Some(b) = self.bound.iter().rev().find(|b| &b.name == root) {
             if path.segments.len() == 1 {
                 return b.ty.clone();
+            }
+            // Only objects have fields (and lists elements).
+            if !matches!(b.ty, Ty::Any | Ty::Object | Ty::List(_)) {
+                let (name, ty) = (b.name.clone(), b.ty.clone());
+                self.report(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        self.file,
+                        path.span,
+                        format!("`{name}` is `{ty}`: it has no fields"),
+                    )
+                    .label(format!("each element of the list is `{ty}`"))
+                    .help(format!("compare `{name}` itself")),
+                );
+                return Ty::Any;
             }
             let Some(element) = b.element.clone() else {
                 return Ty::Any;

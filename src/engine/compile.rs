@@ -98,12 +98,17 @@ pub enum CExpr {
     Each {
         quant: Quant,
         list: Box<CExpr>,
+        /// The list is `a[*].b`: its values are lists whose elements are
+        /// the ones named (`a[*]` itself yields the elements).
+        flatten: bool,
         body: Box<CExpr>,
     },
-    /// A path from an element bound by the `slot`-th enclosing
-    /// [`CExpr::Each`] (0 = outermost); `rest` empty: the element itself.
+    /// A path from the element bound by the [`CExpr::Each`] `up` levels
+    /// out (0 = the innermost); `rest` empty: the element itself. Counted
+    /// from the inside, so a derived field or entity that binds names of
+    /// its own means the same wherever it is used.
     Bound {
-        slot: usize,
+        up: usize,
         rest: Arc<FieldPath>,
     },
     Template(Vec<TPart>),
@@ -231,15 +236,20 @@ impl<'a> Compiler<'a> {
                     Quant::Any
                 };
                 let list = self.expr_in(list, scope, bound);
-                let text = match &list {
-                    CExpr::Field(p) => p.text.clone(),
-                    CExpr::Bound { rest, .. } => rest.text.clone(),
-                    _ => var.name.clone(),
-                };
-                let text = if text.ends_with("[*]") || text == var.name {
-                    text
-                } else {
-                    format!("{text}[*]")
+                // How one element is written in messages, and whether the
+                // list's values are lists to take the elements of.
+                let (text, flatten) = match &list {
+                    CExpr::Field(p) | CExpr::Bound { rest: p, .. } => {
+                        let each = |s: &PathSeg| matches!(s, PathSeg::Each);
+                        let ends_each = p.segments.last().is_some_and(each);
+                        let text = if ends_each {
+                            p.text.clone()
+                        } else {
+                            format!("{}[*]", p.text)
+                        };
+                        (text, !ends_each && p.segments.iter().any(each))
+                    }
+                    _ => (var.name.clone(), false),
                 };
                 let mut inner = bound.to_vec();
                 inner.push(Binding {
@@ -249,6 +259,7 @@ impl<'a> Compiler<'a> {
                 CExpr::Each {
                     quant,
                     list: Box::new(list),
+                    flatten,
                     body: Box::new(self.expr_in(body, scope, &inner)),
                 }
             }
@@ -353,7 +364,7 @@ impl<'a> Compiler<'a> {
                 rest.text = format!("{}{after}", b.text);
             }
             return CExpr::Bound {
-                slot,
+                up: bound.len() - 1 - slot,
                 rest: Arc::new(rest),
             };
         }

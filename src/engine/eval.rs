@@ -76,18 +76,32 @@ impl<'r> Eval<'r> {
                 self.quant = saved;
                 t
             }
-            CExpr::Each { quant, list, body } => {
+            CExpr::Each {
+                quant,
+                list,
+                flatten,
+                body,
+            } => {
                 let items = match self.value(list) {
                     Val::List(items) => items,
                     // `a[*].b` with lists for `b`: their elements, together.
-                    Val::Many(values) => values
+                    Val::Many(values) if *flatten => values
                         .into_iter()
                         .flat_map(|v| match v {
                             Val::List(inner) => inner,
                             other => vec![other],
                         })
                         .collect(),
-                    _ => return Truth::Unknown,
+                    Val::Many(values) => values,
+                    Val::Missing => return Truth::Unknown,
+                    // Not a list (null, text, an object): unknown, and
+                    // said as a missing list.
+                    _ => {
+                        if let CExpr::Field(p) | CExpr::Bound { rest: p, .. } = list.as_ref() {
+                            self.note_missing(p);
+                        }
+                        return Truth::Unknown;
+                    }
                 };
                 let saved = self.quant;
                 self.quant = Quant::Any;
@@ -271,18 +285,15 @@ impl<'r> Eval<'r> {
         match e {
             CExpr::Const(v) => v.clone(),
             CExpr::Field(p) => self.field(self.record, p),
-            CExpr::Bound { slot, rest } => {
-                let element = self.bound.get(*slot).cloned().unwrap_or(Val::Missing);
-                if rest.segments.is_empty() {
-                    return element;
-                }
-                match element {
-                    Val::Object(json) => self.field(json, rest),
-                    _ => {
-                        self.note_missing(rest);
-                        Val::Missing
-                    }
-                }
+            CExpr::Bound { up, rest } => {
+                let element = self
+                    .bound
+                    .len()
+                    .checked_sub(up + 1)
+                    .and_then(|i| self.bound.get(i))
+                    .cloned()
+                    .unwrap_or(Val::Missing);
+                self.element_field(element, rest)
             }
             CExpr::List(items) => Val::List(items.iter().map(|i| self.value(i)).collect()),
             CExpr::Template(parts) => {
@@ -310,6 +321,46 @@ impl<'r> Eval<'r> {
                 Truth::False => Val::Bool(false),
                 Truth::Unknown => Val::Missing,
             },
+        }
+    }
+
+    /// The value of `rest` from a bound element: an object's fields, or a
+    /// list's elements (`p[0]`, `p[*]`), then on as usual; nothing more:
+    /// the element itself.
+    fn element_field(&mut self, element: Val<'r>, rest: &FieldPath) -> Val<'r> {
+        let Some((first, after)) = rest.segments.split_first() else {
+            return element;
+        };
+        let tail = || FieldPath {
+            segments: after.to_vec(),
+            text: rest.text.clone(),
+        };
+        match (element, first) {
+            (Val::Object(json), _) => self.field(json, rest),
+            (Val::List(items), PathSeg::Index(i)) => match items.into_iter().nth(*i) {
+                Some(v) => self.element_field(v, &tail()),
+                None => {
+                    self.note_missing(rest);
+                    Val::Missing
+                }
+            },
+            (Val::List(items), PathSeg::Each) => {
+                let tail = tail();
+                let values = items
+                    .into_iter()
+                    .map(|v| self.element_field(v, &tail))
+                    .flat_map(|v| match v {
+                        Val::Many(inner) => inner,
+                        Val::Missing => Vec::new(),
+                        other => vec![other],
+                    })
+                    .collect();
+                Val::Many(values)
+            }
+            _ => {
+                self.note_missing(rest);
+                Val::Missing
+            }
         }
     }
 

@@ -11,7 +11,6 @@ use super::value::Truth;
 use crate::check::Analysis;
 use crate::syntax::ast::{Block, BlockKind, ClauseKind, Expr, ExprKind, ItemKind};
 use crate::syntax::format::{chain, expr_inline};
-use crate::syntax::visit::walk_expr;
 
 /// One operand of a condition clause.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,24 +191,55 @@ fn fields_of(
     record: &Value,
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    walk_expr(e, &mut |sub| {
-        if let ExprKind::Path(p) = &sub.kind {
-            let text = crate::syntax::format::path_text(p);
-            if out.iter().any(|(t, _)| *t == text) {
-                return;
-            }
-            let compiled = compiler.expr(sub, scope);
-            if matches!(compiled, super::compile::CExpr::Const(_)) {
-                return;
-            }
-            let value = Eval::new(record).value(&compiled);
-            let shown = match &value {
-                super::value::Val::Str(s) => format!("{:?}", s.as_ref()),
-                super::value::Val::Missing => "missing".to_string(),
-                other => other.render(),
-            };
-            out.push((text, shown));
+    record_paths(e, &mut Vec::new(), &mut |sub| {
+        let ExprKind::Path(p) = &sub.kind else {
+            return;
+        };
+        let text = crate::syntax::format::path_text(p);
+        if out.iter().any(|(t, _)| *t == text) {
+            return;
         }
+        let compiled = compiler.expr(sub, scope);
+        if matches!(compiled, super::compile::CExpr::Const(_)) {
+            return;
+        }
+        let value = Eval::new(record).value(&compiled);
+        let shown = match &value {
+            super::value::Val::Str(s) => format!("{:?}", s.as_ref()),
+            super::value::Val::Missing => "missing".to_string(),
+            other => other.render(),
+        };
+        out.push((text, shown));
     });
     out
+}
+
+/// Calls `f` on each path of `e` that reads the record: not those from an
+/// element bound by `any(x in LIST: ...)`, which has a value per element
+/// (the quantifier's own truth is shown with the other operands).
+fn record_paths<'e>(e: &'e Expr, bound: &mut Vec<&'e str>, f: &mut dyn FnMut(&'e Expr)) {
+    match &e.kind {
+        ExprKind::Quantifier {
+            var, list, body, ..
+        } => {
+            record_paths(list, bound, f);
+            bound.push(&var.name);
+            record_paths(body, bound, f);
+            bound.pop();
+        }
+        ExprKind::Path(p) => {
+            let root = p.segments.first().and_then(|s| match &s.kind {
+                crate::syntax::ast::SegmentKind::Name { name, .. } => Some(name.as_str()),
+                _ => None,
+            });
+            if !root.is_some_and(|r| bound.contains(&r)) {
+                f(e);
+            }
+        }
+        _ => {
+            for child in e.kind.children() {
+                record_paths(child, bound, f);
+            }
+        }
+    }
 }

@@ -23,11 +23,12 @@ pub enum Target {
     },
     Function(String),
     /// A name bound by `any(x in LIST: ...)`: each element of `list` (as
-    /// written), bound at `at`.
+    /// written), bound at `at`, for the condition at `body`.
     Local {
         name: String,
         list: String,
         at: Span,
+        body: Span,
     },
 }
 
@@ -205,6 +206,7 @@ fn walk(e: &Expr, source: Option<&str>, bound: &mut Vec<(String, Binding)>, out:
                 name: var.name.clone(),
                 list: crate::syntax::format::expr_inline(list),
                 at: var.span,
+                body: body.span,
             };
             out.push(Ref {
                 span: var.span,

@@ -56,9 +56,40 @@ pub fn rename(
     if new_name != old && snap.analysis.symbols.contains_key(new_name) {
         return Err(format!("`{new_name}` is already the name of another item"));
     }
-    let edits = super::definition::references_to(snap, &old, true)
+    let uses = super::definition::references_to(snap, &old, true);
+    if let Some(at) = captured(snap, &uses, new_name) {
+        return Err(format!(
+            "`{new_name}` is bound by `any({new_name} in ...)` around a use of `{old}` ({at}): renamed, that use would mean the element"
+        ));
+    }
+    let edits = uses
         .into_iter()
         .map(|l| (l, new_name.to_string()))
         .collect();
     Ok(edits)
+}
+
+/// Where a use in `uses` sits in the condition of a quantifier that binds
+/// `name` (`file:line`), if one does.
+fn captured(snap: &Snapshot, uses: &[Location], name: &str) -> Option<String> {
+    for pf in &snap.analysis.files {
+        let file = snap.name(pf.id);
+        let index = super::LineIndex::new(snap.text(pf.id));
+        for r in super::refs::collect(&snap.analysis, pf.id) {
+            let super::refs::Target::Local { name: n, body, .. } = &r.target else {
+                continue;
+            };
+            if n != name || !r.definition {
+                continue;
+            }
+            let inside = index.range(*body);
+            let hit = uses.iter().find(|u| {
+                u.file == file && inside.start <= u.range.start && u.range.end <= inside.end
+            });
+            if let Some(u) = hit {
+                return Some(format!("{file}:{}", u.range.start.line + 1));
+            }
+        }
+    }
+    None
 }

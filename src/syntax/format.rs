@@ -421,6 +421,12 @@ impl Formatter<'_> {
                     return self.chain_lines(span, head, op, &operands);
                 }
             }
+            // A whole condition that is a quantifier or a parenthesised
+            // chain: a group after the clause keyword.
+            if let (Some((open, group_span, op, operands)), false) = (group(e), comma) {
+                self.leading(span.start);
+                return self.group_lines(head, &open, group_span, op, &operands);
+            }
             match &e.kind {
                 ExprKind::List(items) if !items.is_empty() => {
                     let elems = items.iter().map(|i| (String::new(), i.span, i)).collect();
@@ -594,17 +600,6 @@ impl Formatter<'_> {
 /// quantifier `any(x in LIST: body)`. Gives the opening text, the span the
 /// group closes, and the operands (a body that is no chain is one).
 fn group(e: &Expr) -> Option<(String, Span, BinOp, Vec<&Expr>)> {
-    if let ExprKind::Quantifier {
-        func,
-        var,
-        list,
-        body,
-    } = &e.kind
-    {
-        let open = format!("{}({} in {}:", func.name, var.name, expr_inline(list));
-        let (op, operands) = chain(body).unwrap_or((BinOp::And, vec![body.as_ref()]));
-        return Some((open, e.span, op, operands));
-    }
     let (not, paren) = match &e.kind {
         ExprKind::Unary {
             op: UnaryOp::Not,
@@ -612,6 +607,23 @@ fn group(e: &Expr) -> Option<(String, Span, BinOp, Vec<&Expr>)> {
         } => (true, expr.as_ref()),
         _ => (false, e),
     };
+    if let ExprKind::Quantifier {
+        func,
+        var,
+        list,
+        body,
+    } = &paren.kind
+    {
+        let open = format!(
+            "{}{}({} in {}:",
+            if not { "not " } else { "" },
+            func.name,
+            var.name,
+            expr_inline(list)
+        );
+        let (op, operands) = chain(body).unwrap_or((BinOp::And, vec![body.as_ref()]));
+        return Some((open, paren.span, op, operands));
+    }
     let ExprKind::Paren(inner) = &paren.kind else {
         return None;
     };
