@@ -434,6 +434,31 @@ fn a_bound_element_has_hover_definition_and_its_fields_their_schema() {
         .map(|c| c.label)
         .collect();
     assert!(labels.iter().any(|l| l == "ARN"), "{labels:?}");
+    // References and rename of the bound name: its binding and its uses.
+    let (snap, pos) = at(text, "r.ARN", 0);
+    let refs = ide::references(&snap, "rules.tsn", pos, true);
+    let columns: Vec<u32> = refs.iter().map(|l| l.range.start.character).collect();
+    assert_eq!(columns, [13, 29, 60], "{refs:?}");
+    assert_eq!(ide::references(&snap, "rules.tsn", pos, false).len(), 2);
+    let range = ide::prepare_rename(&snap, "rules.tsn", pos).unwrap();
+    assert_eq!((range.start.character, range.end.character), (60, 61));
+    let edits = ide::rename(&snap, "rules.tsn", pos, "res").unwrap();
+    assert_eq!(edits.len(), 3);
+    let mut renamed = text.to_string();
+    let index = LineIndex::new(text);
+    for (l, new) in edits.iter().rev() {
+        let (s, e) = (index.offset(l.range.start), index.offset(l.range.end));
+        renamed.replace_range(s..e, new);
+    }
+    assert!(
+        renamed.contains("any(res in resources: res.type == \"AWS::IAM::Role\" and res.ARN"),
+        "{renamed}"
+    );
+    // A name the condition already uses would be captured.
+    let with_field = text.replace("r.ARN ends_with", "eventName ends_with");
+    let (snap, pos) = at(&with_field, "r.type", 0);
+    let why = ide::rename(&snap, "rules.tsn", pos, "eventName").unwrap_err();
+    assert!(why.contains("already used inside the condition"), "{why}");
 }
 
 #[test]

@@ -51,13 +51,45 @@ pub fn definition(snap: &Snapshot, name: &str, pos: Pos) -> Option<Location> {
     })
 }
 
-/// Every place that names the item at `pos`, its definition first if
-/// `with_definition`.
+/// Every place that names the item at `pos` (or the name bound by the
+/// `any(x in ...)` there), its definition first if `with_definition`.
 pub fn references(snap: &Snapshot, name: &str, pos: Pos, with_definition: bool) -> Vec<Location> {
+    if let Some(uses) = local_uses(snap, name, pos) {
+        return uses
+            .into_iter()
+            .filter(|(_, definition)| with_definition || !definition)
+            .map(|(l, _)| l)
+            .collect();
+    }
     match item_at(snap, name, pos) {
         Some((item, _)) => references_to(snap, &item, with_definition),
         None => Vec::new(),
     }
+}
+
+/// If `pos` is on a name bound by `any(x in LIST: ...)`: where it is bound
+/// and every use of it, in order, each with whether it is the binding.
+pub(super) fn local_uses(snap: &Snapshot, name: &str, pos: Pos) -> Option<Vec<(Location, bool)>> {
+    let file = snap.file_id(name)?;
+    let index = LineIndex::new(snap.text(file));
+    let bound_at = refs::at_offset(&snap.analysis, file, index.offset(pos))
+        .into_iter()
+        .find_map(|r| match r.target {
+            Target::Local { at, .. } => Some(at),
+            _ => None,
+        })?;
+    let uses = refs::collect(&snap.analysis, file)
+        .into_iter()
+        .filter(|r| matches!(r.target, Target::Local { at, .. } if at == bound_at))
+        .map(|r| {
+            let at = Location {
+                file: name.to_string(),
+                range: index.range(r.span),
+            };
+            (at, r.definition)
+        })
+        .collect();
+    Some(uses)
 }
 
 /// Every place in the user's files that names `item`.

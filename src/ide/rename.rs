@@ -1,6 +1,7 @@
 //! Rename an item (signal, sequence, guardrail, source, constant) and every
-//! use of it across the workspace. `prepare_rename` says what would be
-//! renamed; a new name must be a plain name, not a keyword, and free.
+//! use of it across the workspace, or a name bound by `any(x in LIST: ...)`
+//! and its uses. `prepare_rename` says what would be renamed; a new name
+//! must be a plain name, not a keyword, and free.
 
 use super::definition::Location;
 use super::{Pos, Range, Snapshot};
@@ -37,6 +38,15 @@ fn refuse(new_name: &str) -> Option<String> {
 
 /// The range of the name that would be renamed, if it can be.
 pub fn prepare_rename(snap: &Snapshot, name: &str, pos: Pos) -> Option<Range> {
+    if let Some(uses) = super::definition::local_uses(snap, name, pos) {
+        let file = snap.file_id(name)?;
+        let offset = super::LineIndex::new(snap.text(file)).offset(pos);
+        let index = super::LineIndex::new(snap.text(file));
+        return uses
+            .into_iter()
+            .map(|(l, _)| l.range)
+            .find(|r| index.offset(r.start) <= offset && offset <= index.offset(r.end));
+    }
     item_ref_at(snap, name, pos).map(|(_, r)| r)
 }
 
@@ -47,8 +57,21 @@ pub fn rename(
     pos: Pos,
     new_name: &str,
 ) -> Result<Vec<(Location, String)>, String> {
+    // A name bound by `any(x in LIST: ...)`: its binding and its uses.
+    if let Some(uses) = super::definition::local_uses(snap, name, pos) {
+        if let Some(why) = refuse(new_name) {
+            return Err(why);
+        }
+        if let Some(why) = shadows(snap, name, pos, new_name) {
+            return Err(why);
+        }
+        return Ok(uses
+            .into_iter()
+            .map(|(l, _)| (l, new_name.to_string()))
+            .collect());
+    }
     let Some((old, _)) = item_ref_at(snap, name, pos) else {
-        return Err("there is no rule or constant here to rename".into());
+        return Err("there is no rule, constant or bound name here to rename".into());
     };
     if let Some(why) = refuse(new_name) {
         return Err(why);
@@ -67,6 +90,35 @@ pub fn rename(
         .map(|l| (l, new_name.to_string()))
         .collect();
     Ok(edits)
+}
+
+/// Why naming the element bound at `pos` `new_name` would change what a
+/// name in its condition means (a field, constant or other bound name
+/// already called that), if it would.
+fn shadows(snap: &Snapshot, name: &str, pos: Pos, new_name: &str) -> Option<String> {
+    use super::refs::{self, Target};
+    let file = snap.file_id(name)?;
+    let offset = super::LineIndex::new(snap.text(file)).offset(pos);
+    let body = refs::at_offset(&snap.analysis, file, offset)
+        .into_iter()
+        .find_map(|r| match r.target {
+            Target::Local { body, .. } => Some(body),
+            _ => None,
+        })?;
+    let clash = refs::collect(&snap.analysis, file).into_iter().any(|r| {
+        let inside = body.start <= r.span.start && r.span.end <= body.end;
+        let named = match &r.target {
+            Target::Item(n) | Target::Local { name: n, .. } => n == new_name,
+            Target::Field { path, .. } => path.first().is_some_and(|f| f == new_name),
+            Target::Function(_) => false,
+        };
+        inside && named
+    });
+    clash.then(|| {
+        format!(
+            "`{new_name}` is already used inside the condition: renamed, it would mean the element"
+        )
+    })
 }
 
 /// Where a use in `uses` sits in the condition of a quantifier that binds
