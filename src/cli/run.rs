@@ -115,6 +115,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         source: None,
         management_account: args.management_account.clone(),
         keep_allow: args.only.contains(&Only::Allow),
+        whole_records: false,
     };
     if let Some(name) = &args.source {
         match engine.source_index(name) {

@@ -135,6 +135,8 @@ pub struct Scope<'s> {
 pub struct Compiler<'a> {
     analysis: &'a Analysis,
     constants: BTreeMap<String, Val<'static>>,
+    /// Every record field path compiled so far (for the projection).
+    paths: std::cell::RefCell<Vec<Vec<PathSeg>>>,
 }
 
 impl<'a> Compiler<'a> {
@@ -142,6 +144,7 @@ impl<'a> Compiler<'a> {
         let mut c = Compiler {
             analysis,
             constants: BTreeMap::new(),
+            paths: std::cell::RefCell::new(Vec::new()),
         };
         let names: Vec<String> = analysis.lets.keys().cloned().collect();
         for name in names {
@@ -381,7 +384,16 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        CExpr::Field(Arc::new(field_path(p)))
+        let path = field_path(p);
+        if let Ok(mut paths) = self.paths.try_borrow_mut() {
+            paths.push(path.segments.clone());
+        }
+        CExpr::Field(Arc::new(path))
+    }
+
+    /// Every record field path the compiled expressions read.
+    pub fn paths(&self) -> Vec<Vec<PathSeg>> {
+        self.paths.borrow().clone()
     }
 }
 

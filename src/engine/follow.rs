@@ -51,6 +51,7 @@ impl Reader<'_, '_> {
         let lines = bytes.iter().filter(|b| **b == b'\n').count();
         self.summary.bytes += bytes.len();
         let mut loaded = load_bytes(&self.name, bytes);
+        loaded.projection = self.opts.projection(self.engine);
         loaded.shift_lines(self.lines);
         self.lines += lines;
         self.summary.rejected += loaded.rejected;

@@ -15,6 +15,7 @@ pub mod eval;
 pub mod explain;
 pub mod follow;
 pub mod pipeline;
+pub mod project;
 pub mod read;
 pub mod rules;
 pub mod run;

@@ -141,7 +141,8 @@ pub fn run_inputs(
             }
             _ => None,
         } {
-            while let Some(loaded) = chunks.next_chunk() {
+            while let Some(mut loaded) = chunks.next_chunk() {
+                loaded.projection = opts.projection(engine);
                 run.loaded(&[loaded]);
             }
             rest = rest.get(1..).unwrap_or(&[]);
@@ -158,7 +159,14 @@ pub fn run_inputs(
         }
         let (group, tail) = rest.split_at(take.max(1).min(rest.len()));
         rest = tail;
-        let loaded: Vec<Loaded> = group.par_iter().map(load).collect();
+        let loaded: Vec<Loaded> = group
+            .par_iter()
+            .map(|i| {
+                let mut l = load(i);
+                l.projection = opts.projection(engine);
+                l
+            })
+            .collect();
         run.loaded(&loaded);
         done += group.len();
         on_progress(done);

@@ -147,6 +147,9 @@ pub struct Loaded {
     pub errors: Vec<InputError>,
     pub rejected: usize,
     pub bytes: usize,
+    /// Parse only these parts of each record (what the rules read); all of
+    /// it when `None`.
+    pub projection: Option<Arc<super::project::Projection>>,
 }
 
 struct UnitPos {
@@ -196,6 +199,7 @@ impl Loaded {
                         line: u.line,
                         index: u.index,
                     },
+                    self.projection.as_deref(),
                     visit,
                 )
             }
@@ -238,6 +242,7 @@ pub(super) fn failed_load(file: &str, message: &str) -> Loaded {
         }],
         rejected: 0,
         bytes: 0,
+        projection: None,
     }
 }
 
@@ -301,6 +306,7 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Loaded {
         errors,
         rejected,
         bytes: total,
+        projection: None,
     }
 }
 
@@ -341,6 +347,7 @@ fn collect<T: Send>(
 fn unit<T>(
     file: &Arc<str>,
     u: &Unit<'_>,
+    projection: Option<&super::project::Projection>,
     visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
 ) -> UnitResult<T> {
     let mut r = UnitResult {
@@ -348,7 +355,11 @@ fn unit<T>(
         errors: Vec::new(),
         rejected: 0,
     };
-    match serde_json::from_slice::<Value>(u.text) {
+    let parsed = match projection {
+        Some(p) => p.parse(u.text),
+        None => serde_json::from_slice::<Value>(u.text),
+    };
+    match parsed {
         Ok(v) => {
             let mut records = Vec::new();
             unwrap_record(v, u.line, u.index, &mut records);

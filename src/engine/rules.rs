@@ -121,6 +121,8 @@ pub struct Engine {
     pub sequences: Vec<super::correlate::SequenceRt>,
     /// Whether each signal feeds a sequence (its hits are kept).
     pub feeds_sequences: Vec<bool>,
+    /// The parts of a record the rules read: a run parses only those.
+    pub projection: std::sync::Arc<super::project::Projection>,
 }
 
 impl Engine {
@@ -353,6 +355,16 @@ fn build(analysis: &Analysis) -> Engine {
             }
         }
     }
+    let mut paths = compiler.paths();
+    paths.extend(
+        sources
+            .iter()
+            .filter_map(|s| s.time.as_ref())
+            .map(|t| t.segments.clone()),
+    );
+    let projection = std::sync::Arc::new(super::project::Projection::new(
+        paths.iter().map(Vec::as_slice),
+    ));
     Engine {
         sources,
         signals,
@@ -361,6 +373,7 @@ fn build(analysis: &Analysis) -> Engine {
         guardrail_index,
         sequences,
         feeds_sequences,
+        projection,
     }
 }
 

@@ -28,6 +28,19 @@ pub struct RunOptions {
     pub management_account: Option<String>,
     /// Build full `allow` decisions; otherwise they are only counted.
     pub keep_allow: bool,
+    /// Parse every record whole, not only the parts the rules read (the
+    /// outputs are the same; for checking exactly that).
+    pub whole_records: bool,
+}
+
+impl RunOptions {
+    /// What to parse of each record of a run with `engine`.
+    pub fn projection(
+        &self,
+        engine: &super::rules::Engine,
+    ) -> Option<std::sync::Arc<super::project::Projection>> {
+        (!self.whole_records).then(|| engine.projection.clone())
+    }
 }
 
 /// The outcome of one record.

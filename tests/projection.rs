@@ -1,0 +1,128 @@
+//! A run parses only the parts of each record that the rules read
+//! (`engine/project.rs`). Its outputs must be exactly those of parsing
+//! whole records: checked over every record of the shared data and of the
+//! example fixtures, with the whole example ruleset and every decision
+//! (`allow` included) written.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
+use std::path::{Path, PathBuf};
+
+use tensen::check::{analyze, load};
+use tensen::engine::pipeline::{run_inputs, Sequencing};
+use tensen::engine::read::list_inputs;
+use tensen::engine::rules::Engine;
+use tensen::engine::run::RunOptions;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every output line and the summary's counts of one run.
+fn run(engine: &Engine, paths: &[PathBuf], whole: bool) -> (Vec<String>, String) {
+    let (inputs, errors) = list_inputs(paths);
+    assert!(errors.is_empty(), "{errors:?}");
+    let opts = RunOptions {
+        keep_allow: true,
+        whole_records: whole,
+        ..RunOptions::default()
+    };
+    let mut seq = Sequencing::batch(engine);
+    let mut out = Vec::new();
+    let summary = run_inputs(
+        engine,
+        &inputs,
+        &opts,
+        &mut seq,
+        &mut |o| out.push(o.json.to_string()),
+        &|_| {},
+    );
+    let counts = format!(
+        "read {} rejected {} unclaimed {} errors {:?}",
+        summary.read, summary.rejected, summary.unclaimed, summary.errors
+    );
+    (out, counts)
+}
+
+#[test]
+fn reading_only_what_the_rules_read_changes_no_output() {
+    let (sources, diags) = load::load_paths(&[root().join("examples")]);
+    assert!(diags.is_empty());
+    let analysis = analyze(&sources);
+    let engine = Engine::from_analysis(&analysis);
+    let data = root().join("../shared/data");
+    let mut paths: Vec<PathBuf> = [
+        "invictus-aws-cloudtrail",
+        "stratus-detonation-logs",
+        "panther-tests",
+    ]
+    .iter()
+    .map(|d| data.join(d))
+    .collect();
+    for dir in ["guardrails", "rules", "sequences"] {
+        let fixtures = root().join("examples").join(dir).join("fixtures");
+        if Path::new(&fixtures).is_dir() {
+            paths.push(fixtures);
+        }
+    }
+    let (projected, projected_counts) = run(&engine, &paths, false);
+    let (whole, whole_counts) = run(&engine, &paths, true);
+    assert_eq!(projected_counts, whole_counts);
+    assert!(whole.len() > 10_000, "{}", whole.len());
+    let first_difference = projected.iter().zip(&whole).position(|(a, b)| a != b);
+    if let Some(i) = first_difference {
+        panic!(
+            "output {i} differs:\nprojected: {}\nwhole:     {}",
+            projected[i], whole[i]
+        );
+    }
+    assert_eq!(projected.len(), whole.len());
+}
+
+#[test]
+fn a_projection_keeps_the_paths_read_and_the_envelopes_around_them() {
+    use tensen::engine::compile::PathSeg;
+    use tensen::engine::project::Projection;
+    let name = |n: &str| PathSeg::Name(n.to_string());
+    let paths = [
+        vec![name("requestParameters"), name("bucketName")],
+        vec![name("resources")],
+        vec![name("tags"), PathSeg::Each, name("key")],
+    ];
+    let p = Projection::new(paths.iter().map(Vec::as_slice));
+    let record = r#"{"eventName":"GetObject","requestParameters":{"bucketName":"b","key":"k","big":[1,2,3]},
+        "resources":[{"type":"t","ARN":"a"}],"tags":[{"key":"x","value":"y"}],"responseElements":{"x":1},
+        "userIdentity":{"arn":"arn:aws:iam::1:user/a","userName":"a"}}"#;
+    let v = p.parse(record.as_bytes()).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"eventName": "GetObject", "requestParameters": {"bucketName": "b"},
+            "resources": [{"type": "t", "ARN": "a"}], "tags": [{"key": "x"}],
+            "userIdentity": {"arn": "arn:aws:iam::1:user/a"}})
+    );
+    // Inside a `Records` envelope, the same.
+    let envelope = format!(r#"{{"Records":[{record}]}}"#);
+    let v = p.parse(envelope.as_bytes()).unwrap();
+    assert_eq!(
+        v["Records"][0]["requestParameters"],
+        serde_json::json!({"bucketName": "b"})
+    );
+    // Broken JSON fails as serde_json fails, at the same place.
+    for broken in [
+        r#"{"eventName": }"#,
+        r#"{"a": [1, 2}"#,
+        r#"{"x": 1} trailing"#,
+    ] {
+        let ours = p.parse(broken.as_bytes()).unwrap_err().to_string();
+        let theirs = serde_json::from_str::<serde_json::Value>(broken)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(ours, theirs, "{broken}");
+    }
+}
