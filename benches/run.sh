@@ -41,7 +41,9 @@ TSN
     }
     TENSEN_BENCH_INPUT="$work/trail.jsonl" cargo bench --quiet --bench parse_only 2>/dev/null | grep baseline
     echo "tensen run, 1 signal:            $(rate target/release/tensen run "$work/one.tsn" --input "$work/trail.jsonl")"
+    echo "  the same, --whole-records:     $(rate target/release/tensen run "$work/one.tsn" --input "$work/trail.jsonl" --whole-records)"
     echo "tensen run, examples/ ruleset:   $(rate target/release/tensen run examples --input "$work/trail.jsonl")"
+    echo "  the same, --whole-records:     $(rate target/release/tensen run examples --input "$work/trail.jsonl" --whole-records)"
     echo "jq, the same filter as 1 signal: $(rate jq -c 'select(.eventName == "ConsoleLogin" and .additionalEventData.MFAUsed == "No")' "$work/trail.jsonl")"
     echo "rules in examples/: $(grep -rhoE '^(signal|guardrail|sequence) ' examples | sort | uniq -c | tr '\n' ' ')"
 fi

@@ -65,6 +65,10 @@ pub struct RunArgs {
     /// The organization's management account: exempt from guardrails.
     #[arg(long)]
     pub management_account: Option<String>,
+    /// Parse every record whole instead of only the fields the rules read
+    /// (the outputs are the same; for measuring the difference).
+    #[arg(long)]
+    pub whole_records: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
     #[command(flatten)]
@@ -115,7 +119,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         source: None,
         management_account: args.management_account.clone(),
         keep_allow: args.only.contains(&Only::Allow),
-        whole_records: false,
+        whole_records: args.whole_records,
     };
     if let Some(name) = &args.source {
         match engine.source_index(name) {
