@@ -86,6 +86,41 @@ fn reading_only_what_the_rules_read_changes_no_output() {
 }
 
 #[test]
+fn bad_records_are_rejected_the_same_way() {
+    let (sources, _) = load::load_paths(&[root().join("examples")]);
+    let engine = Engine::from_analysis(&analyze(&sources));
+    let dir = tempfile::tempdir().unwrap();
+    let login = r#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","userIdentity":{"arn":"a"}}"#;
+    let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+    let deep_in_record = |n: usize| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventSource":"x","eventName":"X","skipped":{}}}"#,
+            deep(n)
+        )
+    };
+    let text = [
+        login.to_string(),
+        "{not json".into(),
+        "42".into(),
+        deep(1000),
+        deep(127),
+        deep_in_record(200),
+        deep_in_record(100),
+        r#"{"eventVersion":"1.08","eventSource":"x","eventName":"X","a":"é"\"}"#.into(),
+        r#"{"unclaimed": true}"#.into(),
+        login.to_string(),
+    ]
+    .join("\n");
+    let input = dir.path().join("mixed.jsonl");
+    std::fs::write(&input, text).unwrap();
+    let (projected, projected_counts) = run(&engine, std::slice::from_ref(&input), false);
+    let (whole, whole_counts) = run(&engine, &[input], true);
+    assert_eq!(projected_counts, whole_counts);
+    assert!(whole_counts.contains("nested deeper"), "{whole_counts}");
+    assert_eq!(projected, whole);
+}
+
+#[test]
 fn a_projection_keeps_the_paths_read_and_the_envelopes_around_them() {
     use tensen::engine::compile::PathSeg;
     use tensen::engine::project::Projection;

@@ -553,6 +553,20 @@ fn wait_for_mark(path: &Path, bytes: usize) {
     panic!("{} never reached offset {bytes}", path.display());
 }
 
+/// Ctrl-C for a follower: it ends cleanly, saving its state.
+fn interrupt(child: std::process::Child) -> Output {
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn ids(stdout: &[u8]) -> std::collections::BTreeSet<String> {
     String::from_utf8_lossy(stdout)
         .lines()
@@ -576,11 +590,7 @@ fn a_killed_follower_resumes_from_its_checkpoint_and_skips_nothing() {
     std::fs::write(p.join("grow.jsonl"), &text).unwrap();
     let whole = follower(p, "whole.state");
     wait_for_mark(&p.join("whole.state"), text.len());
-    let _ = Command::new("kill")
-        .args(["-INT", &whole.id().to_string()])
-        .status();
-    let whole = whole.wait_with_output().unwrap();
-    assert!(whole.status.success());
+    let whole = interrupt(whole);
     let want = ids(&whole.stdout);
     assert!(want.len() > 50, "{}", want.len());
     // The first half, then the follower is killed (no chance to save).
@@ -598,11 +608,7 @@ fn a_killed_follower_resumes_from_its_checkpoint_and_skips_nothing() {
     drop(f);
     let resumed = follower(p, "run.state");
     wait_for_mark(&p.join("run.state"), text.len());
-    let _ = Command::new("kill")
-        .args(["-INT", &resumed.id().to_string()])
-        .status();
-    let resumed = resumed.wait_with_output().unwrap();
-    assert!(resumed.status.success());
+    let resumed = interrupt(resumed);
     let err = String::from_utf8_lossy(&resumed.stderr);
     let rest = second.lines().count();
     assert!(err.contains(&format!("read {rest} records")), "{err}");

@@ -46,6 +46,9 @@ pub const ENGINE_FIELDS: &[&str] = &[
     "Region",
 ];
 
+/// How deep `serde_json` builds a `Value` before it gives up.
+const NESTING_LIMIT: usize = 128;
+
 /// One level of the tree of paths read.
 #[derive(Debug, Default, Clone)]
 struct Node {
@@ -129,6 +132,12 @@ impl Projection {
     /// Parses one JSON text, keeping only the projected parts. Fails as
     /// `serde_json::from_slice` fails, on the same texts.
     pub fn parse(&self, text: &[u8]) -> Result<Value, serde_json::Error> {
+        // Skipping is not bound by serde_json's nesting limit, building is:
+        // a text that might nest deeper is parsed whole, to fail the same.
+        let brackets = text.iter().filter(|b| matches!(b, b'[' | b'{')).count();
+        if brackets > NESTING_LIMIT {
+            return serde_json::from_slice(text);
+        }
         let mut de = serde_json::Deserializer::from_slice(text);
         let value = Keep(&self.root).deserialize(&mut de)?;
         de.end()?;
