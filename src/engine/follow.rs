@@ -51,7 +51,6 @@ impl Reader<'_, '_> {
         let lines = bytes.iter().filter(|b| **b == b'\n').count();
         self.summary.bytes += bytes.len();
         let mut loaded = load_bytes(&self.name, bytes);
-        loaded.projection = self.opts.projection(self.engine);
         loaded.shift_lines(self.lines);
         self.lines += lines;
         self.summary.rejected += loaded.rejected;
@@ -60,7 +59,7 @@ impl Reader<'_, '_> {
             (f.on_error)(e);
         }
         for u in 0..loaded.unit_count() {
-            let r = loaded.eval_unit(u, &|at, record| {
+            let r = loaded.eval_unit(u, self.opts.projection(self.engine), &|at, record| {
                 evaluate(self.engine, &record, &at, self.opts)
             });
             self.summary.rejected += r.rejected;

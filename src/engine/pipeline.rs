@@ -141,8 +141,7 @@ pub fn run_inputs(
             }
             _ => None,
         } {
-            while let Some(mut loaded) = chunks.next_chunk() {
-                loaded.projection = opts.projection(engine);
+            while let Some(loaded) = chunks.next_chunk() {
                 run.loaded(&[loaded]);
             }
             rest = rest.get(1..).unwrap_or(&[]);
@@ -159,14 +158,7 @@ pub fn run_inputs(
         }
         let (group, tail) = rest.split_at(take.max(1).min(rest.len()));
         rest = tail;
-        let loaded: Vec<Loaded> = group
-            .par_iter()
-            .map(|i| {
-                let mut l = load(i);
-                l.projection = opts.projection(engine);
-                l
-            })
-            .collect();
+        let loaded: Vec<Loaded> = group.par_iter().map(load).collect();
         run.loaded(&loaded);
         done += group.len();
         on_progress(done);
@@ -200,12 +192,15 @@ impl Evaluation<'_, '_> {
             .flat_map(|(f, l)| (0..l.unit_count()).map(move |u| (f, u)))
             .collect();
         let (engine, opts) = (self.engine, self.opts);
+        let projection = opts.projection(engine);
         for window in units.chunks(WINDOW) {
             let results: Vec<UnitResult<RecordOutcome>> = window
                 .par_iter()
                 .with_min_len(64)
                 .map(|(f, u)| match loaded.get(*f) {
-                    Some(l) => l.eval_unit(*u, &|at, record| evaluate(engine, &record, &at, opts)),
+                    Some(l) => l.eval_unit(*u, projection, &|at, record| {
+                        evaluate(engine, &record, &at, opts)
+                    }),
                     None => UnitResult {
                         items: Vec::new(),
                         errors: Vec::new(),

@@ -147,9 +147,6 @@ pub struct Loaded {
     pub errors: Vec<InputError>,
     pub rejected: usize,
     pub bytes: usize,
-    /// Parse only these parts of each record (what the rules read); all of
-    /// it when `None`.
-    pub projection: Option<Arc<super::project::Projection>>,
 }
 
 struct UnitPos {
@@ -183,10 +180,12 @@ impl Loaded {
         }
     }
 
-    /// Parses unit `i` and visits its records.
+    /// Parses unit `i` (only the `projection` of each record, if given)
+    /// and visits its records.
     pub fn eval_unit<T>(
         &self,
         i: usize,
+        projection: Option<&super::project::Projection>,
         visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
     ) -> UnitResult<T> {
         match self.units.get(i) {
@@ -199,7 +198,7 @@ impl Loaded {
                         line: u.line,
                         index: u.index,
                     },
-                    self.projection.as_deref(),
+                    projection,
                     visit,
                 )
             }
@@ -242,7 +241,6 @@ pub(super) fn failed_load(file: &str, message: &str) -> Loaded {
         }],
         rejected: 0,
         bytes: 0,
-        projection: None,
     }
 }
 
@@ -306,7 +304,6 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Loaded {
         errors,
         rejected,
         bytes: total,
-        projection: None,
     }
 }
 
@@ -327,7 +324,7 @@ fn collect<T: Send>(
     let results: Vec<UnitResult<T>> = (0..loaded.unit_count())
         .into_par_iter()
         .with_min_len(256)
-        .map(|i| loaded.eval_unit(i, visit))
+        .map(|i| loaded.eval_unit(i, None, visit))
         .collect();
     let mut out = ReadResult {
         items: Vec::new(),

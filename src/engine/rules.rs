@@ -122,7 +122,7 @@ pub struct Engine {
     /// Whether each signal feeds a sequence (its hits are kept).
     pub feeds_sequences: Vec<bool>,
     /// The parts of a record the rules read: a run parses only those.
-    pub projection: std::sync::Arc<super::project::Projection>,
+    pub projection: super::project::Projection,
 }
 
 impl Engine {
@@ -362,9 +362,7 @@ fn build(analysis: &Analysis) -> Engine {
             .filter_map(|s| s.time.as_ref())
             .map(|t| t.segments.clone()),
     );
-    let projection = std::sync::Arc::new(super::project::Projection::new(
-        paths.iter().map(Vec::as_slice),
-    ));
+    let projection = super::project::Projection::new(paths.iter().map(Vec::as_slice));
     Engine {
         sources,
         signals,

@@ -35,11 +35,11 @@ pub struct RunOptions {
 
 impl RunOptions {
     /// What to parse of each record of a run with `engine`.
-    pub fn projection(
+    pub fn projection<'e>(
         &self,
-        engine: &super::rules::Engine,
-    ) -> Option<std::sync::Arc<super::project::Projection>> {
-        (!self.whole_records).then(|| engine.projection.clone())
+        engine: &'e super::rules::Engine,
+    ) -> Option<&'e super::project::Projection> {
+        (!self.whole_records).then_some(&engine.projection)
     }
 }
 

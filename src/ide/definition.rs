@@ -3,6 +3,8 @@
 
 use super::refs::{self, Target};
 use super::{LineIndex, Pos, Range, Snapshot};
+use crate::check::FileId;
+use crate::syntax::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
@@ -29,18 +31,10 @@ pub(super) fn item_at(snap: &Snapshot, name: &str, pos: Pos) -> Option<(String, 
 /// Where the item named at `pos` is defined (or the element name bound by
 /// the `any(x in ...)` around it).
 pub fn definition(snap: &Snapshot, name: &str, pos: Pos) -> Option<Location> {
-    let file = snap.file_id(name)?;
-    let index = LineIndex::new(snap.text(file));
-    let local = refs::at_offset(&snap.analysis, file, index.offset(pos))
-        .into_iter()
-        .find_map(|r| match r.target {
-            Target::Local { at, .. } => Some(at),
-            _ => None,
-        });
-    if let Some(at) = local {
+    if let Some((file, at, _)) = binding_at(snap, name, pos) {
         return Some(Location {
             file: name.to_string(),
-            range: index.range(at),
+            range: LineIndex::new(snap.text(file)).range(at),
         });
     }
     let (item, _) = item_at(snap, name, pos)?;
@@ -70,14 +64,8 @@ pub fn references(snap: &Snapshot, name: &str, pos: Pos, with_definition: bool) 
 /// If `pos` is on a name bound by `any(x in LIST: ...)`: where it is bound
 /// and every use of it, in order, each with whether it is the binding.
 pub(super) fn local_uses(snap: &Snapshot, name: &str, pos: Pos) -> Option<Vec<(Location, bool)>> {
-    let file = snap.file_id(name)?;
+    let (file, bound_at, _) = binding_at(snap, name, pos)?;
     let index = LineIndex::new(snap.text(file));
-    let bound_at = refs::at_offset(&snap.analysis, file, index.offset(pos))
-        .into_iter()
-        .find_map(|r| match r.target {
-            Target::Local { at, .. } => Some(at),
-            _ => None,
-        })?;
     let uses = refs::collect(&snap.analysis, file)
         .into_iter()
         .filter(|r| matches!(r.target, Target::Local { at, .. } if at == bound_at))
@@ -90,6 +78,19 @@ pub(super) fn local_uses(snap: &Snapshot, name: &str, pos: Pos) -> Option<Vec<(L
         })
         .collect();
     Some(uses)
+}
+
+/// The name bound by `any(x in LIST: ...)` at `pos`: its file, where it
+/// is bound and the condition it is bound for.
+pub(super) fn binding_at(snap: &Snapshot, name: &str, pos: Pos) -> Option<(FileId, Span, Span)> {
+    let file = snap.file_id(name)?;
+    let offset = LineIndex::new(snap.text(file)).offset(pos);
+    refs::at_offset(&snap.analysis, file, offset)
+        .into_iter()
+        .find_map(|r| match r.target {
+            Target::Local { at, body, .. } => Some((file, at, body)),
+            _ => None,
+        })
 }
 
 /// Every place in the user's files that names `item`.

@@ -39,13 +39,10 @@ fn refuse(new_name: &str) -> Option<String> {
 /// The range of the name that would be renamed, if it can be.
 pub fn prepare_rename(snap: &Snapshot, name: &str, pos: Pos) -> Option<Range> {
     if let Some(uses) = super::definition::local_uses(snap, name, pos) {
-        let file = snap.file_id(name)?;
-        let offset = super::LineIndex::new(snap.text(file)).offset(pos);
-        let index = super::LineIndex::new(snap.text(file));
         return uses
             .into_iter()
             .map(|(l, _)| l.range)
-            .find(|r| index.offset(r.start) <= offset && offset <= index.offset(r.end));
+            .find(|r| r.start <= pos && pos <= r.end);
     }
     item_ref_at(snap, name, pos).map(|(_, r)| r)
 }
@@ -97,14 +94,7 @@ pub fn rename(
 /// already called that), if it would.
 fn shadows(snap: &Snapshot, name: &str, pos: Pos, new_name: &str) -> Option<String> {
     use super::refs::{self, Target};
-    let file = snap.file_id(name)?;
-    let offset = super::LineIndex::new(snap.text(file)).offset(pos);
-    let body = refs::at_offset(&snap.analysis, file, offset)
-        .into_iter()
-        .find_map(|r| match r.target {
-            Target::Local { body, .. } => Some(body),
-            _ => None,
-        })?;
+    let (file, _, body) = super::definition::binding_at(snap, name, pos)?;
     let clash = refs::collect(&snap.analysis, file).into_iter().any(|r| {
         let inside = body.start <= r.span.start && r.span.end <= body.end;
         let named = match &r.target {

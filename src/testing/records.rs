@@ -51,7 +51,7 @@ pub(super) fn build(engine: &Engine, case: &TestCase<'_>) -> Built {
                             built.problems.push(format!("input {e}"));
                         }
                         for u in 0..loaded.unit_count() {
-                            let r = loaded.eval_unit(u, &|at, v| (at, v));
+                            let r = loaded.eval_unit(u, None, &|at, v| (at, v));
                             for e in &r.errors {
                                 built.problems.push(format!("input {e}"));
                             }
