@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use tensen::engine::rules::Engine;
-use tensen::engine::run::{evaluate, OutputKind, RecordOutcome, RecordRef, RunOptions};
+use tensen::engine::run::{evaluate_json, OutputKind, RecordOutcome, RecordRef, RunOptions};
 use tensen::{compile, Sources};
 
 fn engine(rules: &str) -> Engine {
@@ -31,7 +31,7 @@ fn run_with(engine: &Engine, record: Value, opts: &RunOptions) -> Vec<(OutputKin
         line: 1,
         index: None,
     };
-    match evaluate(engine, &record, &at, opts) {
+    match evaluate_json(engine, &record, &at, opts) {
         RecordOutcome::Unclaimed => panic!("record not claimed"),
         RecordOutcome::Evaluated { outputs, .. } => {
             outputs.into_iter().map(|o| (o.kind, o.json)).collect()

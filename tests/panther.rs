@@ -21,7 +21,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tensen::check::{load, render};
 use tensen::engine::rules::Engine;
-use tensen::engine::run::{evaluate, OutputKind, RecordOutcome, RecordRef, RunOptions};
+use tensen::engine::run::{evaluate_json, OutputKind, RecordOutcome, RecordRef, RunOptions};
 
 fn port_name(rule_id: &str) -> String {
     rule_id.to_lowercase().replace(['.', '-'], "_")
@@ -68,7 +68,7 @@ fn ports_agree_with_panthers_labels() {
             line: n + 1,
             index: None,
         };
-        let fired = match evaluate(&engine, &case["log"], &at, &opts) {
+        let fired = match evaluate_json(&engine, &case["log"], &at, &opts) {
             RecordOutcome::Evaluated { outputs, .. } => outputs
                 .iter()
                 .any(|o| o.kind == OutputKind::Signal && o.json["rule"] == name.as_str()),

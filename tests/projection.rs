@@ -124,17 +124,23 @@ fn bad_records_are_rejected_the_same_way() {
 fn a_projection_keeps_the_paths_read_and_the_envelopes_around_them() {
     use tensen::engine::compile::PathSeg;
     use tensen::engine::project::Projection;
-    let name = |n: &str| PathSeg::Name(n.to_string());
+    use tensen::engine::record::{Key, Names, NO_KEY};
+    let name = |n: &str| {
+        PathSeg::Name(Key {
+            id: NO_KEY,
+            name: n.into(),
+        })
+    };
     let paths = [
         vec![name("requestParameters"), name("bucketName")],
         vec![name("resources")],
         vec![name("tags"), PathSeg::Each, name("key")],
     ];
-    let p = Projection::new(paths.iter().map(Vec::as_slice));
+    let p = Projection::new(paths.iter().map(Vec::as_slice), Names::default());
     let record = r#"{"eventName":"GetObject","requestParameters":{"bucketName":"b","key":"k","big":[1,2,3]},
         "resources":[{"type":"t","ARN":"a"}],"tags":[{"key":"x","value":"y"}],"responseElements":{"x":1},
         "userIdentity":{"arn":"arn:aws:iam::1:user/a","userName":"a"}}"#;
-    let v = p.parse(record.as_bytes()).unwrap();
+    let v = p.parse(record.as_bytes()).unwrap().root().to_json();
     assert_eq!(
         v,
         serde_json::json!({"eventName": "GetObject", "requestParameters": {"bucketName": "b"},
@@ -143,7 +149,7 @@ fn a_projection_keeps_the_paths_read_and_the_envelopes_around_them() {
     );
     // Inside a `Records` envelope, the same.
     let envelope = format!(r#"{{"Records":[{record}]}}"#);
-    let v = p.parse(envelope.as_bytes()).unwrap();
+    let v = p.parse(envelope.as_bytes()).unwrap().root().to_json();
     assert_eq!(
         v["Records"][0]["requestParameters"],
         serde_json::json!({"bucketName": "b"})

@@ -578,7 +578,7 @@ fn a_large_json_lines_file_read_in_chunks_loses_nothing_and_keeps_its_lines() {
     let lines_of = |l: &tensen::engine::read::Loaded| {
         let mut got = Vec::new();
         for u in 0..l.unit_count() {
-            let r = l.eval_unit(u, None, &|at, v| (at.line, v["eventName"].clone()));
+            let r = l.eval_unit(u, &|at, v| (at.line, v["eventName"].clone()));
             got.extend(r.items);
         }
         (got, l.errors.iter().map(|e| e.line).collect::<Vec<_>>())

@@ -143,8 +143,9 @@ fn built_in_schemas_fit_the_shared_data() {
     let mut claimed_twice = Vec::new();
     let mut unclaimed = 0usize;
     for (place, record) in records() {
+        let doc = tensen::engine::record::Doc::from_value(&record, None);
         let claims: Vec<&str> = engine
-            .recognize(&record)
+            .recognize(doc.root())
             .into_iter()
             .map(|i| engine.sources[i].name.as_str())
             .collect();

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use regex::Regex;
 use wildmatch::WildMatch;
 
+use super::record::{Doc, Key, Names, NO_KEY};
 use super::value::Val;
 use crate::check::Analysis;
 use crate::syntax::ast::{
@@ -30,7 +31,7 @@ pub struct FieldPath {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PathSeg {
-    Name(String),
+    Name(Key),
     Index(usize),
     Each,
 }
@@ -137,6 +138,8 @@ pub struct Compiler<'a> {
     constants: BTreeMap<String, Val<'static>>,
     /// Every record field path compiled so far (for the projection).
     paths: std::cell::RefCell<Vec<Vec<PathSeg>>>,
+    /// The field names of every path compiled so far.
+    names: std::cell::RefCell<Names>,
 }
 
 impl<'a> Compiler<'a> {
@@ -145,6 +148,7 @@ impl<'a> Compiler<'a> {
             analysis,
             constants: BTreeMap::new(),
             paths: std::cell::RefCell::new(Vec::new()),
+            names: std::cell::RefCell::new(Names::default()),
         };
         let names: Vec<String> = analysis.lets.keys().cloned().collect();
         for name in names {
@@ -179,7 +183,8 @@ impl<'a> Compiler<'a> {
             self.constant(&dep, depth + 1);
         }
         let compiled = self.expr(expr, &Scope::default());
-        let value = super::eval::Eval::new(&serde_json::Value::Null)
+        let empty = Doc::empty();
+        let value = super::eval::Eval::new(empty.root())
             .value(&compiled)
             .into_owned();
         self.constants.insert(name.to_string(), value.clone());
@@ -358,7 +363,7 @@ impl<'a> Compiler<'a> {
             _ => None,
         };
         if let Some(slot) = bound.iter().rposition(|b| Some(&b.name) == root) {
-            let mut rest = field_path(p);
+            let mut rest = self.field_path(p);
             rest.segments.remove(0);
             // Written from the list: `r.fromPort` is
             // `configuration.ipPermissions[*].fromPort` in messages.
@@ -384,7 +389,7 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        let path = field_path(p);
+        let path = self.field_path(p);
         if let Ok(mut paths) = self.paths.try_borrow_mut() {
             paths.push(path.segments.clone());
         }
@@ -395,22 +400,47 @@ impl<'a> Compiler<'a> {
     pub fn paths(&self) -> Vec<Vec<PathSeg>> {
         self.paths.borrow().clone()
     }
+
+    /// The names of the fields of every path compiled so far.
+    pub fn names(&self) -> Names {
+        self.names.borrow().clone()
+    }
+
+    /// Resolves a syntax path into a field path, interning its names.
+    pub fn field_path(&self, p: &Path) -> FieldPath {
+        let mut names = self.names.try_borrow_mut().ok();
+        let segments = p
+            .segments
+            .iter()
+            .map(|s| match &s.kind {
+                SegmentKind::Name { name, .. } => PathSeg::Name(Key {
+                    id: names.as_mut().map_or(NO_KEY, |n| n.intern(name)),
+                    name: name.as_str().into(),
+                }),
+                SegmentKind::Index(i) => PathSeg::Index(usize::try_from(*i).unwrap_or(usize::MAX)),
+                SegmentKind::Wildcard => PathSeg::Each,
+            })
+            .collect();
+        FieldPath {
+            segments,
+            text: crate::syntax::format::path_text(p),
+        }
+    }
 }
 
-/// Resolves a syntax path into a field path.
-pub fn field_path(p: &Path) -> FieldPath {
-    let segments = p
-        .segments
-        .iter()
-        .map(|s| match &s.kind {
-            SegmentKind::Name { name, .. } => PathSeg::Name(name.clone()),
-            SegmentKind::Index(i) => PathSeg::Index(usize::try_from(*i).unwrap_or(usize::MAX)),
-            SegmentKind::Wildcard => PathSeg::Each,
-        })
-        .collect();
+/// A path of names, as the engine itself reads records (`userIdentity.arn`).
+pub fn dotted_path(dotted: &str, names: &Names) -> FieldPath {
     FieldPath {
-        segments,
-        text: crate::syntax::format::path_text(p),
+        segments: dotted
+            .split('.')
+            .map(|n| {
+                PathSeg::Name(Key {
+                    id: names.get(n),
+                    name: n.into(),
+                })
+            })
+            .collect(),
+        text: dotted.to_string(),
     }
 }
 

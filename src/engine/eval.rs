@@ -6,15 +6,14 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
-use super::compile::{CExpr, FieldPath, Func, PathSeg, Quant, TPart};
+use super::compile::{CExpr, Func, PathSeg, Quant, TPart};
+use super::record::At;
 use super::value::{compare, equal, Truth, Val};
 use crate::syntax::ast::{BinOp, CmpOp};
 
 /// The evaluation of rules over one record.
 pub struct Eval<'r> {
-    record: &'r Value,
+    record: At<'r>,
     /// Fields whose absence made a condition unknown, in order, without repeats.
     pub missing: Vec<String>,
     quant: Quant,
@@ -23,7 +22,7 @@ pub struct Eval<'r> {
 }
 
 impl<'r> Eval<'r> {
-    pub fn new(record: &'r Value) -> Eval<'r> {
+    pub fn new(record: At<'r>) -> Eval<'r> {
         Eval {
             record,
             missing: Vec::new(),
@@ -34,7 +33,7 @@ impl<'r> Eval<'r> {
 
     /// The truth of a condition. Missing fields are remembered only when the
     /// answer is unknown.
-    pub fn truth(&mut self, e: &CExpr) -> Truth {
+    pub fn truth(&mut self, e: &'r CExpr) -> Truth {
         let mark = self.missing.len();
         let t = self.truth_inner(e);
         if t != Truth::Unknown {
@@ -43,7 +42,7 @@ impl<'r> Eval<'r> {
         t
     }
 
-    fn truth_inner(&mut self, e: &CExpr) -> Truth {
+    fn truth_inner(&mut self, e: &'r CExpr) -> Truth {
         match e {
             CExpr::Not(inner) => self.truth(inner).negate(),
             CExpr::And(a, b) => {
@@ -64,7 +63,7 @@ impl<'r> Eval<'r> {
                 // `exists` asks whether the field is in the record, even as
                 // `null`; `!= null` asks whether it has a value.
                 let present = match expr.as_ref() {
-                    CExpr::Field(p) => !resolve(self.record, p).is_empty(),
+                    CExpr::Field(p) => exists(self.record, &p.segments),
                     other => !matches!(self.value(other), Val::Missing),
                 };
                 Truth::from_bool(present != *negated)
@@ -98,7 +97,7 @@ impl<'r> Eval<'r> {
                     // said as a missing list.
                     _ => {
                         if let CExpr::Field(p) | CExpr::Bound { rest: p, .. } = list.as_ref() {
-                            self.note_missing(p);
+                            self.note_missing(&p.text);
                         }
                         return Truth::Unknown;
                     }
@@ -281,10 +280,10 @@ impl<'r> Eval<'r> {
     }
 
     /// The value of an expression.
-    pub fn value(&mut self, e: &CExpr) -> Val<'r> {
+    pub fn value(&mut self, e: &'r CExpr) -> Val<'r> {
         match e {
-            CExpr::Const(v) => v.clone(),
-            CExpr::Field(p) => self.field(self.record, p),
+            CExpr::Const(v) => v.borrowed(),
+            CExpr::Field(p) => self.field(self.record, &p.segments, &p.text),
             CExpr::Bound { up, rest } => {
                 let element = self
                     .bound
@@ -293,7 +292,7 @@ impl<'r> Eval<'r> {
                     .and_then(|i| self.bound.get(i))
                     .cloned()
                     .unwrap_or(Val::Missing);
-                self.element_field(element, rest)
+                self.element_field(element, &rest.segments, &rest.text)
             }
             CExpr::List(items) => Val::List(items.iter().map(|i| self.value(i)).collect()),
             CExpr::Template(parts) => {
@@ -327,28 +326,23 @@ impl<'r> Eval<'r> {
     /// The value of `rest` from a bound element: an object's fields, or a
     /// list's elements (`p[0]`, `p[*]`), then on as usual; nothing more:
     /// the element itself.
-    fn element_field(&mut self, element: Val<'r>, rest: &FieldPath) -> Val<'r> {
-        let Some((first, after)) = rest.segments.split_first() else {
+    fn element_field(&mut self, element: Val<'r>, rest: &[PathSeg], text: &str) -> Val<'r> {
+        let Some((first, after)) = rest.split_first() else {
             return element;
         };
-        let tail = || FieldPath {
-            segments: after.to_vec(),
-            text: rest.text.clone(),
-        };
         match (element, first) {
-            (Val::Object(json), _) => self.field(json, rest),
+            (Val::Object(json), _) => self.field(json, rest, text),
             (Val::List(items), PathSeg::Index(i)) => match items.into_iter().nth(*i) {
-                Some(v) => self.element_field(v, &tail()),
+                Some(v) => self.element_field(v, after, text),
                 None => {
-                    self.note_missing(rest);
+                    self.note_missing(text);
                     Val::Missing
                 }
             },
             (Val::List(items), PathSeg::Each) => {
-                let tail = tail();
                 let values = items
                     .into_iter()
-                    .map(|v| self.element_field(v, &tail))
+                    .map(|v| self.element_field(v, after, text))
                     .flat_map(|v| match v {
                         Val::Many(inner) => inner,
                         Val::Missing => Vec::new(),
@@ -358,51 +352,75 @@ impl<'r> Eval<'r> {
                 Val::Many(values)
             }
             _ => {
-                self.note_missing(rest);
+                self.note_missing(text);
                 Val::Missing
             }
         }
     }
 
-    /// The value of path `p` from `root` (the record or a bound element).
-    fn field(&mut self, root: &'r Value, p: &FieldPath) -> Val<'r> {
-        let found = resolve(root, p);
-        let many = p.segments.iter().any(|s| matches!(s, PathSeg::Each));
+    /// The value of path `segs` (written `text`) from `root` (the record
+    /// or a bound element).
+    fn field(&mut self, root: At<'r>, segs: &[PathSeg], text: &str) -> Val<'r> {
+        let many = segs.iter().any(|s| matches!(s, PathSeg::Each));
+        if !many {
+            return match resolve_one(root, segs) {
+                Some(v) => Val::from_node(v),
+                None => {
+                    self.note_missing(text);
+                    Val::Missing
+                }
+            };
+        }
+        let found = resolve(root, segs);
         if found.is_empty() {
-            if many && list_is_present(root, p) {
+            if list_is_present(root, segs) {
                 return Val::Many(Vec::new());
             }
-            self.note_missing(p);
+            self.note_missing(text);
             return Val::Missing;
         }
-        if many {
-            Val::Many(found.into_iter().map(Val::from_json).collect())
-        } else {
-            found
-                .first()
-                .map(|v| Val::from_json(v))
-                .unwrap_or(Val::Missing)
-        }
+        Val::Many(found.into_iter().map(Val::from_node).collect())
     }
 
-    fn note_missing(&mut self, p: &FieldPath) {
-        if !self.missing.contains(&p.text) {
-            self.missing.push(p.text.clone());
+    fn note_missing(&mut self, text: &str) {
+        if !self.missing.iter().any(|m| m == text) {
+            self.missing.push(text.to_string());
         }
     }
 }
 
-/// Every value `path` reaches in `record`.
-pub fn resolve<'r>(record: &'r Value, path: &FieldPath) -> Vec<&'r Value> {
+/// The one value a path without `[*]` reaches.
+pub fn resolve_one<'r>(root: At<'r>, segs: &[PathSeg]) -> Option<At<'r>> {
+    let mut v = root;
+    for seg in segs {
+        v = match seg {
+            PathSeg::Name(key) => v.get(key)?,
+            PathSeg::Index(i) => v.item(*i)?,
+            PathSeg::Each => return resolve(v, std::slice::from_ref(seg)).first().copied(),
+        };
+    }
+    Some(v)
+}
+
+/// Whether a path reaches anything (even `null`).
+fn exists(root: At<'_>, segs: &[PathSeg]) -> bool {
+    if segs.iter().any(|s| matches!(s, PathSeg::Each)) {
+        !resolve(root, segs).is_empty()
+    } else {
+        resolve_one(root, segs).is_some()
+    }
+}
+
+/// Every value `segs` reaches from `record`.
+pub fn resolve<'r>(record: At<'r>, segs: &[PathSeg]) -> Vec<At<'r>> {
     let mut current = vec![record];
-    for seg in &path.segments {
+    for seg in segs {
         let mut next = Vec::with_capacity(current.len());
         for v in current {
-            match (seg, v) {
-                (PathSeg::Name(n), Value::Object(map)) => next.extend(map.get(n)),
-                (PathSeg::Index(i), Value::Array(items)) => next.extend(items.get(*i)),
-                (PathSeg::Each, Value::Array(items)) => next.extend(items.iter()),
-                _ => {}
+            match seg {
+                PathSeg::Name(key) => next.extend(v.get(key)),
+                PathSeg::Index(i) => next.extend(v.item(*i)),
+                PathSeg::Each => next.extend(v.items()),
             }
         }
         if next.is_empty() {
@@ -415,19 +433,12 @@ pub fn resolve<'r>(record: &'r Value, path: &FieldPath) -> Vec<&'r Value> {
 
 /// Whether the list that a path's first `[*]` walks over is in the record:
 /// then an empty result means "no elements", not "missing".
-fn list_is_present(record: &Value, path: &FieldPath) -> bool {
-    let Some(first_each) = path
-        .segments
-        .iter()
-        .position(|s| matches!(s, PathSeg::Each))
-    else {
+fn list_is_present(record: At<'_>, segs: &[PathSeg]) -> bool {
+    let Some(first_each) = segs.iter().position(|s| matches!(s, PathSeg::Each)) else {
         return false;
     };
-    let prefix = FieldPath {
-        segments: path.segments.get(..first_each).unwrap_or(&[]).to_vec(),
-        text: String::new(),
-    };
-    resolve(record, &prefix).iter().any(|v| v.is_array())
+    let prefix = segs.get(..first_each).unwrap_or(&[]);
+    resolve(record, prefix).iter().any(|v| v.is_list())
 }
 
 fn combine(q: Quant, truths: Vec<Truth>) -> Truth {

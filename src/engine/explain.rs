@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::compile::{Compiler, Scope};
 use super::eval::Eval;
+use super::record::{At, Doc};
 use super::rules::Engine;
 use super::value::Truth;
 use crate::check::Analysis;
@@ -73,6 +74,10 @@ pub fn explain(
         entities: None,
     };
     let compiler = Compiler::new(analysis);
+    // Keys compared by their text: this compiler interns names apart from
+    // the engine's.
+    let doc = Doc::from_value(record, None);
+    let record = doc.root();
     let recognized = engine.recognize(record).contains(&source);
     let mut clauses = Vec::new();
     for c in &block.clauses {
@@ -109,7 +114,12 @@ pub fn explain(
             } else {
                 super::rules::GuardScope::Principal
             };
-            let exempt = super::run::exemption(record, &super::run::RunOptions::default(), scope);
+            let exempt = super::run::exemption(
+                record,
+                &engine.known,
+                &super::run::RunOptions::default(),
+                scope,
+            );
             if let Some(deny) = truth_of("deny when") {
                 match deny.and(excepted.negate()) {
                     Truth::True | Truth::Unknown if exempt.is_some() => {
@@ -154,7 +164,7 @@ fn clause_report(
     scope: &Scope<'_>,
     keyword: &'static str,
     e: &Expr,
-    record: &Value,
+    record: At<'_>,
 ) -> ClauseReport {
     let compiled = compiler.expr(e, scope);
     let truth = Eval::new(record).truth(&compiled);
@@ -188,7 +198,7 @@ fn fields_of(
     compiler: &Compiler<'_>,
     scope: &Scope<'_>,
     e: &Expr,
-    record: &Value,
+    record: At<'_>,
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     record_paths(e, &mut Vec::new(), &mut |sub| {

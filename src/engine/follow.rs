@@ -59,8 +59,8 @@ impl Reader<'_, '_> {
             (f.on_error)(e);
         }
         for u in 0..loaded.unit_count() {
-            let r = loaded.eval_unit(u, self.opts.projection(self.engine), &|at, record| {
-                evaluate(self.engine, &record, &at, self.opts)
+            let r = loaded.eval_records(u, self.opts.parse(self.engine), &|at, record| {
+                evaluate(self.engine, record, &at, self.opts)
             });
             self.summary.rejected += r.rejected;
             self.summary.read += r.rejected + r.items.len();

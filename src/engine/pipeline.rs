@@ -192,15 +192,15 @@ impl Evaluation<'_, '_> {
             .flat_map(|(f, l)| (0..l.unit_count()).map(move |u| (f, u)))
             .collect();
         let (engine, opts) = (self.engine, self.opts);
-        let projection = opts.projection(engine);
+        let parse = opts.parse(engine);
         for window in units.chunks(WINDOW) {
             let results: Vec<UnitResult<RecordOutcome>> = window
                 .par_iter()
                 .with_min_len(64)
                 .map(|(f, u)| match loaded.get(*f) {
-                    Some(l) => l.eval_unit(*u, projection, &|at, record| {
-                        evaluate(engine, &record, &at, opts)
-                    }),
+                    Some(l) => {
+                        l.eval_records(*u, parse, &|at, record| evaluate(engine, record, &at, opts))
+                    }
                     None => UnitResult {
                         items: Vec::new(),
                         errors: Vec::new(),
@@ -244,7 +244,7 @@ pub fn evaluate_records(
     let mut statuses = BTreeMap::new();
     for (at, record) in records {
         summary.read += 1;
-        let outcome = evaluate(engine, &record, &at, opts);
+        let outcome = super::run::evaluate_json(engine, &record, &at, opts);
         take_outcome(outcome, &mut summary, &mut statuses, seq, on_output);
     }
     finish_run(Vec::new(), summary, statuses, seq, on_output, start)

@@ -12,14 +12,13 @@
 //! so the envelopes' shapes are part of the tree too.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
+use rustc_hash::FxHashMap;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::compile::PathSeg;
+use super::record::{Builder, Doc, KeyId, Names, Node as RNode, Num};
 
 /// Fields the engine reads by name besides the rules' own (record ids,
 /// principals, accounts, regions, exemptions).
@@ -54,184 +53,321 @@ const NESTING_LIMIT: usize = 128;
 struct Node {
     /// Read as a whole: keep everything below.
     whole: bool,
-    fields: HashMap<String, Node>,
+    /// Fields read, with the interned id of their name.
+    fields: FxHashMap<Box<str>, (KeyId, Node)>,
     /// The elements of a list (`[*]` or `[n]`).
     element: Option<Box<Node>>,
 }
 
 impl Node {
-    fn add(&mut self, path: &[PathSeg]) {
+    fn add(&mut self, path: &[PathSeg], names: &mut Names) {
         let Some((first, rest)) = path.split_first() else {
             self.whole = true;
             return;
         };
         let child = match first {
-            PathSeg::Name(n) => self.fields.entry(n.clone()).or_default(),
+            PathSeg::Name(key) => self.field(&key.name, names),
             PathSeg::Index(_) | PathSeg::Each => self.element.get_or_insert_with(Box::default),
         };
-        child.add(rest);
+        child.add(rest, names);
     }
 
     fn merge(&mut self, other: &Node) {
         self.whole |= other.whole;
-        for (k, v) in &other.fields {
-            self.fields.entry(k.clone()).or_default().merge(v);
+        for (k, (id, v)) in &other.fields {
+            self.fields
+                .entry(k.clone())
+                .or_insert_with(|| (*id, Node::default()))
+                .1
+                .merge(v);
         }
         if let Some(e) = &other.element {
             self.element.get_or_insert_with(Box::default).merge(e);
         }
     }
 
-    fn field(&mut self, name: &str) -> &mut Node {
-        self.fields.entry(name.to_string()).or_default()
+    fn field(&mut self, name: &str, names: &mut Names) -> &mut Node {
+        let id = names.intern(name);
+        &mut self
+            .fields
+            .entry(name.into())
+            .or_insert_with(|| (id, Node::default()))
+            .1
     }
 }
 
-/// The parts of records a ruleset reads, envelopes included.
+/// The parts of records a ruleset reads, envelopes included, and the
+/// interned names of the fields in them.
 #[derive(Debug, Clone)]
 pub struct Projection {
     root: Node,
+    names: Names,
 }
 
 impl Projection {
     /// The projection of records read through `paths` (each a field path
-    /// from the record's root).
-    pub fn new<'p>(paths: impl IntoIterator<Item = &'p [PathSeg]>) -> Projection {
+    /// from the record's root); their names join `names`.
+    pub fn new<'p>(paths: impl IntoIterator<Item = &'p [PathSeg]>, mut names: Names) -> Projection {
         let mut record = Node::default();
         for p in paths {
-            record.add(p);
+            record.add(p, &mut names);
         }
         for dotted in ENGINE_FIELDS {
-            let segs: Vec<PathSeg> = dotted.split('.').map(|s| PathSeg::Name(s.into())).collect();
-            record.add(&segs);
+            let mut node = &mut record;
+            for part in dotted.split('.') {
+                node = node.field(part, &mut names);
+            }
+            node.whole = true;
         }
         // The envelopes `read` unwraps: lists of records, EventBridge
         // events, Config notifications.
         let mut root = record.clone();
         for list in ["Records", "configurationItems", "Findings"] {
-            root.field(list)
+            root.field(list, &mut names)
                 .element
                 .get_or_insert_with(Box::default)
                 .merge(&record);
         }
         for marker in ["detail-type", "messageType"] {
-            root.field(marker).whole = true;
+            root.field(marker, &mut names).whole = true;
         }
-        let detail = root.field("detail");
+        let detail = root.field("detail", &mut names);
         detail.merge(&record);
         detail
-            .field("findings")
+            .field("findings", &mut names)
             .element
             .get_or_insert_with(Box::default)
             .merge(&record);
-        detail.field("configurationItem").merge(&record);
-        root.field("configurationItem").merge(&record);
-        Projection { root }
+        detail.field("configurationItem", &mut names).merge(&record);
+        root.field("configurationItem", &mut names).merge(&record);
+        Projection { root, names }
+    }
+
+    /// The interned names of every field a rule or the engine reads.
+    pub fn names(&self) -> &Names {
+        &self.names
     }
 
     /// Parses one JSON text, keeping only the projected parts. Fails as
     /// `serde_json::from_slice` fails, on the same texts.
-    pub fn parse(&self, text: &[u8]) -> Result<Value, serde_json::Error> {
+    pub fn parse<'t>(&self, text: &'t [u8]) -> Result<Doc<'t>, serde_json::Error> {
+        let mut b = Builder::default();
         // Skipping is not bound by serde_json's nesting limit, building is:
         // a text that might nest deeper is parsed whole, to fail the same.
-        let brackets = text.iter().filter(|b| matches!(b, b'[' | b'{')).count();
-        if brackets > NESTING_LIMIT {
-            return serde_json::from_slice(text);
-        }
+        let brackets = text.iter().filter(|c| matches!(c, b'[' | b'{')).count();
         let mut de = serde_json::Deserializer::from_slice(text);
-        let value = Keep(&self.root).deserialize(&mut de)?;
+        if brackets > NESTING_LIMIT {
+            Whole {
+                b: &mut b,
+                names: &self.names,
+            }
+            .deserialize(&mut de)?;
+        } else {
+            Keep {
+                node: &self.root,
+                b: &mut b,
+                names: &self.names,
+            }
+            .deserialize(&mut de)?;
+        }
         de.end()?;
-        Ok(value)
+        Ok(b.finish())
+    }
+
+    /// Parses one JSON text whole into a document.
+    pub fn parse_whole<'t>(&self, text: &'t [u8]) -> Result<Doc<'t>, serde_json::Error> {
+        let mut b = Builder::default();
+        let mut de = serde_json::Deserializer::from_slice(text);
+        Whole {
+            b: &mut b,
+            names: &self.names,
+        }
+        .deserialize(&mut de)?;
+        de.end()?;
+        Ok(b.finish())
     }
 }
 
-/// Deserializes a value, keeping what `Node` asks for.
-struct Keep<'n>(&'n Node);
+/// Scalars, as `serde_json` builds them into a `Value`.
+macro_rules! scalars {
+    () => {
+        fn visit_bool<E>(self, v: bool) -> Result<u32, E> {
+            Ok(self.b.push(RNode::Bool(v)))
+        }
 
-impl<'de> DeserializeSeed<'de> for Keep<'_> {
-    type Value = Value;
+        fn visit_i64<E>(self, v: i64) -> Result<u32, E> {
+            let num = match u64::try_from(v) {
+                Ok(u) => Num::Pos(u),
+                Err(_) => Num::Neg(v),
+            };
+            Ok(self.b.push(RNode::Num(num)))
+        }
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        if self.0.whole {
-            Value::deserialize(d)
+        fn visit_u64<E>(self, v: u64) -> Result<u32, E> {
+            Ok(self.b.push(RNode::Num(Num::Pos(v))))
+        }
+
+        fn visit_f64<E>(self, v: f64) -> Result<u32, E> {
+            Ok(self.b.push(if v.is_finite() {
+                RNode::Num(Num::Float(v))
+            } else {
+                RNode::Null
+            }))
+        }
+
+        fn visit_borrowed_str<E>(self, v: &'t str) -> Result<u32, E> {
+            Ok(self.b.push(RNode::Str(Cow::Borrowed(v))))
+        }
+
+        fn visit_str<E>(self, v: &str) -> Result<u32, E> {
+            Ok(self.b.push(RNode::Str(Cow::Owned(v.to_string()))))
+        }
+
+        fn visit_string<E>(self, v: String) -> Result<u32, E> {
+            Ok(self.b.push(RNode::Str(Cow::Owned(v))))
+        }
+
+        fn visit_unit<E>(self) -> Result<u32, E> {
+            Ok(self.b.push(RNode::Null))
+        }
+
+        fn visit_none<E>(self) -> Result<u32, E> {
+            Ok(self.b.push(RNode::Null))
+        }
+    };
+}
+
+/// Builds a value, keeping what `node` asks for.
+struct Keep<'n, 'b, 't> {
+    node: &'n Node,
+    b: &'b mut Builder<'t>,
+    names: &'n Names,
+}
+
+impl<'t> DeserializeSeed<'t> for Keep<'_, '_, 't> {
+    type Value = u32;
+
+    fn deserialize<D: Deserializer<'t>>(self, d: D) -> Result<u32, D::Error> {
+        if self.node.whole {
+            Whole {
+                b: self.b,
+                names: self.names,
+            }
+            .deserialize(d)
         } else {
             d.deserialize_any(self)
         }
     }
 }
 
-impl<'de> Visitor<'de> for Keep<'_> {
-    type Value = Value;
+impl<'t> Visitor<'t> for Keep<'_, '_, 't> {
+    type Value = u32;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
+    scalars!();
 
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    fn visit_some<D: Deserializer<'t>>(self, d: D) -> Result<u32, D::Error> {
         self.deserialize(d)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        match &self.0.element {
-            Some(element) => {
-                while let Some(v) = seq.next_element_seed(Keep(element))? {
-                    items.push(v);
+    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<u32, A::Error> {
+        let mark = self.b.open_list();
+        match &self.node.element {
+            Some(element) => loop {
+                let seed = Keep {
+                    node: element,
+                    b: &mut *self.b,
+                    names: self.names,
+                };
+                match seq.next_element_seed(seed)? {
+                    Some(id) => self.b.item(id),
+                    None => break,
                 }
-            }
+            },
             // A list where the rules read fields: no path reaches into it,
             // but it is there.
             None => while seq.next_element::<IgnoredAny>()?.is_some() {},
         }
-        Ok(Value::Array(items))
+        Ok(self.b.close_list(mark))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
+    fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<u32, A::Error> {
+        let mark = self.b.open_object();
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            match self.0.fields.get(key.as_ref()) {
-                Some(child) => {
-                    let value = map.next_value_seed(Keep(child))?;
-                    out.insert(key.into_owned(), value);
+            match self.node.fields.get(key.as_ref()) {
+                Some((id, child)) => {
+                    let value = map.next_value_seed(Keep {
+                        node: child,
+                        b: &mut *self.b,
+                        names: self.names,
+                    })?;
+                    self.b.field(mark, *id, key, value);
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(Value::Object(out))
+        Ok(self.b.close_object(mark))
+    }
+}
+
+/// Builds a whole value.
+struct Whole<'n, 'b, 't> {
+    b: &'b mut Builder<'t>,
+    names: &'n Names,
+}
+
+impl<'t> DeserializeSeed<'t> for Whole<'_, '_, 't> {
+    type Value = u32;
+
+    fn deserialize<D: Deserializer<'t>>(self, d: D) -> Result<u32, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'t> Visitor<'t> for Whole<'_, '_, 't> {
+    type Value = u32;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    scalars!();
+
+    fn visit_some<D: Deserializer<'t>>(self, d: D) -> Result<u32, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<u32, A::Error> {
+        let mark = self.b.open_list();
+        loop {
+            let seed = Whole {
+                b: &mut *self.b,
+                names: self.names,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(id) => self.b.item(id),
+                None => break,
+            }
+        }
+        Ok(self.b.close_list(mark))
+    }
+
+    fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<u32, A::Error> {
+        let mark = self.b.open_object();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let value = map.next_value_seed(Whole {
+                b: &mut *self.b,
+                names: self.names,
+            })?;
+            let id = self.names.get(&key);
+            self.b.field(mark, id, key, value);
+        }
+        Ok(self.b.close_object(mark))
     }
 }
 

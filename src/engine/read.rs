@@ -180,12 +180,11 @@ impl Loaded {
         }
     }
 
-    /// Parses unit `i` (only the `projection` of each record, if given)
-    /// and visits its records.
+    /// Parses unit `i` whole into `serde_json` values and visits its
+    /// records (for callers that keep records as JSON).
     pub fn eval_unit<T>(
         &self,
         i: usize,
-        projection: Option<&super::project::Projection>,
         visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
     ) -> UnitResult<T> {
         match self.units.get(i) {
@@ -198,7 +197,6 @@ impl Loaded {
                         line: u.line,
                         index: u.index,
                     },
-                    projection,
                     visit,
                 )
             }
@@ -208,6 +206,81 @@ impl Loaded {
                 rejected: 0,
             },
         }
+    }
+}
+
+/// How a run parses each record into the engine's own document.
+#[derive(Clone, Copy)]
+pub enum Parse<'e> {
+    /// Only the parts the rules read.
+    Projected(&'e super::project::Projection),
+    /// Whole records, as `serde_json` reads them (the reference path).
+    Whole(&'e super::record::Names),
+}
+
+impl Loaded {
+    /// Parses unit `i` into a document and visits its records.
+    pub fn eval_records<T>(
+        &self,
+        i: usize,
+        parse: Parse<'_>,
+        visit: &(dyn Fn(RecordRef, super::record::At<'_>) -> T + Sync),
+    ) -> UnitResult<T> {
+        let mut r = UnitResult {
+            items: Vec::new(),
+            errors: Vec::new(),
+            rejected: 0,
+        };
+        let Some(u) = self.units.get(i) else {
+            return r;
+        };
+        let text = self.data.get(u.start..u.end).unwrap_or(&[]);
+        let whole;
+        let parsed = match parse {
+            Parse::Projected(p) => p.parse(text),
+            Parse::Whole(names) => match serde_json::from_slice::<Value>(text) {
+                Ok(v) => {
+                    whole = v;
+                    Ok(super::record::Doc::from_value(&whole, Some(names)))
+                }
+                Err(e) => Err(e),
+            },
+        };
+        let mut doc = match parsed {
+            Ok(doc) => doc,
+            Err(e) => {
+                r.rejected += 1;
+                r.errors.push(InputError {
+                    file: self.file.to_string(),
+                    line: Some(u.line + e.line().saturating_sub(1)),
+                    message: json_error(&e),
+                });
+                return r;
+            }
+        };
+        let root = doc.root().index();
+        let found = super::envelope::unwrap(&mut doc, root, u.line, u.index);
+        for rec in found {
+            match rec.node {
+                Ok(node) => {
+                    let at = RecordRef {
+                        file: self.file.clone(),
+                        line: rec.line,
+                        index: rec.index,
+                    };
+                    r.items.push(visit(at, doc.at(node)));
+                }
+                Err(message) => {
+                    r.rejected += 1;
+                    r.errors.push(InputError {
+                        file: self.file.to_string(),
+                        line: Some(rec.line),
+                        message,
+                    });
+                }
+            }
+        }
+        r
     }
 }
 
@@ -324,7 +397,7 @@ fn collect<T: Send>(
     let results: Vec<UnitResult<T>> = (0..loaded.unit_count())
         .into_par_iter()
         .with_min_len(256)
-        .map(|i| loaded.eval_unit(i, None, visit))
+        .map(|i| loaded.eval_unit(i, visit))
         .collect();
     let mut out = ReadResult {
         items: Vec::new(),
@@ -344,7 +417,6 @@ fn collect<T: Send>(
 fn unit<T>(
     file: &Arc<str>,
     u: &Unit<'_>,
-    projection: Option<&super::project::Projection>,
     visit: &(dyn Fn(RecordRef, Value) -> T + Sync),
 ) -> UnitResult<T> {
     let mut r = UnitResult {
@@ -352,10 +424,7 @@ fn unit<T>(
         errors: Vec::new(),
         rejected: 0,
     };
-    let parsed = match projection {
-        Some(p) => p.parse(u.text),
-        None => serde_json::from_slice::<Value>(u.text),
-    };
+    let parsed = serde_json::from_slice::<Value>(u.text);
     match parsed {
         Ok(v) => {
             let mut records = Vec::new();

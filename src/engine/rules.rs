@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::compile::{field_path, CExpr, Compiler, FieldPath, PathSeg, Scope};
-use super::eval::{resolve, Eval};
+use super::compile::{CExpr, Compiler, FieldPath, PathSeg, Scope};
+use super::eval::{resolve_one, Eval};
+use super::record::At;
 use super::value::{Truth, Val};
 use crate::check::attack::level;
 use crate::check::{Analysis, Ruleset};
@@ -88,11 +89,11 @@ pub struct RuleIndex {
 
 impl RuleIndex {
     /// The rules that can match `record`, in rule order.
-    pub fn candidates(&self, record: &serde_json::Value) -> Vec<usize> {
+    pub fn candidates(&self, record: At<'_>) -> Vec<usize> {
         let Some(field) = &self.field else {
             return self.always.clone();
         };
-        let value = resolve(record, field).first().and_then(|v| v.as_str());
+        let value = resolve_one(record, &field.segments).and_then(At::as_str);
         let hit = value.and_then(|v| self.by_value.get(v));
         match hit {
             None => self.always.clone(),
@@ -123,6 +124,8 @@ pub struct Engine {
     pub feeds_sequences: Vec<bool>,
     /// The parts of a record the rules read: a run parses only those.
     pub projection: super::project::Projection,
+    /// The fields the engine itself reads, resolved.
+    pub known: super::run::Known,
 }
 
 impl Engine {
@@ -140,18 +143,24 @@ impl Engine {
     }
 
     /// The sources whose recognition rule is definitely true for `record`.
-    pub fn recognize(&self, record: &serde_json::Value) -> Vec<usize> {
+    pub fn recognize(&self, record: At<'_>) -> Vec<usize> {
         (0..self.sources.len())
             .filter(|i| self.recognizes(*i, record))
             .collect()
     }
 
+    /// The source a record held as JSON is routed to.
+    pub fn route_json(&self, record: &serde_json::Value) -> Option<usize> {
+        let doc = super::record::Doc::from_value(record, Some(self.projection.names()));
+        self.route(doc.root())
+    }
+
     /// The first source that recognises `record`: the one it is routed to.
-    pub fn route(&self, record: &serde_json::Value) -> Option<usize> {
+    pub fn route(&self, record: At<'_>) -> Option<usize> {
         (0..self.sources.len()).find(|i| self.recognizes(*i, record))
     }
 
-    fn recognizes(&self, source: usize, record: &serde_json::Value) -> bool {
+    fn recognizes(&self, source: usize, record: At<'_>) -> bool {
         self.sources
             .get(source)
             .and_then(|s| s.recognize.as_ref())
@@ -188,7 +197,7 @@ fn build(analysis: &Analysis) -> Engine {
                 ClauseKind::Recognize(e) => {
                     src.recognize = Some(compiler.expr(e, &Scope::default()))
                 }
-                ClauseKind::Time(p) => src.time = Some(Arc::new(field_path(p))),
+                ClauseKind::Time(p) => src.time = Some(Arc::new(compiler.field_path(p))),
                 ClauseKind::Derive { name, value, .. } => {
                     let compiled = match &value.kind {
                         ExprKind::Lit(Lit::Str(s)) => compiler.template(s, &Scope::default()),
@@ -362,7 +371,9 @@ fn build(analysis: &Analysis) -> Engine {
             .filter_map(|s| s.time.as_ref())
             .map(|t| t.segments.clone()),
     );
-    let projection = super::project::Projection::new(paths.iter().map(Vec::as_slice));
+    let projection =
+        super::project::Projection::new(paths.iter().map(Vec::as_slice), compiler.names());
+    let known = super::run::Known::new(projection.names());
     Engine {
         sources,
         signals,
@@ -372,6 +383,7 @@ fn build(analysis: &Analysis) -> Engine {
         sequences,
         feeds_sequences,
         projection,
+        known,
     }
 }
 

@@ -5,7 +5,8 @@
 use serde_json::{json, Map, Value};
 
 use super::compile::CExpr;
-use super::eval::{resolve, Eval};
+use super::eval::{resolve, resolve_one, Eval};
+use super::record::{At, Node};
 use super::rules::{Engine, GuardScope, SeverityRt};
 use super::value::{Truth, Val};
 
@@ -34,12 +35,13 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    /// What to parse of each record of a run with `engine`.
-    pub fn projection<'e>(
-        &self,
-        engine: &'e super::rules::Engine,
-    ) -> Option<&'e super::project::Projection> {
-        (!self.whole_records).then_some(&engine.projection)
+    /// How to parse each record of a run with `engine`.
+    pub fn parse<'e>(&self, engine: &'e super::rules::Engine) -> super::read::Parse<'e> {
+        if self.whole_records {
+            super::read::Parse::Whole(engine.projection.names())
+        } else {
+            super::read::Parse::Projected(&engine.projection)
+        }
     }
 }
 
@@ -116,18 +118,77 @@ pub fn stable_id(parts: &[&str]) -> String {
     format!("{h:016x}")
 }
 
+/// The fields the engine itself reads, in the order of
+/// [`ENGINE_FIELDS`](super::project::ENGINE_FIELDS).
+#[derive(Debug, Clone, Copy)]
+enum F {
+    EventId,
+    Id,
+    IdUpper,
+    MetadataUid,
+    ConfigurationStateId,
+    ArnUpper,
+    Arn,
+    ResourceId,
+    UserArn,
+    IssuerArn,
+    UserType,
+    UserAccount,
+    RecipientAccount,
+    EventName,
+    AwsAccountId,
+    AccountId,
+    AwsAccountIdUpper,
+    AwsRegion,
+    Region,
+    RegionUpper,
+}
+
+/// The paths of the fields the engine reads by name, resolved once.
+#[derive(Debug, Clone)]
+pub struct Known {
+    paths: Vec<super::compile::FieldPath>,
+}
+
+impl Known {
+    pub fn new(names: &super::record::Names) -> Known {
+        Known {
+            paths: super::project::ENGINE_FIELDS
+                .iter()
+                .map(|d| super::compile::dotted_path(d, names))
+                .collect(),
+        }
+    }
+
+    fn get<'r>(&self, record: At<'r>, f: F) -> Option<At<'r>> {
+        let path = self.paths.get(f as usize)?;
+        resolve_one(record, &path.segments)
+    }
+
+    fn first_str<'r>(&self, record: At<'r>, fields: &[F]) -> Option<&'r str> {
+        fields
+            .iter()
+            .find_map(|f| self.get(record, *f).and_then(At::as_str))
+    }
+}
+
 /// The record's own id, where its format has one.
-fn record_id(record: &Value) -> Option<String> {
-    let id = |k: &&str| match lookup(record, k)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+fn record_id(record: At<'_>, known: &Known) -> Option<String> {
+    let id = |f: &F| {
+        let v = known.get(record, *f)?;
+        match v.node() {
+            Node::Str(s) => Some(s.to_string()),
+            Node::Num(_) => Some(v.to_json().to_string()),
+            _ => None,
+        }
     };
-    let own = ["eventID", "id", "Id", "metadata.uid"].iter().find_map(id);
+    let own = [F::EventId, F::Id, F::IdUpper, F::MetadataUid]
+        .iter()
+        .find_map(id);
     // A configuration item is identified by its resource and state.
     own.or_else(|| {
-        let state = id(&"configurationStateId")?;
-        let resource = ["ARN", "arn", "resourceId"]
+        let state = id(&F::ConfigurationStateId)?;
+        let resource = [F::ArnUpper, F::Arn, F::ResourceId]
             .iter()
             .find_map(id)
             .unwrap_or_default();
@@ -135,24 +196,14 @@ fn record_id(record: &Value) -> Option<String> {
     })
 }
 
-fn lookup<'r>(record: &'r Value, dotted: &str) -> Option<&'r Value> {
-    dotted.split('.').try_fold(record, |v, k| v.get(k))
-}
-
-fn first_str<'r>(record: &'r Value, paths: &[&str]) -> Option<&'r str> {
-    paths
-        .iter()
-        .find_map(|p| lookup(record, p).and_then(Value::as_str))
-}
-
-fn reference(at: &RecordRef, record: &Value) -> Value {
+fn reference(at: &RecordRef, record: At<'_>, known: &Known) -> Value {
     let mut m = Map::new();
     m.insert("file".into(), json!(&*at.file));
     m.insert("line".into(), json!(at.line));
     if let Some(i) = at.index {
         m.insert("index".into(), json!(i));
     }
-    if let Some(id) = record_id(record) {
+    if let Some(id) = record_id(record, known) {
         m.insert("id".into(), json!(id));
     }
     Value::Object(m)
@@ -162,28 +213,30 @@ fn reference(at: &RecordRef, record: &Value) -> Value {
 /// that produce an output (most records produce none).
 struct RecordKey<'r> {
     at: &'r RecordRef,
-    record: &'r Value,
+    record: At<'r>,
+    known: &'r Known,
     cell: std::cell::OnceCell<String>,
 }
 
 impl RecordKey<'_> {
     fn get(&self) -> &str {
-        self.cell.get_or_init(|| record_key(self.at, self.record))
+        self.cell
+            .get_or_init(|| record_key(self.at, self.record, self.known))
     }
 }
 
-fn record_key(at: &RecordRef, record: &Value) -> String {
-    match record_id(record) {
+fn record_key(at: &RecordRef, record: At<'_>, known: &Known) -> String {
+    match record_id(record, known) {
         Some(id) => id,
         None => format!("{}:{}:{}", at.file, at.line, at.index.unwrap_or(0)),
     }
 }
 
-fn render(eval: &mut Eval<'_>, e: Option<&CExpr>) -> Option<String> {
+fn render<'r>(eval: &mut Eval<'r>, e: Option<&'r CExpr>) -> Option<String> {
     e.map(|e| eval.value(e).render())
 }
 
-fn severity(eval: &mut Eval<'_>, s: &SeverityRt) -> Option<f64> {
+fn severity<'r>(eval: &mut Eval<'r>, s: &'r SeverityRt) -> Option<f64> {
     match s {
         SeverityRt::Fixed(v) => Some(*v),
         SeverityRt::From(e) => match eval.value(e) {
@@ -195,13 +248,18 @@ fn severity(eval: &mut Eval<'_>, s: &SeverityRt) -> Option<f64> {
 }
 
 /// Why a record is exempt from guardrails, as AWS exempts it.
-pub fn exemption(record: &Value, opts: &RunOptions, scope: GuardScope) -> Option<&'static str> {
+pub fn exemption(
+    record: At<'_>,
+    known: &Known,
+    opts: &RunOptions,
+    scope: GuardScope,
+) -> Option<&'static str> {
     if scope == GuardScope::Baseline {
         return None;
     }
     let arns = [
-        lookup(record, "userIdentity.arn"),
-        lookup(record, "userIdentity.sessionContext.sessionIssuer.arn"),
+        known.get(record, F::UserArn),
+        known.get(record, F::IssuerArn),
     ];
     let service_linked = arns.iter().flatten().filter_map(|v| v.as_str()).any(|arn| {
         arn.contains(":role/aws-service-role/") || arn.contains(":assumed-role/AWSServiceRole")
@@ -209,17 +267,19 @@ pub fn exemption(record: &Value, opts: &RunOptions, scope: GuardScope) -> Option
     if service_linked {
         return Some("service-linked role");
     }
-    if lookup(record, "userIdentity.type").and_then(Value::as_str) == Some("AWSService") {
+    if known.first_str(record, &[F::UserType]) == Some("AWSService") {
         return Some("AWS service principal");
     }
     if let Some(mgmt) = &opts.management_account {
         // SCPs do not restrict principals of the management account; RCPs
         // do not restrict its resources (the account that received the call).
         let account = match scope {
-            GuardScope::Principal => first_str(record, &["userIdentity.accountId"]).or_else(|| {
-                first_str(record, &["userIdentity.arn"]).and_then(|arn| arn.split(':').nth(4))
+            GuardScope::Principal => known.first_str(record, &[F::UserAccount]).or_else(|| {
+                known
+                    .first_str(record, &[F::UserArn])
+                    .and_then(|arn| arn.split(':').nth(4))
             }),
-            _ => first_str(record, &["recipientAccountId"]),
+            _ => known.first_str(record, &[F::RecipientAccount]),
         };
         if account == Some(mgmt.as_str()) {
             return Some("management account");
@@ -231,7 +291,7 @@ pub fn exemption(record: &Value, opts: &RunOptions, scope: GuardScope) -> Option
 /// Evaluates every rule of the record's source.
 pub fn evaluate(
     engine: &Engine,
-    record: &Value,
+    record: At<'_>,
     at: &RecordRef,
     opts: &RunOptions,
 ) -> RecordOutcome {
@@ -243,9 +303,11 @@ pub fn evaluate(
         },
     };
     let mut outputs = Vec::new();
+    let known = &engine.known;
     let key = RecordKey {
         at,
         record,
+        known,
         cell: std::cell::OnceCell::new(),
     };
     // The record's time as written (for output) and in epoch ms (for sequences).
@@ -253,8 +315,8 @@ pub fn evaluate(
         .sources
         .get(source)
         .and_then(|s| s.time.as_ref())
-        .and_then(|p| resolve(record, p).first().copied());
-    let time = time_value.map(|v| Val::from_json(v).render());
+        .and_then(|p| resolve(record, &p.segments).first().copied());
+    let time = time_value.map(|v| Val::from_node(v).render());
     let time_ms = time_value.and_then(super::time::epoch_ms);
     let source_name = engine
         .sources
@@ -294,7 +356,7 @@ pub fn evaluate(
                     entities,
                     severity: sev,
                     rule: sig.name.clone(),
-                    detail: json!({ "record": reference(at, record), "title": render(&mut eval, sig.title.as_ref()) }),
+                    detail: json!({ "record": reference(at, record, known), "title": render(&mut eval, sig.title.as_ref()) }),
                     denied_by: Vec::new(),
                 });
             }
@@ -318,7 +380,7 @@ pub fn evaluate(
                 "tactics": sig.tactics,
                 "techniques": sig.techniques,
                 "entities": entities,
-                "record": reference(at, record),
+                "record": reference(at, record, known),
             });
             outputs.push(Output {
                 kind: OutputKind::Signal,
@@ -357,10 +419,10 @@ pub fn evaluate(
     }
 }
 
-fn decide(
-    engine: &Engine,
-    g: &super::rules::GuardrailRt,
-    record: &Value,
+fn decide<'r>(
+    engine: &'r Engine,
+    g: &'r super::rules::GuardrailRt,
+    record: At<'r>,
     at: &RecordRef,
     key: &RecordKey<'_>,
     time: Option<&str>,
@@ -383,7 +445,7 @@ fn decide(
             exempt = if decision == Truth::False {
                 None
             } else {
-                exemption(record, opts, g.scope)
+                exemption(record, &engine.known, opts, g.scope)
             };
             match (decision, exempt) {
                 (_, Some(_)) | (Truth::False, _) => (OutputKind::Allow, Vec::new()),
@@ -428,7 +490,8 @@ fn decide(
         None
     };
     let sev = g.severity.as_ref().and_then(|s| severity(&mut eval, s));
-    let derived = |name: &str, eval: &mut Eval<'_>| {
+    let known = &engine.known;
+    let derived = |name: &str, eval: &mut Eval<'r>| {
         engine
             .sources
             .get(g.source)
@@ -438,18 +501,19 @@ fn decide(
             .map(|v| v.render())
     };
     let action = derived("action", &mut eval)
-        .or_else(|| first_str(record, &["eventName"]).map(str::to_string));
+        .or_else(|| known.first_str(record, &[F::EventName]).map(str::to_string));
     let account = derived("account", &mut eval).or_else(|| {
-        first_str(
-            record,
-            &[
-                "recipientAccountId",
-                "awsAccountId",
-                "accountId",
-                "AwsAccountId",
-            ],
-        )
-        .map(str::to_string)
+        known
+            .first_str(
+                record,
+                &[
+                    F::RecipientAccount,
+                    F::AwsAccountId,
+                    F::AccountId,
+                    F::AwsAccountIdUpper,
+                ],
+            )
+            .map(str::to_string)
     });
     let mut json = json!({
         "kind": "decision",
@@ -462,16 +526,47 @@ fn decide(
         "message": message,
         "title": render(&mut eval, g.title.as_ref()),
         "time": time,
-        "principal": first_str(record, &["userIdentity.arn"]),
+        "principal": known.first_str(record, &[F::UserArn]),
         "action": action,
-        "resource": first_str(record, &["ARN", "arn", "resourceId"]),
+        "resource": known.first_str(record, &[F::ArnUpper, F::Arn, F::ResourceId]),
         "account": account,
-        "region": first_str(record, &["awsRegion", "region", "Region"]),
-        "record": reference(at, record),
+        "region": known.first_str(record, &[F::AwsRegion, F::Region, F::RegionUpper]),
+        "record": reference(at, record, known),
     });
     if let (Some(s), Some(obj)) = (sev, json.as_object_mut()) {
         obj.insert("severity".into(), json!(s));
         obj.insert("severity_label".into(), json!(severity_label(s)));
     }
     Some(Output { kind, json })
+}
+
+/// Evaluates a record held as a `serde_json::Value` (a test's or an
+/// embedding program's): the same outcome as the record read from a file.
+pub fn evaluate_json(
+    engine: &Engine,
+    record: &Value,
+    at: &RecordRef,
+    opts: &RunOptions,
+) -> RecordOutcome {
+    let doc = super::record::Doc::from_value(record, Some(engine.projection.names()));
+    evaluate(engine, doc.root(), at, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_fields_are_named_in_order() {
+        let fields = super::super::project::ENGINE_FIELDS;
+        assert_eq!(fields.len(), F::RegionUpper as usize + 1);
+        assert_eq!(fields[F::EventId as usize], "eventID");
+        assert_eq!(
+            fields[F::IssuerArn as usize],
+            "userIdentity.sessionContext.sessionIssuer.arn"
+        );
+        assert_eq!(fields[F::EventName as usize], "eventName");
+        assert_eq!(fields[F::AwsAccountIdUpper as usize], "AwsAccountId");
+        assert_eq!(fields[F::RegionUpper as usize], "Region");
+    }
 }

@@ -3,14 +3,15 @@
 //! instead of `T`, without a zone (UTC), and epoch seconds or milliseconds.
 
 use chrono::{DateTime, NaiveDateTime};
-use serde_json::Value;
+
+use super::record::{At, Node};
 
 /// The time a value holds, in epoch milliseconds.
-pub fn epoch_ms(v: &Value) -> Option<i64> {
-    match v {
-        Value::String(s) => parse(s),
-        Value::Number(n) => {
-            let x = n.as_f64()?;
+pub fn epoch_ms(v: At<'_>) -> Option<i64> {
+    match v.node() {
+        Node::Str(s) => parse(s),
+        Node::Num(n) => {
+            let x = n.as_f64();
             // Seconds before the year 5138, milliseconds after.
             Some(if x.abs() < 1e11 {
                 (x * 1000.0) as i64
@@ -40,16 +41,21 @@ fn parse(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::record::Doc;
     use serde_json::json;
+
+    fn epoch_of(v: &serde_json::Value) -> Option<i64> {
+        epoch_ms(Doc::from_value(v, None).root())
+    }
 
     #[test]
     fn forms_aws_writes() {
         let t = 1_688_989_504_000;
-        assert_eq!(epoch_ms(&json!("2023-07-10T11:45:04Z")), Some(t));
-        assert_eq!(epoch_ms(&json!("2023-07-10 11:45:04")), Some(t));
-        assert_eq!(epoch_ms(&json!("2023-07-10 11:45:04.000000000")), Some(t));
-        assert_eq!(epoch_ms(&json!(1_688_989_504)), Some(t));
-        assert_eq!(epoch_ms(&json!(1_688_989_504_000i64)), Some(t));
-        assert_eq!(epoch_ms(&json!("redacted")), None);
+        assert_eq!(epoch_of(&json!("2023-07-10T11:45:04Z")), Some(t));
+        assert_eq!(epoch_of(&json!("2023-07-10 11:45:04")), Some(t));
+        assert_eq!(epoch_of(&json!("2023-07-10 11:45:04.000000000")), Some(t));
+        assert_eq!(epoch_of(&json!(1_688_989_504)), Some(t));
+        assert_eq!(epoch_of(&json!(1_688_989_504_000i64)), Some(t));
+        assert_eq!(epoch_of(&json!("redacted")), None);
     }
 }

@@ -10,6 +10,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde_json::Value;
 
+use super::record::{At, Node};
+
 /// Kleene truth values: conditions over records with missing fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Truth {
@@ -78,19 +80,37 @@ pub enum Val<'r> {
     /// The values a `[*]` path yields; compared element by element.
     Many(Vec<Val<'r>>),
     /// A JSON object from the record, compared as a whole.
-    Object(&'r Value),
+    Object(At<'r>),
 }
 
 impl<'r> Val<'r> {
-    /// Converts a JSON value from the record.
-    pub fn from_json(v: &'r Value) -> Val<'r> {
-        match v {
-            Value::Null => Val::Null,
-            Value::Bool(b) => Val::Bool(*b),
-            Value::Number(n) => n.as_f64().map(Val::Num).unwrap_or(Val::Null),
-            Value::String(s) => Val::Str(Cow::Borrowed(s)),
-            Value::Array(items) => Val::List(items.iter().map(Val::from_json).collect()),
-            Value::Object(_) => Val::Object(v),
+    /// A value of the record.
+    pub fn from_node(v: At<'r>) -> Val<'r> {
+        match v.node() {
+            Node::Null => Val::Null,
+            Node::Bool(b) => Val::Bool(*b),
+            Node::Num(n) => Val::Num(n.as_f64()),
+            Node::Str(s) => Val::Str(Cow::Borrowed(s)),
+            Node::List { .. } => Val::List(v.items().map(Val::from_node).collect()),
+            Node::Object { .. } => Val::Object(v),
+        }
+    }
+
+    /// The same value, borrowing its text from `self` (constants are read
+    /// this way, never cloned).
+    pub fn borrowed(&self) -> Val<'_> {
+        match self {
+            Val::Missing => Val::Missing,
+            Val::Null => Val::Null,
+            Val::Bool(b) => Val::Bool(*b),
+            Val::Num(n) => Val::Num(*n),
+            Val::Str(s) => Val::Str(Cow::Borrowed(s)),
+            Val::Dur(d) => Val::Dur(*d),
+            Val::Ip(ip) => Val::Ip(*ip),
+            Val::Net(n) => Val::Net(*n),
+            Val::List(items) => Val::List(items.iter().map(Val::borrowed).collect()),
+            Val::Many(items) => Val::Many(items.iter().map(Val::borrowed).collect()),
+            Val::Object(v) => Val::Object(*v),
         }
     }
 
@@ -113,7 +133,7 @@ impl<'r> Val<'r> {
                 let parts: Vec<String> = items.iter().map(Val::render).collect();
                 format!("[{}]", parts.join(", "))
             }
-            Val::Object(v) => v.to_string(),
+            Val::Object(v) => v.to_json().to_string(),
         }
     }
 
@@ -130,7 +150,7 @@ impl<'r> Val<'r> {
             Val::List(items) | Val::Many(items) => {
                 Value::Array(items.iter().map(Val::to_json).collect())
             }
-            Val::Object(v) => (*v).clone(),
+            Val::Object(v) => v.to_json(),
         }
     }
 
@@ -163,7 +183,7 @@ impl<'r> Val<'r> {
             Val::Net(n) => Val::Net(n),
             Val::List(items) => Val::List(items.into_iter().map(Val::into_owned).collect()),
             Val::Many(items) => Val::Many(items.into_iter().map(Val::into_owned).collect()),
-            Val::Object(v) => Val::Str(Cow::Owned(v.to_string())),
+            Val::Object(v) => Val::Str(Cow::Owned(v.to_json().to_string())),
         }
     }
 }
@@ -207,7 +227,7 @@ pub fn equal(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
         (Val::List(x), Val::List(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q) == Some(true))
         }
-        (Val::Object(x), Val::Object(y)) => x == y,
+        (Val::Object(x), Val::Object(y)) => x.to_json() == y.to_json(),
         _ => false,
     })
 }

@@ -51,7 +51,7 @@ pub(super) fn build(engine: &Engine, case: &TestCase<'_>) -> Built {
                             built.problems.push(format!("input {e}"));
                         }
                         for u in 0..loaded.unit_count() {
-                            let r = loaded.eval_unit(u, None, &|at, v| (at, v));
+                            let r = loaded.eval_unit(u, &|at, v| (at, v));
                             for e in &r.errors {
                                 built.problems.push(format!("input {e}"));
                             }
@@ -171,7 +171,7 @@ fn set_time(engine: &Engine, record: &mut Value, ms: i64) {
     let when = chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default();
-    if let Some(s) = engine.route(record) {
+    if let Some(s) = engine.route_json(record) {
         if let Some(path) = engine.sources.get(s).and_then(|s| s.time.clone()) {
             write_at(record, &path.segments, &when);
         }
@@ -181,7 +181,7 @@ fn set_time(engine: &Engine, record: &mut Value, ms: i64) {
         let Some(path) = &source.time else { continue };
         let mut trial = record.clone();
         write_at(&mut trial, &path.segments, &when);
-        if engine.route(&trial).is_some() {
+        if engine.route_json(&trial).is_some() {
             *record = trial;
             return;
         }
@@ -194,7 +194,7 @@ fn write_at(record: &mut Value, segments: &[PathSeg], text: &str) {
     let names: Option<Vec<&str>> = segments
         .iter()
         .map(|s| match s {
-            PathSeg::Name(n) => Some(n.as_str()),
+            PathSeg::Name(n) => Some(&*n.name),
             _ => None,
         })
         .collect();

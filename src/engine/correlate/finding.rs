@@ -86,7 +86,8 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
         steps_json.push(sj);
     }
     let record = Value::Object(ctx);
-    let mut eval = Eval::new(&record);
+    let doc = crate::engine::record::Doc::from_value(&record, None);
+    let mut eval = Eval::new(doc.root());
     let severity = match &seq.severity {
         SeverityRt::Fixed(v) => *v,
         SeverityRt::From(e) => match eval.value(e) {
@@ -94,10 +95,8 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
             _ => max_severity.max(1.0),
         },
     };
-    let mut render =
-        |e: &Option<super::super::compile::CExpr>| e.as_ref().map(|e| eval.value(e).render());
-    let title = render(&seq.title);
-    let summary = render(&seq.summary);
+    let title = seq.title.as_ref().map(|e| eval.value(e).render());
+    let summary = seq.summary.as_ref().map(|e| eval.value(e).render());
     let start = format!("{}:{}", m.start.0, m.start.1);
     let prevention: Vec<Value> = prevention
         .into_iter()
