@@ -167,3 +167,54 @@ fn a_projection_keeps_the_paths_read_and_the_envelopes_around_them() {
         assert_eq!(ours, theirs, "{broken}");
     }
 }
+
+/// A field the rules do not read is skipped, but checked as strictly as
+/// `serde_json` checks it when it builds a value: the texts a run accepts
+/// are exactly those `serde_json::from_slice` accepts, with its message.
+#[test]
+fn what_is_skipped_is_checked_as_serde_json_checks_it() {
+    use tensen::engine::project::Projection;
+    use tensen::engine::record::Names;
+    let p = Projection::new(std::iter::empty(), Names::default());
+    let deep = |n: usize| {
+        format!(
+            r#"{{"skipped":{}1{},"eventName":"x"}}"#,
+            "[".repeat(n),
+            "]".repeat(n)
+        )
+    };
+    let mut texts: Vec<Vec<u8>> = [
+        r#"{"skipped":"\ud800","eventName":"x"}"#,
+        r#"{"skipped":"\udc00\ud800"}"#,
+        r#"{"skipped":"\u12x4"}"#,
+        r#"{"skipped":1e400}"#,
+        r#"{"skipped":-0,"eventName":"x"}"#,
+        r#"{"skipped":18446744073709551616}"#,
+        r#"{"skipped":"x\u0000y"}"#,
+        "{\"skipped\":\"a\tb\"}",
+        r#"{"skipped":[1,2,],"eventName":"x"}"#,
+        r#"{"eventName":"a","eventName":"b"}"#,
+        r#"{"eventName":"x"} trailing"#,
+    ]
+    .iter()
+    .map(|t| t.as_bytes().to_vec())
+    .collect();
+    texts.push(b"{\"skipped\":\"\xff\",\"eventName\":\"x\"}".to_vec());
+    texts.push(b"{\"skipped\":\"\xed\xa0\x80\",\"eventName\":\"x\"}".to_vec());
+    for n in [100, 126, 127, 128, 200, 2000] {
+        texts.push(deep(n).into_bytes());
+    }
+    for text in &texts {
+        let ours = p.parse(text).map(|d| d.root().to_json());
+        let theirs = serde_json::from_slice::<serde_json::Value>(text);
+        let shown = String::from_utf8_lossy(text);
+        match (&ours, &theirs) {
+            (Ok(_), Ok(_)) => {}
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{shown}"),
+            _ => panic!("{shown}: ours {ours:?}, serde_json {theirs:?}"),
+        }
+    }
+    // Duplicate keys: the last value, as serde_json keeps it.
+    let doc = p.parse(br#"{"eventName":"a","eventName":"b"}"#).unwrap();
+    assert_eq!(doc.root().to_json(), serde_json::json!({"eventName": "b"}));
+}

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use rustc_hash::FxHashMap;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::compile::PathSeg;
 use super::record::{Builder, Doc, KeyId, Names, Node as RNode, Num};
@@ -44,9 +44,6 @@ pub const ENGINE_FIELDS: &[&str] = &[
     "region",
     "Region",
 ];
-
-/// How deep `serde_json` builds a `Value` before it gives up.
-const NESTING_LIMIT: usize = 128;
 
 /// One level of the tree of paths read.
 #[derive(Debug, Default, Clone)]
@@ -148,43 +145,38 @@ impl Projection {
         &self.names
     }
 
-    /// Parses one JSON text, keeping only the projected parts. Fails as
-    /// `serde_json::from_slice` fails, on the same texts.
+    /// Parses one JSON text, keeping only the projected parts. Accepts
+    /// exactly the texts `serde_json::from_slice` accepts, and fails with
+    /// its error: the text is checked as UTF-8 first and the rest skipped
+    /// through `deserialize_any` (never `IgnoredAny`, which lets lone
+    /// surrogates, out-of-range numbers and any depth through); a text
+    /// that fails is parsed again by `serde_json` for its own message.
     pub fn parse<'t>(&self, text: &'t [u8]) -> Result<Doc<'t>, serde_json::Error> {
+        let Ok(s) = std::str::from_utf8(text) else {
+            return Err(reference_error(text));
+        };
         let mut b = Builder::default();
-        // Skipping is not bound by serde_json's nesting limit, building is:
-        // a text that might nest deeper is parsed whole, to fail the same.
-        let brackets = text.iter().filter(|c| matches!(c, b'[' | b'{')).count();
-        let mut de = serde_json::Deserializer::from_slice(text);
-        if brackets > NESTING_LIMIT {
-            Whole {
-                b: &mut b,
-                names: &self.names,
-            }
-            .deserialize(&mut de)?;
-        } else {
-            Keep {
-                node: &self.root,
-                b: &mut b,
-                names: &self.names,
-            }
-            .deserialize(&mut de)?;
-        }
-        de.end()?;
-        Ok(b.finish())
-    }
-
-    /// Parses one JSON text whole into a document.
-    pub fn parse_whole<'t>(&self, text: &'t [u8]) -> Result<Doc<'t>, serde_json::Error> {
-        let mut b = Builder::default();
-        let mut de = serde_json::Deserializer::from_slice(text);
-        Whole {
+        let mut de = serde_json::Deserializer::from_str(s);
+        let kept = Keep {
+            node: &self.root,
             b: &mut b,
             names: &self.names,
         }
-        .deserialize(&mut de)?;
-        de.end()?;
-        Ok(b.finish())
+        .deserialize(&mut de)
+        .and_then(|_| de.end());
+        match kept {
+            Ok(()) => Ok(b.finish()),
+            Err(_) => Err(reference_error(text)),
+        }
+    }
+}
+
+/// The error `serde_json` gives for a text it rejects (the message and
+/// the place are its own).
+fn reference_error(text: &[u8]) -> serde_json::Error {
+    match serde_json::from_slice::<serde_json::Value>(text) {
+        Err(e) => e,
+        Ok(_) => serde::de::Error::custom("the text is not a JSON value"),
     }
 }
 
@@ -289,7 +281,7 @@ impl<'t> Visitor<'t> for Keep<'_, '_, 't> {
             },
             // A list where the rules read fields: no path reaches into it,
             // but it is there.
-            None => while seq.next_element::<IgnoredAny>()?.is_some() {},
+            None => while seq.next_element_seed(Skip)?.is_some() {},
         }
         Ok(self.b.close_list(mark))
     }
@@ -306,9 +298,7 @@ impl<'t> Visitor<'t> for Keep<'_, '_, 't> {
                     })?;
                     self.b.field(mark, *id, key, value);
                 }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                None => map.next_value_seed(Skip)?,
             }
         }
         Ok(self.b.close_object(mark))
@@ -368,6 +358,70 @@ impl<'t> Visitor<'t> for Whole<'_, '_, 't> {
             self.b.field(mark, id, key, value);
         }
         Ok(self.b.close_object(mark))
+    }
+}
+
+/// Reads a value that is not kept, checking it as strictly as building
+/// it would (escapes, numbers, nesting depth) but keeping nothing.
+struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Skip)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Skip)?.is_some() {
+            map.next_value_seed(Skip)?;
+        }
+        Ok(())
     }
 }
 
