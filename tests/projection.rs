@@ -1,8 +1,9 @@
 //! A run parses only the parts of each record that the rules read
-//! (`engine/project.rs`). Its outputs must be exactly those of parsing
-//! whole records: checked over every record of the shared data and of the
-//! example fixtures, with the whole example ruleset and every decision
-//! (`allow` included) written.
+//! (`engine/project.rs`) and evaluates only the rules a record can match
+//! (`engine/dispatch.rs`). Its outputs must be exactly those of the
+//! reference path (`--whole-records`: whole records, every rule): checked
+//! over every record of the shared data and of the example fixtures, with
+//! the whole example ruleset, `allow` decisions written and only counted.
 
 #![allow(
     clippy::unwrap_used,
@@ -26,10 +27,20 @@ fn root() -> PathBuf {
 
 /// Every output line and the summary's counts of one run.
 fn run(engine: &Engine, paths: &[PathBuf], whole: bool) -> (Vec<String>, String) {
+    run_with(engine, paths, whole, true)
+}
+
+/// The same, with `allow` decisions built or only counted.
+fn run_with(
+    engine: &Engine,
+    paths: &[PathBuf],
+    whole: bool,
+    keep_allow: bool,
+) -> (Vec<String>, String) {
     let (inputs, errors) = list_inputs(paths);
     assert!(errors.is_empty(), "{errors:?}");
     let opts = RunOptions {
-        keep_allow: true,
+        keep_allow,
         whole_records: whole,
         ..RunOptions::default()
     };
@@ -44,8 +55,8 @@ fn run(engine: &Engine, paths: &[PathBuf], whole: bool) -> (Vec<String>, String)
         &|_| {},
     );
     let counts = format!(
-        "read {} rejected {} unclaimed {} errors {:?}",
-        summary.read, summary.rejected, summary.unclaimed, summary.errors
+        "read {} rejected {} unclaimed {} errors {:?} outputs {:?}",
+        summary.read, summary.rejected, summary.unclaimed, summary.errors, summary.counts
     );
     (out, counts)
 }
@@ -71,18 +82,22 @@ fn reading_only_what_the_rules_read_changes_no_output() {
             paths.push(fixtures);
         }
     }
-    let (projected, projected_counts) = run(&engine, &paths, false);
-    let (whole, whole_counts) = run(&engine, &paths, true);
-    assert_eq!(projected_counts, whole_counts);
-    assert!(whole.len() > 10_000, "{}", whole.len());
-    let first_difference = projected.iter().zip(&whole).position(|(a, b)| a != b);
-    if let Some(i) = first_difference {
-        panic!(
-            "output {i} differs:\nprojected: {}\nwhole:     {}",
-            projected[i], whole[i]
-        );
+    // `allow` decisions built (every guardrail decides), then only counted
+    // (guardrails the record rules out are not evaluated at all).
+    for keep_allow in [true, false] {
+        let (projected, projected_counts) = run_with(&engine, &paths, false, keep_allow);
+        let (whole, whole_counts) = run_with(&engine, &paths, true, keep_allow);
+        assert_eq!(projected_counts, whole_counts);
+        assert!(whole.len() > 1_000, "{}", whole.len());
+        let first_difference = projected.iter().zip(&whole).position(|(a, b)| a != b);
+        if let Some(i) = first_difference {
+            panic!(
+                "output {i} differs:\nprojected: {}\nwhole:     {}",
+                projected[i], whole[i]
+            );
+        }
+        assert_eq!(projected.len(), whole.len());
     }
-    assert_eq!(projected.len(), whole.len());
 }
 
 #[test]

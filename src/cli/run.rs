@@ -65,8 +65,10 @@ pub struct RunArgs {
     /// The organization's management account: exempt from guardrails.
     #[arg(long)]
     pub management_account: Option<String>,
-    /// Parse every record whole instead of only the fields the rules read
-    /// (the outputs are the same; for measuring the difference).
+    /// The reference path: parse every record whole and evaluate every rule
+    /// of its source, instead of only the fields the rules read and the
+    /// rules a record can match (the outputs are the same; for checking
+    /// and measuring the difference).
     #[arg(long)]
     pub whole_records: bool,
     #[arg(long, value_enum, default_value = "auto")]

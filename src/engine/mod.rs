@@ -11,6 +11,7 @@ pub mod chunks;
 pub mod compile;
 pub mod correlate;
 pub mod diff;
+pub mod dispatch;
 pub mod envelope;
 pub mod eval;
 pub mod explain;

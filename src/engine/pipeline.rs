@@ -297,6 +297,7 @@ pub(super) fn take_outcome(
         RecordOutcome::Unclaimed => summary.unclaimed += 1,
         RecordOutcome::Evaluated {
             outputs,
+            allowed,
             hits,
             time,
             ..
@@ -305,6 +306,9 @@ pub(super) fn take_outcome(
             summary.hits += seq.take(time, hits);
             if !seq.records {
                 return;
+            }
+            if allowed > 0 {
+                *summary.counts.entry(OutputKind::Allow).or_default() += allowed;
             }
             for out in &outputs {
                 *summary.counts.entry(out.kind).or_default() += 1;

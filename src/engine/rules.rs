@@ -3,16 +3,17 @@
 //! an index from a discriminating field's value (e.g. `eventName`) to the
 //! rules that can match it, so cost does not grow with the rule count.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::compile::{CExpr, Compiler, FieldPath, PathSeg, Scope};
-use super::eval::{resolve_one, Eval};
+use super::compile::{CExpr, Compiler, FieldPath, Scope};
+use super::dispatch::Dispatch;
+use super::eval::Eval;
 use super::record::At;
 use super::value::{Truth, Val};
 use crate::check::attack::level;
 use crate::check::{Analysis, Ruleset};
-use crate::syntax::ast::{Block, BlockKind, ClauseKind, CmpOp, ExprKind, ItemKind, Lit, StrLit};
+use crate::syntax::ast::{Block, BlockKind, ClauseKind, ExprKind, ItemKind, Lit, StrLit};
 
 pub struct SourceRt {
     pub name: String,
@@ -79,44 +80,19 @@ pub struct GuardrailRt {
     pub clauses: Vec<ClauseRt>,
 }
 
-/// Rules of one source, indexed by a discriminating field.
-#[derive(Default)]
-pub struct RuleIndex {
-    pub field: Option<Arc<FieldPath>>,
-    pub by_value: HashMap<String, Vec<usize>>,
-    pub always: Vec<usize>,
-}
-
-impl RuleIndex {
-    /// The rules that can match `record`, in rule order.
-    pub fn candidates(&self, record: At<'_>) -> Vec<usize> {
-        let Some(field) = &self.field else {
-            return self.always.clone();
-        };
-        let value = resolve_one(record, &field.segments).and_then(At::as_str);
-        let hit = value.and_then(|v| self.by_value.get(v));
-        match hit {
-            None => self.always.clone(),
-            Some(rules) => {
-                let mut all: Vec<usize> = self.always.iter().chain(rules).copied().collect();
-                all.sort_unstable();
-                all.dedup();
-                all
-            }
-        }
-    }
-}
-
 /// A compiled ruleset, ready to run over records.
 pub struct Engine {
     pub sources: Vec<SourceRt>,
     pub signals: Vec<SignalRt>,
     pub guardrails: Vec<GuardrailRt>,
-    /// Per source: signals indexed by a discriminating field (a signal only
-    /// fires on definite true, so a record without that field cannot match);
-    /// guardrails, which decide every record.
-    pub signal_index: Vec<RuleIndex>,
-    pub guardrail_index: Vec<RuleIndex>,
+    /// Per source: signals routed by what their `when` requires (a signal
+    /// fires only on definite true).
+    pub signal_dispatch: Vec<Dispatch>,
+    /// Per source: principal and resource guardrails routed by what their
+    /// `deny when` requires (ruled out: a definite `allow`), and baselines
+    /// by what `applies` requires (ruled out: no decision at all).
+    pub deny_dispatch: Vec<Dispatch>,
+    pub baseline_dispatch: Vec<Dispatch>,
     /// Attack sequences; their step indexes count signals first, then
     /// sequences.
     pub sequences: Vec<super::correlate::SequenceRt>,
@@ -326,30 +302,36 @@ fn build(analysis: &Analysis) -> Engine {
             BlockKind::Source | BlockKind::Sequence => {}
         }
     }
-    let signal_index = (0..sources.len())
+    let signal_dispatch = (0..sources.len())
         .map(|s| {
-            index(
+            Dispatch::new(
                 signals
                     .iter()
                     .enumerate()
                     .filter(|(_, r)| r.source == s)
-                    .map(|(i, r)| (i, &r.when)),
+                    .map(|(i, r)| (i, Some(&r.when))),
             )
         })
         .collect();
-    // Every guardrail decides every record of its source: a record that
-    // lacks the field an index would test must get `unknown`, not silence.
-    let guardrail_index = (0..sources.len())
-        .map(|s| RuleIndex {
-            always: guardrails
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| g.source == s)
-                .map(|(i, _)| i)
-                .collect(),
-            ..RuleIndex::default()
-        })
-        .collect();
+    let guardrail_dispatch = |baseline: bool| -> Vec<Dispatch> {
+        (0..sources.len())
+            .map(|s| {
+                Dispatch::new(
+                    guardrails
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, g)| g.source == s)
+                        .filter(|(_, g)| (g.scope == GuardScope::Baseline) == baseline)
+                        .map(|(i, g)| {
+                            let condition = if baseline { &g.applies } else { &g.deny };
+                            (i, condition.as_ref())
+                        }),
+                )
+            })
+            .collect()
+    };
+    let deny_dispatch = guardrail_dispatch(false);
+    let baseline_dispatch = guardrail_dispatch(true);
     let sequences = super::correlate::build_sequences(analysis, &compiler, &signals);
     let mut feeds_sequences = vec![false; signals.len()];
     for p in sequences.iter().filter_map(|s| s.pattern.as_ref()) {
@@ -378,8 +360,9 @@ fn build(analysis: &Analysis) -> Engine {
         sources,
         signals,
         guardrails,
-        signal_index,
-        guardrail_index,
+        signal_dispatch,
+        deny_dispatch,
+        baseline_dispatch,
         sequences,
         feeds_sequences,
         projection,
@@ -394,71 +377,4 @@ pub(super) fn fixed_severity(e: &crate::syntax::ast::Expr) -> Option<f64> {
         ExprKind::Path(p) => level(&crate::syntax::format::path_text(p)),
         _ => None,
     }
-}
-
-/// A field and the values a rule requires of it.
-type Requirement = (Arc<FieldPath>, Vec<String>);
-
-/// The string values a condition requires of a single-name field, when the
-/// condition is a conjunction with `field == "v"` or `field in ["a", "b"]`.
-fn required_values(e: &CExpr) -> Option<Requirement> {
-    match e {
-        CExpr::And(a, b) => required_values(a).or_else(|| required_values(b)),
-        CExpr::Cmp(CmpOp::Eq, lhs, rhs) => match (lhs.as_ref(), rhs.as_ref()) {
-            (CExpr::Field(p), CExpr::Const(Val::Str(s))) if simple(p) => {
-                Some((p.clone(), vec![s.to_string()]))
-            }
-            _ => None,
-        },
-        CExpr::In {
-            lhs,
-            rhs,
-            negated: false,
-        } => match (lhs.as_ref(), rhs.as_ref()) {
-            (CExpr::Field(p), CExpr::Const(Val::List(items))) if simple(p) => {
-                let values: Option<Vec<String>> = items
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect();
-                values.map(|v| (p.clone(), v))
-            }
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn simple(p: &FieldPath) -> bool {
-    matches!(p.segments.as_slice(), [PathSeg::Name(_)])
-}
-
-/// Builds an index over the field that most rules test for equality.
-fn index<'a>(rules: impl Iterator<Item = (usize, &'a CExpr)>) -> RuleIndex {
-    let rules: Vec<(usize, Option<Requirement>)> =
-        rules.map(|(i, e)| (i, required_values(e))).collect();
-    let mut votes: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, req) in &rules {
-        if let Some((p, _)) = req {
-            *votes.entry(p.text.clone()).or_default() += 1;
-        }
-    }
-    let best = votes
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-        .map(|(k, _)| k.clone());
-    let mut ix = RuleIndex::default();
-    for (i, req) in rules {
-        match (req, &best) {
-            (Some((p, values)), Some(field)) if p.text == *field => {
-                if ix.field.is_none() {
-                    ix.field = Some(p.clone());
-                }
-                for v in values {
-                    ix.by_value.entry(v).or_default().push(i);
-                }
-            }
-            _ => ix.always.push(i),
-        }
-    }
-    ix
 }

@@ -29,8 +29,9 @@ pub struct RunOptions {
     pub management_account: Option<String>,
     /// Build full `allow` decisions; otherwise they are only counted.
     pub keep_allow: bool,
-    /// Parse every record whole, not only the parts the rules read (the
-    /// outputs are the same; for checking exactly that).
+    /// The reference path: parse every record whole and evaluate every rule
+    /// of its source, not only the parts and rules the record can reach
+    /// (the outputs are the same; for checking exactly that).
     pub whole_records: bool,
 }
 
@@ -55,6 +56,9 @@ pub enum RecordOutcome {
     Evaluated {
         source: usize,
         outputs: Vec<Output>,
+        /// `allow` decisions counted but not built (see
+        /// [`RunOptions::keep_allow`]).
+        allowed: usize,
         hits: Vec<super::sequence::Instance>,
         /// The record's event time (epoch ms), if readable.
         time: Option<i64>,
@@ -324,8 +328,14 @@ pub fn evaluate(
         .map(|s| s.name.as_str())
         .unwrap_or("");
     let mut hits = Vec::new();
-    if let Some(ix) = engine.signal_index.get(source) {
-        for i in ix.candidates(record) {
+    let mut rules = Vec::new();
+    if let Some(d) = engine.signal_dispatch.get(source) {
+        if opts.whole_records {
+            rules = d.all();
+        } else {
+            d.candidates(record, &mut rules);
+        }
+        for &i in &rules {
             let Some(sig) = engine.signals.get(i) else {
                 continue;
             };
@@ -388,13 +398,34 @@ pub fn evaluate(
             });
         }
     }
-    if let Some(ix) = engine.guardrail_index.get(source) {
-        for i in ix.candidates(record) {
+    // Guardrails: those whose `deny when` the record rules out allow it
+    // (counted, not built, unless `allow` decisions are asked for).
+    let mut allowed = 0;
+    if let (Some(deny), Some(baseline)) = (
+        engine.deny_dispatch.get(source),
+        engine.baseline_dispatch.get(source),
+    ) {
+        let mut baselines = Vec::new();
+        if opts.keep_allow || opts.whole_records {
+            rules = deny.all();
+        } else {
+            allowed = deny.candidates(record, &mut rules);
+        }
+        if opts.whole_records {
+            baselines = baseline.all();
+        } else {
+            baseline.candidates(record, &mut baselines);
+        }
+        rules.extend(baselines);
+        rules.sort_unstable();
+        for &i in &rules {
             let Some(g) = engine.guardrails.get(i) else {
                 continue;
             };
-            if let Some(out) = decide(engine, g, record, at, &key, time.as_deref(), opts) {
-                outputs.push(out);
+            match decide(engine, g, record, at, &key, time.as_deref(), opts) {
+                Some(out) if out.kind == OutputKind::Allow && !opts.keep_allow => allowed += 1,
+                Some(out) => outputs.push(out),
+                None => {}
             }
         }
     }
@@ -414,6 +445,7 @@ pub fn evaluate(
     RecordOutcome::Evaluated {
         source,
         outputs,
+        allowed,
         hits,
         time: time_ms,
     }
