@@ -122,7 +122,7 @@ fn tensen_keys(c: &Case) -> Vec<String> {
             entities: BTreeMap::from([("k".to_string(), k.to_string())]),
             severity: 5.0,
             rule: SIGNALS[*sig].into(),
-            detail: serde_json::Value::Null,
+            detail: tensen::engine::sequence::Detail::new(&serde_json::Value::Null),
             denied_by: Vec::new(),
         })
         .collect();

@@ -258,7 +258,7 @@ fn instance(signal: usize, time: i64, pos: u64, entities: BTreeMap<String, Strin
         entities,
         severity: 5.0,
         rule: format!("s{signal}"),
-        detail: serde_json::Value::Null,
+        detail: tensen::engine::sequence::Detail::new(&serde_json::Value::Null),
         denied_by: Vec::new(),
     }
 }

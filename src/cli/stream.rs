@@ -99,6 +99,7 @@ pub fn start<'e>(engine: &'e Engine, args: &SequenceArgs) -> Result<Sequencing<'
             },
             max_keys: args.max_open,
             partition: args.partition,
+            batch_hold: None,
         },
     );
     let mut position = 0;

@@ -366,7 +366,10 @@ pub fn evaluate(
                     entities,
                     severity: sev,
                     rule: sig.name.clone(),
-                    detail: json!({ "record": reference(at, record, known), "title": render(&mut eval, sig.title.as_ref()) }),
+                    detail: super::sequence::Detail::new(&json!({
+                        "record": reference(at, record, known),
+                        "title": render(&mut eval, sig.title.as_ref()),
+                    })),
                     denied_by: Vec::new(),
                 });
             }

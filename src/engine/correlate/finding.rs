@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use super::super::eval::Eval;
 use super::super::rules::SeverityRt;
 use super::super::run::{severity_label, stable_id, Output, OutputKind};
-use super::super::sequence::{Instance, Match, Pattern};
+use super::super::sequence::{Detail, Instance, Match, Pattern};
 use super::super::value::Val;
 use super::build::SequenceRt;
 
@@ -72,7 +72,7 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
                     "time": iso(h.time),
                     "severity": h.severity,
                     "entities": h.entities,
-                    "detail": h.detail,
+                    "detail": h.detail.value(),
                 });
                 if let (false, Some(o)) = (h.denied_by.is_empty(), s.as_object_mut()) {
                     o.insert("denied_by".into(), json!(h.denied_by));
@@ -146,7 +146,7 @@ pub(super) fn as_instance(
         entities: BTreeMap::from([(pattern.key.clone(), m.key.clone())]),
         severity,
         rule: seq.name.clone(),
-        detail: json!({ "sequence": seq.name, "first_seen": iso(m.start.0) }),
+        detail: Detail::new(&json!({ "sequence": seq.name, "first_seen": iso(m.start.0) })),
         denied_by: Vec::new(),
     })
 }

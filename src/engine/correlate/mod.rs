@@ -3,12 +3,19 @@
 //! matcher per sequence in dependency order (so a sequence can be a step of
 //! another), and matches become attack-sequence findings.
 //!
-//! A batch run releases everything at the end; a streaming or `--state` run
-//! releases instances once they are `--max-lateness` behind the newest
-//! record, and reports (and counts) instances that come later than that.
+//! A streaming or `--state` run releases instances once they are
+//! `--max-lateness` behind the newest record, and reports (and counts)
+//! instances that come later than that. A batch run (no lateness given)
+//! releases them [`BATCH_HOLD_MS`] behind the newest record too, or when
+//! more than [`BATCH_HOLD_COUNT`] wait, so its memory does not grow with
+//! its input; but nothing is ever late in a batch: every instance is also
+//! logged to disk ([`spill`]), and if one arrives after its time was let
+//! through, the findings are redone from the sorted log, exactly those of
+//! ordering the whole input.
 
 mod build;
 mod finding;
+mod spill;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,6 +48,10 @@ pub struct CorrelateOptions {
     /// Keys with open state per sequence; 0: unbounded.
     pub max_keys: usize,
     pub partition: Option<(u64, u64)>,
+    /// A batch run's hold behind the newest record (ms); `None`:
+    /// [`BATCH_HOLD_MS`]. Findings do not depend on it, only memory and
+    /// whether a run is redone from its log.
+    pub batch_hold: Option<i64>,
 }
 
 /// Counts for the run's summary.
@@ -56,7 +67,15 @@ pub struct CorrelateStats {
     pub open_keys: usize,
     /// Instances still in the reorder buffer at the end.
     pub buffered: usize,
+    /// A batch run whose instances came out of order beyond its hold, so
+    /// its findings were redone from the sorted log.
+    pub redone: bool,
 }
+
+/// How far behind the newest record a batch run feeds the matchers.
+pub const BATCH_HOLD_MS: i64 = 15 * 60 * 1000;
+/// How many instances a batch run holds at most before feeding them.
+pub const BATCH_HOLD_COUNT: usize = 100_000;
 
 pub struct Correlator<'e> {
     seqs: &'e [SequenceRt],
@@ -70,25 +89,30 @@ pub struct Correlator<'e> {
     /// Every instance at or before this time has been fed.
     released: Option<i64>,
     stats: CorrelateStats,
+    /// A batch run: every instance logged, outputs held until the end.
+    batch: Option<Batch>,
+    /// Instances in `buffer`.
+    buffered: usize,
+}
+
+/// What a batch run keeps to stay exact behind its watermark.
+struct Batch {
+    /// Every instance pushed, while the log can be written.
+    log: Option<spill::Spill>,
+    /// An instance came after its time was fed: redo from the log.
+    redo: bool,
+    /// Findings so far (a batch writes them at the end, in order).
+    held: Vec<Output>,
 }
 
 impl<'e> Correlator<'e> {
     pub fn new(seqs: &'e [SequenceRt], signals_len: usize, opts: CorrelateOptions) -> Self {
-        let matchers = seqs
-            .iter()
-            .map(|s| {
-                s.pattern.clone().map(|p| {
-                    Matcher::new(
-                        p,
-                        MatchOptions {
-                            max_keys: opts.max_keys,
-                            partition: opts.partition,
-                            report_each: opts.revisions == Revisions::All,
-                        },
-                    )
-                })
-            })
-            .collect();
+        let matchers = matchers(seqs, &opts);
+        let batch = opts.lateness.is_none().then(|| Batch {
+            log: spill::Spill::create().ok(),
+            redo: false,
+            held: Vec::new(),
+        });
         Correlator {
             seqs,
             signals_len,
@@ -99,6 +123,8 @@ impl<'e> Correlator<'e> {
             watermark: None,
             released: None,
             stats: CorrelateStats::default(),
+            batch,
+            buffered: 0,
         }
     }
 
@@ -109,39 +135,93 @@ impl<'e> Correlator<'e> {
 
     /// A signal instance (positions must be unique per record).
     pub fn push(&mut self, inst: Instance) {
+        if let Some(b) = &mut self.batch {
+            if let Some(log) = &mut b.log {
+                if log.write(&inst).is_err() {
+                    b.log = None;
+                }
+            }
+            if b.redo {
+                return;
+            }
+            if b.log.is_some() && self.released.is_some_and(|r| inst.time <= r) {
+                // Redone from the log at the end; nothing more to feed now.
+                b.redo = true;
+                self.buffer.clear();
+                self.buffered = 0;
+                return;
+            }
+        }
         if self.released.is_some_and(|r| inst.time <= r) {
             self.stats.late += 1;
             if self.stats.late_examples.len() < 5 {
-                self.stats.late_examples.push(inst.detail.clone());
+                self.stats.late_examples.push(inst.detail.value());
             }
             return;
         }
+        self.buffered += 1;
         self.buffer
             .entry(inst.at())
             .or_default()
             .push(Arc::new(inst));
     }
 
-    /// Feeds the instances that are `lateness` behind the watermark.
+    /// Feeds the instances that are `lateness` behind the watermark (a
+    /// batch run's findings are held and come from [`Correlator::finish`]).
     pub fn release(&mut self) -> Vec<Output> {
-        match (self.opts.lateness, self.watermark) {
-            (Some(l), Some(w)) => self.release_to(w.saturating_sub(l)),
-            _ => Vec::new(),
+        let Some(w) = self.watermark else {
+            return Vec::new();
+        };
+        let Some(batch) = &self.batch else {
+            return match self.opts.lateness {
+                Some(l) => self.release_to(w.saturating_sub(l)),
+                None => Vec::new(),
+            };
+        };
+        if batch.redo {
+            return Vec::new();
         }
+        let hold = self.opts.batch_hold.unwrap_or(BATCH_HOLD_MS);
+        let mut to = w.saturating_sub(hold);
+        if self.buffered > BATCH_HOLD_COUNT {
+            // Too many waiting: let the older half through.
+            let mut seen = 0;
+            for (at, insts) in &self.buffer {
+                seen += insts.len();
+                if seen >= self.buffered / 2 {
+                    to = to.max(at.0);
+                    break;
+                }
+            }
+        }
+        // Without a log, nothing may be fed early: hold everything.
+        if batch.log.is_none() {
+            return Vec::new();
+        }
+        let out = self.release_to(to);
+        if let Some(b) = &mut self.batch {
+            b.held.extend(out);
+        }
+        Vec::new()
     }
 
     /// The end of a run. `flush`: the input is complete (no `--state`):
     /// release everything. Then the open findings not yet written (with
     /// `--revisions last`) are written at their current revision.
     pub fn finish(&mut self, flush: bool) -> Vec<Output> {
-        let mut out = if flush {
+        let mut out = match self.batch.take() {
+            Some(b) if b.redo => self.redo(b),
+            Some(b) => b.held,
+            None => Vec::new(),
+        };
+        out.extend(if flush {
             match self.watermark {
                 Some(w) => self.release_to(w),
                 None => Vec::new(),
             }
         } else {
             self.release()
-        };
+        });
         for &s in &self.order {
             let (Some(seq), Some(Some(m))) = (self.seqs.get(s), self.matchers.get_mut(s)) else {
                 continue;
@@ -172,6 +252,7 @@ impl<'e> Correlator<'e> {
                 break;
             }
             let insts = entry.remove();
+            self.buffered = self.buffered.saturating_sub(insts.len());
             self.step(&insts, None, &mut out);
         }
         if self.released.is_none_or(|r| to > r) {
@@ -216,6 +297,49 @@ impl<'e> Correlator<'e> {
         }
     }
 
+    /// Starts the matchers over and feeds them the whole log, sorted:
+    /// what a batch run finds when an instance came after its time.
+    fn redo(&mut self, batch: Batch) -> Vec<Output> {
+        let mut out = Vec::new();
+        let Some(log) = batch.log else {
+            return batch.held;
+        };
+        self.stats.redone = true;
+        let mut sorted = match log.sorted() {
+            Ok(s) => s,
+            Err(_) => return batch.held,
+        };
+        self.matchers = matchers(self.seqs, &self.opts);
+        self.buffer.clear();
+        self.buffered = 0;
+        self.released = None;
+        let mut group: Vec<Inst> = Vec::new();
+        loop {
+            let next = match sorted.next_instance() {
+                Ok(next) => next,
+                Err(_) => {
+                    self.stats.late += 1;
+                    break;
+                }
+            };
+            let same = match (&next, group.first()) {
+                (Some(n), Some(g)) => n.at() == g.at(),
+                _ => true,
+            };
+            if !same || next.is_none() {
+                let insts = std::mem::take(&mut group);
+                if !insts.is_empty() {
+                    self.step(&insts, None, &mut out);
+                }
+            }
+            match next {
+                Some(n) => group.push(Arc::new(n)),
+                None => break,
+            }
+        }
+        out
+    }
+
     /// The state to save for the next run; `position` is how many records
     /// the runs so far evaluated.
     pub fn save(&self, rules: &str, position: u64) -> SavedState {
@@ -258,6 +382,25 @@ impl<'e> Correlator<'e> {
             }
         }
     }
+}
+
+/// A matcher for each sequence that has a pattern, in their state at the
+/// start of a run.
+fn matchers(seqs: &[SequenceRt], opts: &CorrelateOptions) -> Vec<Option<Matcher>> {
+    seqs.iter()
+        .map(|s| {
+            s.pattern.clone().map(|p| {
+                Matcher::new(
+                    p,
+                    MatchOptions {
+                        max_keys: opts.max_keys,
+                        partition: opts.partition,
+                        report_each: opts.revisions == Revisions::All,
+                    },
+                )
+            })
+        })
+        .collect()
 }
 
 fn handle(

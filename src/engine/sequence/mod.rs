@@ -36,10 +36,43 @@ pub struct Instance {
     pub severity: f64,
     pub rule: String,
     /// The finding's `record` reference, or a sequence match's summary.
-    pub detail: Value,
+    pub detail: Detail,
     /// Guardrails that decided `deny` on the same record.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub denied_by: Vec<String>,
+}
+
+/// Where an instance came from, kept as JSON text: one allocation, for
+/// findings that may hold many instances while a window is open. It is
+/// written into state files and findings as the JSON it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail(Box<str>);
+
+impl Detail {
+    pub fn new(v: &Value) -> Detail {
+        Detail(v.to_string().into())
+    }
+
+    /// The JSON it holds.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for Detail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match serde_json::from_str::<&serde_json::value::RawValue>(&self.0) {
+            Ok(raw) => raw.serialize(s),
+            Err(_) => s.serialize_unit(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Detail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Detail, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        Ok(Detail(raw.get().into()))
+    }
 }
 
 impl Instance {
