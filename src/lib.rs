@@ -26,10 +26,12 @@
 )]
 
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod engine;
 pub mod files;
 pub mod ide;
+#[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod syntax;
 pub mod testing;

@@ -107,6 +107,7 @@ enum Command {
     /// Run the `test` items of a ruleset, with snapshots of their outputs.
     Test(test::TestArgs),
     /// Serve the Language Server Protocol over stdio, for editors.
+    #[cfg(feature = "lsp")]
     Lsp,
 }
 
@@ -135,6 +136,7 @@ pub fn main() -> ExitCode {
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(&args),
+        #[cfg(feature = "lsp")]
         Command::Lsp => match crate::lsp::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -340,6 +340,15 @@ fn print_summary(s: &RunSummary, engine: &Engine, stateful: bool) {
         }
     );
     let q = &s.sequences;
+    if q.redone {
+        let _ = writeln!(
+            err,
+            "note: signal instances came more than {} out of event-time order, so the sequences were matched again over all of them, sorted on disk",
+            crate::engine::value::format_duration(
+                u64::try_from(crate::engine::correlate::BATCH_HOLD_MS).unwrap_or(0)
+            )
+        );
+    }
     if q.late > 0 {
         let _ = writeln!(
             err,
