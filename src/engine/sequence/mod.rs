@@ -387,7 +387,7 @@ impl Matcher {
         if entry.state.is_empty() {
             return;
         }
-        entry.deadline = entry.state.deadline();
+        entry.deadline = entry.state.deadline(&self.pattern);
         if let Some(d) = entry.deadline {
             self.state.deadlines.insert((d, key.clone()));
         }

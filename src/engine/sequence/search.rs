@@ -183,10 +183,17 @@ impl KeyState {
         }
     }
 
-    /// The next time this key must hear about, if any.
-    pub(super) fn deadline(&self) -> Option<i64> {
+    /// The next time this key must hear about, if any: an `absent`
+    /// window's end, a finding's close, or the time its oldest partial or
+    /// counted instance can no longer be part of a match (then it is
+    /// dropped, and a key left with nothing is dropped too: the state of a
+    /// key that is never seen again does not stay for the rest of a run).
+    pub(super) fn deadline(&self, pattern: &Pattern) -> Option<i64> {
         match self {
-            KeyState::Search(s) => s.cands.iter().map(|c| c.deadline).min(),
+            KeyState::Search(s) => {
+                let cands = s.cands.iter().map(|c| c.deadline).min();
+                cands.into_iter().chain(s.expiry(pattern)).min()
+            }
             KeyState::Open(o) => (o.close_at < i64::MAX).then_some(o.close_at),
         }
     }
@@ -239,7 +246,12 @@ impl KeyState {
             match self {
                 KeyState::Search(s) => match s.close(plan, pattern, t) {
                     Some(p) => out.extend(self.open(pattern, key, p)),
-                    None => break,
+                    None => {
+                        // Nothing left to decide before `t`, and nothing
+                        // fed from now on is earlier than `t`.
+                        s.prune(pattern, t);
+                        break;
+                    }
                 },
                 KeyState::Open(o) => {
                     if o.close_at < t {
@@ -518,6 +530,28 @@ impl Search {
                 return Some(p);
             }
         }
+    }
+
+    /// The first time [`Search::prune`] would drop something.
+    fn expiry(&self, pattern: &Pattern) -> Option<i64> {
+        if pattern.within == i64::MAX {
+            return None;
+        }
+        let partials = self
+            .hist
+            .iter()
+            .flat_map(|h| h.first())
+            .map(|p| p.start.0.saturating_add(pattern.within));
+        let counted = self.counted.iter().enumerate().flat_map(|(f, c)| {
+            let w = pattern
+                .steps
+                .get(f)
+                .and_then(|s| s.count.as_ref())
+                .and_then(|c| c.within)
+                .map_or(pattern.within, |w| w.min(pattern.within));
+            c.iter().map(move |i| i.time.saturating_add(w))
+        });
+        partials.chain(counted).min().map(|t| t.saturating_add(1))
     }
 
     /// Drops what can no longer be part of a match ending at `t` or later.
