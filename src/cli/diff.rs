@@ -47,6 +47,7 @@ pub fn run(
         source: None,
         management_account,
         keep_allow: false,
+        render_lines: false,
         whole_records: false,
     };
     let report = diff(&old_engine, &new_engine, &inputs, &opts, &opts);

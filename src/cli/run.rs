@@ -121,6 +121,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         source: None,
         management_account: args.management_account.clone(),
         keep_allow: args.only.contains(&Only::Allow),
+        render_lines: matches!(args.format, RunFormat::Json),
         whole_records: args.whole_records,
     };
     if let Some(name) = &args.source {
@@ -167,11 +168,11 @@ pub fn run(args: RunArgs) -> ExitCode {
         if !shown(&args.only, out.kind) {
             return;
         }
-        let line = match args.format {
-            RunFormat::Json => out.json.to_string(),
-            RunFormat::Pretty => super::pretty::line(out, pretty_color),
+        let written = match args.format {
+            RunFormat::Json => writeln!(stdout, "{}", out.to_line()),
+            RunFormat::Pretty => writeln!(stdout, "{}", super::pretty::line(out, pretty_color)),
         };
-        if writeln!(stdout, "{line}").is_err() {
+        if written.is_err() {
             write_failed = true;
         }
         if args.sequences.follow {

@@ -132,6 +132,7 @@ pub fn run_inputs(
         seq: &mut *seq,
         sequence_outputs: &mut sequence_outputs,
         on_output: &mut *on_output,
+        pending: Vec::new(),
     };
     while let Some(first) = rest.first() {
         // A large JSON-lines file: a chunk at a time.
@@ -141,8 +142,15 @@ pub fn run_inputs(
             }
             _ => None,
         } {
-            while let Some(loaded) = chunks.next_chunk() {
-                run.loaded(&[loaded]);
+            // The next chunk is read while this one is evaluated.
+            let mut current = chunks.next_chunk();
+            while let Some(loaded) = current.take() {
+                let mut upcoming = None;
+                rayon::in_place_scope(|s| {
+                    s.spawn(|_| upcoming = chunks.next_chunk());
+                    run.loaded(std::slice::from_ref(&loaded));
+                });
+                current = upcoming;
             }
             rest = rest.get(1..).unwrap_or(&[]);
             done += 1;
@@ -163,6 +171,7 @@ pub fn run_inputs(
         done += group.len();
         on_progress(done);
     }
+    run.flush();
     finish_run(sequence_outputs, summary, statuses, seq, on_output, start)
 }
 
@@ -175,16 +184,32 @@ struct Evaluation<'a, 'e> {
     seq: &'a mut Sequencing<'e>,
     sequence_outputs: &'a mut Vec<Output>,
     on_output: &'a mut dyn FnMut(&Output),
+    /// What is read and evaluated but not yet taken, in input order: taken
+    /// while the next window is evaluated, so that no core waits for the
+    /// one that writes.
+    pending: Vec<Pending>,
+}
+
+/// Read or evaluated, not yet taken into the summary and the outputs.
+enum Pending {
+    Input {
+        bytes: usize,
+        rejected: usize,
+        errors: Vec<InputError>,
+    },
+    Window(Vec<UnitResult<RecordOutcome>>),
 }
 
 impl Evaluation<'_, '_> {
-    /// Evaluates loaded inputs in windows, on all cores, outputs in order.
+    /// Evaluates loaded inputs in windows, on all cores; each window is
+    /// evaluated while the one before it is taken, outputs in order.
     fn loaded(&mut self, loaded: &[Loaded]) {
         for l in loaded {
-            self.summary.bytes += l.bytes;
-            self.summary.rejected += l.rejected;
-            self.summary.read += l.rejected;
-            self.summary.errors.extend(l.errors.iter().cloned());
+            self.pending.push(Pending::Input {
+                bytes: l.bytes,
+                rejected: l.rejected,
+                errors: l.errors.clone(),
+            });
         }
         let units: Vec<(usize, usize)> = loaded
             .iter()
@@ -194,35 +219,79 @@ impl Evaluation<'_, '_> {
         let (engine, opts) = (self.engine, self.opts);
         let parse = opts.parse(engine);
         for window in units.chunks(WINDOW) {
-            let results: Vec<UnitResult<RecordOutcome>> = window
-                .par_iter()
-                .with_min_len(64)
-                .map(|(f, u)| match loaded.get(*f) {
-                    Some(l) => {
-                        l.eval_records(*u, parse, &|at, record| evaluate(engine, record, &at, opts))
+            let queued = std::mem::take(&mut self.pending);
+            let evaluate_window = || {
+                window
+                    .par_iter()
+                    .with_min_len(64)
+                    .map(|(f, u)| match loaded.get(*f) {
+                        Some(l) => l.eval_records(*u, parse, &|at, record| {
+                            let mut outcome = evaluate(engine, record, &at, opts);
+                            if let (true, RecordOutcome::Evaluated { outputs, .. }) =
+                                (opts.render_lines, &mut outcome)
+                            {
+                                for o in outputs {
+                                    o.line = Some(o.json.to_string());
+                                }
+                            }
+                            outcome
+                        }),
+                        None => UnitResult {
+                            items: Vec::new(),
+                            errors: Vec::new(),
+                            rejected: 0,
+                        },
+                    })
+                    .collect::<Vec<_>>()
+            };
+            // The writer's callback need not be `Send`: it stays on this
+            // thread while the pool evaluates.
+            let mut results = Vec::new();
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| results = evaluate_window());
+                self.take(queued);
+            });
+            self.pending.push(Pending::Window(results));
+        }
+    }
+
+    /// Takes everything still pending.
+    fn flush(&mut self) {
+        let queued = std::mem::take(&mut self.pending);
+        self.take(queued);
+    }
+
+    fn take(&mut self, queued: Vec<Pending>) {
+        for p in queued {
+            match p {
+                Pending::Input {
+                    bytes,
+                    rejected,
+                    errors,
+                } => {
+                    self.summary.bytes += bytes;
+                    self.summary.rejected += rejected;
+                    self.summary.read += rejected;
+                    self.summary.errors.extend(errors);
+                }
+                Pending::Window(results) => {
+                    for r in results {
+                        self.summary.rejected += r.rejected;
+                        self.summary.read += r.rejected + r.items.len();
+                        self.summary.errors.extend(r.errors);
+                        for outcome in r.items {
+                            take_outcome(
+                                outcome,
+                                self.summary,
+                                self.statuses,
+                                self.seq,
+                                self.on_output,
+                            );
+                        }
                     }
-                    None => UnitResult {
-                        items: Vec::new(),
-                        errors: Vec::new(),
-                        rejected: 0,
-                    },
-                })
-                .collect();
-            for r in results {
-                self.summary.rejected += r.rejected;
-                self.summary.read += r.rejected + r.items.len();
-                self.summary.errors.extend(r.errors);
-                for outcome in r.items {
-                    take_outcome(
-                        outcome,
-                        self.summary,
-                        self.statuses,
-                        self.seq,
-                        self.on_output,
-                    );
+                    self.sequence_outputs.extend(self.seq.correlator.release());
                 }
             }
-            self.sequence_outputs.extend(self.seq.correlator.release());
         }
     }
 }

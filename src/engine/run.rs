@@ -29,6 +29,9 @@ pub struct RunOptions {
     pub management_account: Option<String>,
     /// Build full `allow` decisions; otherwise they are only counted.
     pub keep_allow: bool,
+    /// Render each output's JSON line where it is made, on all cores
+    /// (see [`Output::line`]).
+    pub render_lines: bool,
     /// The reference path: parse every record whole and evaluate every rule
     /// of its source, not only the parts and rules the record can reach
     /// (the outputs are the same; for checking exactly that).
@@ -70,6 +73,27 @@ pub enum RecordOutcome {
 pub struct Output {
     pub kind: OutputKind,
     pub json: Value,
+    /// `json` as one line of text, when the run renders it where the
+    /// output was made (on any core) rather than where it is written.
+    pub line: Option<String>,
+}
+
+impl Output {
+    pub fn new(kind: OutputKind, json: Value) -> Output {
+        Output {
+            kind,
+            json,
+            line: None,
+        }
+    }
+
+    /// The output as one line of JSON.
+    pub fn to_line(&self) -> std::borrow::Cow<'_, str> {
+        match &self.line {
+            Some(l) => std::borrow::Cow::Borrowed(l),
+            None => std::borrow::Cow::Owned(self.json.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -395,10 +419,7 @@ pub fn evaluate(
                 "entities": entities,
                 "record": reference(at, record, known),
             });
-            outputs.push(Output {
-                kind: OutputKind::Signal,
-                json,
-            });
+            outputs.push(Output::new(OutputKind::Signal, json));
         }
     }
     // Guardrails: those whose `deny when` the record rules out allow it
@@ -510,10 +531,7 @@ fn decide<'r>(
         }
     };
     if kind == OutputKind::Allow && !opts.keep_allow {
-        return Some(Output {
-            kind,
-            json: Value::Null,
-        });
+        return Some(Output::new(kind, Value::Null));
     }
     let show_message = matches!(
         kind,
@@ -572,7 +590,7 @@ fn decide<'r>(
         obj.insert("severity".into(), json!(s));
         obj.insert("severity_label".into(), json!(severity_label(s)));
     }
-    Some(Output { kind, json })
+    Some(Output::new(kind, json))
 }
 
 /// Evaluates a record held as a `serde_json::Value` (a test's or an

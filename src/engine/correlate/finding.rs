@@ -121,13 +121,7 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
         "steps": steps_json,
         "prevented_by": prevention,
     });
-    (
-        Output {
-            kind: OutputKind::Sequence,
-            json,
-        },
-        severity,
-    )
+    (Output::new(OutputKind::Sequence, json), severity)
 }
 
 /// The instance a match is to the sequences that use it: at the point
