@@ -2,7 +2,10 @@
 # Benchmarks, with ratios measured in one run. See docs/benchmarks.md.
 #   benches/run.sh            everything
 #   benches/run.sh check      the front end only
-#   benches/run.sh run [N]    the engine only, over N generated records (default 100000)
+#   benches/run.sh run [N]    the engine, over N generated records (default 1000000):
+#                             baselines, one core and both, rules that cannot match, jq
+#   benches/run.sh memory [N] peak memory of examples/ over N records (default 10000000;
+#                             needs ~11 GB of disk in $TMPDIR)
 #   benches/run.sh sequences [N] [CHAINS]
 #                             one sequence over N records with CHAINS injected attack
 #                             chains (default 1000000, 100), next to Python eql
@@ -21,9 +24,9 @@ if [[ "$what" == all || "$what" == check ]]; then
 fi
 
 if [[ "$what" == all || "$what" == run ]]; then
-    records="${records:-100000}"
+    records="${records:-1000000}"
     echo
-    echo "== run: $records CloudTrail-like records (JSON lines, ~1 KB each, 10,000 principals)"
+    echo "== run: $records CloudTrail-like records (JSON lines, ~1.1 KB each), one run"
     python3 benches/gen_cloudtrail.py "$records" "$work/trail.jsonl"
     ls -l "$work/trail.jsonl" | awk '{printf "input: %.0f MB\n", $5 / 1e6}'
     cat > "$work/one.tsn" <<'TSN'
@@ -32,20 +35,43 @@ signal console_login_no_mfa on cloudtrail {
     entity user = userIdentity.userName
 }
 TSN
-    rate() { # command... → records/s from wall time
-        local start end
-        start=$(date +%s.%N)
-        "$@" > /dev/null 2>&1
-        end=$(date +%s.%N)
-        python3 -c "print(f'{$records / ($end - $start):,.0f} records/s ({$end - $start:.2f} s)')"
+    # Rules that cannot match any record (another eventName): they must cost
+    # a record nothing measurable.
+    for n in 10 1000; do
+        cp "$work/one.tsn" "$work/miss$n.tsn"
+        for i in $(seq 1 "$n"); do
+            printf 'signal miss%d on cloudtrail {\n    when eventName == "NoSuchCall%d" and userIdentity.type == "Root"\n}\n' "$i" "$i" >> "$work/miss$n.tsn"
+        done
+    done
+    one_core="taskset -c 0"
+    command -v taskset > /dev/null || one_core=""
+    measure() { # label command... → records/s and peak memory
+        /usr/bin/time -f '%e %M' -o "$work/time" "$@" > /dev/null 2> "$work/err" || { cat "$work/err"; exit 1; }
+        read -r secs kb < "$work/time"
+        python3 -c "print(f'{$records / $secs:>12,.0f} records/s  {$secs:7.2f} s  peak {$kb / 1024:6.0f} MB')"
     }
-    TENSEN_BENCH_INPUT="$work/trail.jsonl" cargo bench --quiet --bench parse_only 2>/dev/null | grep baseline
-    echo "tensen run, 1 signal:            $(rate target/release/tensen run "$work/one.tsn" --input "$work/trail.jsonl")"
-    echo "  the same, --whole-records:     $(rate target/release/tensen run "$work/one.tsn" --input "$work/trail.jsonl" --whole-records)"
-    echo "tensen run, examples/ ruleset:   $(rate target/release/tensen run examples --input "$work/trail.jsonl")"
-    echo "  the same, --whole-records:     $(rate target/release/tensen run examples --input "$work/trail.jsonl" --whole-records)"
-    echo "jq, the same filter as 1 signal: $(rate jq -c 'select(.eventName == "ConsoleLogin" and .additionalEventData.MFAUsed == "No")' "$work/trail.jsonl")"
+    echo "baselines, one thread:"
+    TENSEN_BENCH_INPUT="$work/trail.jsonl" $one_core cargo bench --quiet --bench parse_only 2>/dev/null | grep records
+    echo "one core ($one_core):"
+    echo "  tensen run, 1 signal:               $(measure $one_core target/release/tensen run "$work/one.tsn" --input "$work/trail.jsonl")"
+    echo "  tensen run, 1 signal + 10 misses:   $(measure $one_core target/release/tensen run "$work/miss10.tsn" --input "$work/trail.jsonl")"
+    echo "  tensen run, 1 signal + 1000 misses: $(measure $one_core target/release/tensen run "$work/miss1000.tsn" --input "$work/trail.jsonl")"
+    echo "  tensen run, examples/:              $(measure $one_core target/release/tensen run examples --input "$work/trail.jsonl")"
+    echo "  the same, --whole-records:          $(measure $one_core target/release/tensen run examples --input "$work/trail.jsonl" --whole-records)"
+    echo "  jq, the 1-signal filter:            $(measure $one_core jq -c 'select(.eventName == "ConsoleLogin" and .additionalEventData.MFAUsed == "No")' "$work/trail.jsonl")"
+    echo "both cores:"
+    echo "  tensen run, 1 signal:               $(measure target/release/tensen run "$work/one.tsn" --input "$work/trail.jsonl")"
+    echo "  tensen run, examples/:              $(measure target/release/tensen run examples --input "$work/trail.jsonl")"
     echo "rules in examples/: $(grep -rhoE '^(signal|guardrail|sequence) ' examples | sort | uniq -c | tr '\n' ' ')"
+fi
+
+if [[ "$what" == memory ]]; then
+    records="${records:-10000000}"
+    echo
+    echo "== memory: examples/ over $records records (peak RSS; the input is ~1.1 KB a record on disk)"
+    python3 benches/gen_cloudtrail.py "$records" "$work/trail.jsonl"
+    /usr/bin/time -f '%e s, peak %M KB' target/release/tensen run examples --input "$work/trail.jsonl" > /dev/null 2> "$work/err"
+    tail -3 "$work/err"
 fi
 
 if [[ "$what" == all || "$what" == sequences ]]; then

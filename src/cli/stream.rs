@@ -4,15 +4,11 @@
 
 use std::path::PathBuf;
 
-use crate::engine::correlate::{
-    load_state, rules_hash, save_state, CorrelateOptions, Correlator, Revisions,
-};
-use crate::engine::pipeline::Sequencing;
+use crate::engine::correlate::{load_state, rules_hash, save_state, Revisions};
+use crate::engine::pipeline::{SequenceSetup, Sequencing};
 use crate::engine::rules::Engine;
 
 /// CloudTrail delivers most events within 15 minutes.
-const DEFAULT_LATENESS_MS: i64 = 15 * 60 * 1000;
-
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum RevisionsArg {
     /// Each sequence finding once: when its window has closed, or at the
@@ -84,40 +80,28 @@ pub fn hash(engine: &Engine) -> String {
 
 /// Builds the sequence side of a run, restoring `--state` if given.
 pub fn start<'e>(engine: &'e Engine, args: &SequenceArgs) -> Result<Sequencing<'e>, String> {
-    let streaming = args.follow || args.state.is_some();
-    let lateness = args
-        .max_lateness
-        .or(streaming.then_some(DEFAULT_LATENESS_MS));
-    let mut correlator = Correlator::new(
-        &engine.sequences,
-        engine.signals.len(),
-        CorrelateOptions {
-            lateness,
+    let mut seq = Sequencing::new(
+        engine,
+        &SequenceSetup {
+            follow: args.follow,
+            stateful: args.state.is_some(),
+            max_lateness: args.max_lateness,
             revisions: match args.revisions {
                 RevisionsArg::Last => Revisions::Last,
                 RevisionsArg::All => Revisions::All,
             },
-            max_keys: args.max_open,
+            max_open: args.max_open,
             partition: args.partition,
-            batch_hold: None,
         },
     );
-    let mut position = 0;
-    let mut input = None;
     if let Some(path) = &args.state {
         if let Some(saved) = load_state(path, &hash(engine)).map_err(|e| e.to_string())? {
-            position = saved.position;
-            input = saved.input.clone();
-            correlator.restore(saved);
+            seq.position = saved.position;
+            seq.input = saved.input.clone();
+            seq.correlator.restore(saved);
         }
     }
-    Ok(Sequencing {
-        input,
-        correlator,
-        position,
-        flush: args.state.is_none(),
-        records: args.partition.is_none_or(|(i, _)| i == 0),
-    })
+    Ok(seq)
 }
 
 /// Saves the state at the end of a run, if asked.

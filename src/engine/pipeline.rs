@@ -52,7 +52,55 @@ pub struct Sequencing<'e> {
     pub input: Option<super::correlate::InputMark>,
 }
 
+/// How far behind the newest record a streaming or chained run lets
+/// signal instances arrive (CloudTrail's usual delivery delay).
+pub const DEFAULT_LATENESS_MS: i64 = 15 * 60 * 1000;
+
+/// What a run asks of its sequences; [`Sequencing::new`] turns it into the
+/// engine's policy.
+#[derive(Debug, Clone, Default)]
+pub struct SequenceSetup {
+    /// The input grows (`--follow`).
+    pub follow: bool,
+    /// State is saved for the next run (`--state`): nothing is flushed.
+    pub stateful: bool,
+    /// How late an instance may arrive; `None`: the default of streaming
+    /// and chained runs, or none at all for a batch (exact, bounded).
+    pub max_lateness: Option<i64>,
+    pub revisions: super::correlate::Revisions,
+    /// Keys with open state per sequence; 0: unbounded.
+    pub max_open: usize,
+    /// This run's share of the sequence keys (`I/N`); only partition 0
+    /// writes the records' own outputs.
+    pub partition: Option<(u64, u64)>,
+}
+
 impl<'e> Sequencing<'e> {
+    /// The sequence side of a run set up as asked.
+    pub fn new(engine: &'e Engine, setup: &SequenceSetup) -> Self {
+        let streaming = setup.follow || setup.stateful;
+        let lateness = setup
+            .max_lateness
+            .or(streaming.then_some(DEFAULT_LATENESS_MS));
+        Sequencing {
+            correlator: Correlator::new(
+                &engine.sequences,
+                engine.signals.len(),
+                super::correlate::CorrelateOptions {
+                    lateness,
+                    revisions: setup.revisions,
+                    max_keys: setup.max_open,
+                    partition: setup.partition,
+                    batch_hold: None,
+                },
+            ),
+            position: 0,
+            input: None,
+            flush: !setup.stateful,
+            records: setup.partition.is_none_or(|(i, _)| i == 0),
+        }
+    }
+
     /// A plain batch run: the whole input ordered, everything decided.
     pub fn batch(engine: &'e Engine) -> Self {
         Sequencing {
