@@ -19,7 +19,7 @@ pub struct LineChunks {
 
 impl LineChunks {
     /// Bytes read per chunk.
-    pub const CHUNK: usize = 32 << 20;
+    pub const CHUNK: usize = 8 << 20;
 
     /// `Some` if `path` is plain JSON lines: not gzip, and its first line is
     /// a whole JSON object (a one-line `{"Records": [...]}` file or a
