@@ -52,10 +52,10 @@ impl LineChunks {
             return None;
         }
         while !self.done && self.pending.len() < self.chunk {
-            let mut buf = vec![0u8; self.chunk];
-            match self.file.read(&mut buf) {
+            let want = (self.chunk - self.pending.len()) as u64;
+            match (&mut self.file).take(want).read_to_end(&mut self.pending) {
                 Ok(0) => self.done = true,
-                Ok(n) => self.pending.extend_from_slice(buf.get(..n).unwrap_or(&[])),
+                Ok(_) => {}
                 Err(e) => {
                     self.done = true;
                     let mut l = failed_load(&self.name, &crate::files::io_reason(&e));
@@ -67,14 +67,11 @@ impl LineChunks {
         let cut = if self.done {
             self.pending.len()
         } else {
-            self.pending
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(self.pending.len(), |i| i + 1)
+            memchr::memrchr(b'\n', &self.pending).map_or(self.pending.len(), |i| i + 1)
         };
         let rest = self.pending.split_off(cut);
         let chunk = std::mem::replace(&mut self.pending, rest);
-        let lines = chunk.iter().filter(|b| **b == b'\n').count();
+        let lines = memchr::memchr_iter(b'\n', &chunk).count();
         let mut loaded = load_bytes(&self.name, chunk);
         loaded.shift_lines(self.lines);
         self.lines += lines;

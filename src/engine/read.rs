@@ -562,7 +562,11 @@ impl<'d> Splitter<'d> {
     /// JSON lines: one record (or envelope) per line.
     fn lines_mode(&mut self) {
         let data = self.data;
-        for (i, line) in data.split(|b| *b == b'\n').enumerate() {
+        let ends = memchr::memchr_iter(b'\n', data).chain(std::iter::once(data.len()));
+        let mut start = 0;
+        for (i, end) in ends.enumerate() {
+            let line = data.get(start..end).unwrap_or(&[]);
+            start = end + 1;
             if !line.iter().all(u8::is_ascii_whitespace) {
                 self.units.push(Unit {
                     text: line,
