@@ -354,25 +354,20 @@ impl<'a> At<'a> {
 
     /// The value of field `key` of an object.
     pub fn get(self, key: &Key) -> Option<At<'a>> {
-        let doc = self.doc;
-        self.fields()
-            .iter()
-            .find(|f| same_key(f, key.id, &key.name))
-            .map(|f| At { doc, node: f.value })
+        self.field_where(|f| same_key(f, key.id, &key.name))
     }
 
     /// The value of field `name` (by its text).
     pub fn get_name(self, name: &str) -> Option<At<'a>> {
+        self.field_where(|f| f.name == name)
+    }
+
+    fn field_where(self, found: impl Fn(&Field<'_>) -> bool) -> Option<At<'a>> {
         let doc = self.doc;
         self.fields()
             .iter()
-            .find(|f| f.name == name)
+            .find(|f| found(f))
             .map(|f| At { doc, node: f.value })
-    }
-
-    /// The value at a dotted path of names (by their text).
-    pub fn lookup(self, dotted: &str) -> Option<At<'a>> {
-        dotted.split('.').try_fold(self, |v, k| v.get_name(k))
     }
 
     /// The value back as `serde_json` has it.
