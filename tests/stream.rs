@@ -669,7 +669,7 @@ fn a_batch_run_is_exact_whatever_it_holds_back() {
         );
         (out, summary.sequences.redone)
     };
-    // More records than a run evaluates at once (8,192), so that it
+    // More records than a run evaluates at once (4,096), so that it
     // releases instances while it reads.
     for (jitter, seed) in [(0, 1), (4, 7), (200, 11)] {
         let input = dir.path().join(format!("in-{jitter}.jsonl"));

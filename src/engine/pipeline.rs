@@ -151,7 +151,7 @@ impl RunSummary {
 /// memory stays bounded whatever the shape of the input.
 const GROUP_BYTES: usize = 64 << 20;
 const MAX_FILES: usize = 64;
-const WINDOW: usize = 8_192;
+const WINDOW: usize = 4_096;
 
 /// Reads and evaluates every input; calls `on_output` for each output in
 /// input order and `on_progress` with the number of inputs done.
