@@ -16,6 +16,7 @@ pub mod envelope;
 pub mod eval;
 pub mod explain;
 pub mod follow;
+pub mod parse;
 pub mod pipeline;
 pub mod project;
 pub mod read;

@@ -141,19 +141,19 @@ struct Unit<'d> {
 /// are parsed (in parallel, in windows) only when they are evaluated.
 pub struct Loaded {
     pub file: Arc<str>,
-    data: Vec<u8>,
-    units: Vec<UnitPos>,
+    pub(super) data: Vec<u8>,
+    pub(super) units: Vec<UnitPos>,
     /// Problems found while loading and splitting.
     pub errors: Vec<InputError>,
     pub rejected: usize,
     pub bytes: usize,
 }
 
-struct UnitPos {
-    start: usize,
-    end: usize,
-    line: usize,
-    index: Option<usize>,
+pub(super) struct UnitPos {
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) line: usize,
+    pub(super) index: Option<usize>,
 }
 
 /// What one unit turned into.
@@ -206,81 +206,6 @@ impl Loaded {
                 rejected: 0,
             },
         }
-    }
-}
-
-/// How a run parses each record into the engine's own document.
-#[derive(Clone, Copy)]
-pub enum Parse<'e> {
-    /// Only the parts the rules read.
-    Projected(&'e super::project::Projection),
-    /// Whole records, as `serde_json` reads them (the reference path).
-    Whole(&'e super::record::Names),
-}
-
-impl Loaded {
-    /// Parses unit `i` into a document and visits its records.
-    pub fn eval_records<T>(
-        &self,
-        i: usize,
-        parse: Parse<'_>,
-        visit: &(dyn Fn(RecordRef, super::record::At<'_>) -> T + Sync),
-    ) -> UnitResult<T> {
-        let mut r = UnitResult {
-            items: Vec::new(),
-            errors: Vec::new(),
-            rejected: 0,
-        };
-        let Some(u) = self.units.get(i) else {
-            return r;
-        };
-        let text = self.data.get(u.start..u.end).unwrap_or(&[]);
-        let whole;
-        let parsed = match parse {
-            Parse::Projected(p) => p.parse(text),
-            Parse::Whole(names) => match serde_json::from_slice::<Value>(text) {
-                Ok(v) => {
-                    whole = v;
-                    Ok(super::record::Doc::from_value(&whole, Some(names)))
-                }
-                Err(e) => Err(e),
-            },
-        };
-        let mut doc = match parsed {
-            Ok(doc) => doc,
-            Err(e) => {
-                r.rejected += 1;
-                r.errors.push(InputError {
-                    file: self.file.to_string(),
-                    line: Some(u.line + e.line().saturating_sub(1)),
-                    message: json_error(&e),
-                });
-                return r;
-            }
-        };
-        let root = doc.root().index();
-        let found = super::envelope::unwrap(&mut doc, root, u.line, u.index);
-        for rec in found {
-            match rec.node {
-                Ok(node) => {
-                    let at = RecordRef {
-                        file: self.file.clone(),
-                        line: rec.line,
-                        index: rec.index,
-                    };
-                    r.items.push(visit(at, doc.at(node)));
-                }
-                Err(message) => {
-                    r.rejected += 1;
-                    r.errors.push(InputError {
-                        file: self.file.to_string(),
-                        line: Some(rec.line),
-                        message,
-                    });
-                }
-            }
-        }
-        r
     }
 }
 
@@ -794,7 +719,7 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 /// A serde_json error in words, without its own position (we add ours).
-fn json_error(e: &serde_json::Error) -> String {
+pub(super) fn json_error(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let base = text.split(" at line ").next().unwrap_or(&text).to_string();
     if base.contains("recursion limit exceeded") {

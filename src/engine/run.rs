@@ -40,11 +40,11 @@ pub struct RunOptions {
 
 impl RunOptions {
     /// How to parse each record of a run with `engine`.
-    pub fn parse<'e>(&self, engine: &'e super::rules::Engine) -> super::read::Parse<'e> {
+    pub fn parse<'e>(&self, engine: &'e super::rules::Engine) -> super::parse::Parse<'e> {
         if self.whole_records {
-            super::read::Parse::Whole(engine.projection.names())
+            super::parse::Parse::Whole(engine.projection.names())
         } else {
-            super::read::Parse::Projected(&engine.projection)
+            super::parse::Parse::Projected(&engine.projection)
         }
     }
 }
