@@ -100,7 +100,7 @@ fn an_embedded_engine_finds_the_attack() {
         &mut sequences,
         &mut |o: &Output| {
             if o.kind != OutputKind::Allow {
-                findings.push(o.json.clone());
+                findings.push(o.to_json());
             }
         },
     );

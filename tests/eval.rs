@@ -34,7 +34,7 @@ fn run_with(engine: &Engine, record: Value, opts: &RunOptions) -> Vec<(OutputKin
     match evaluate_json(engine, &record, &at, opts) {
         RecordOutcome::Unclaimed => panic!("record not claimed"),
         RecordOutcome::Evaluated { outputs, .. } => {
-            outputs.into_iter().map(|o| (o.kind, o.json)).collect()
+            outputs.into_iter().map(|o| (o.kind, o.to_json())).collect()
         }
     }
 }

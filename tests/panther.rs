@@ -41,7 +41,7 @@ fn ports_agree_with_panthers_labels() {
         .signals
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.name.as_str(), i))
+        .map(|(i, s)| (&*s.name, i))
         .collect();
     let opts = RunOptions {
         source: engine.source_index("cloudtrail"),
@@ -71,7 +71,7 @@ fn ports_agree_with_panthers_labels() {
         let fired = match evaluate_json(&engine, &case["log"], &at, &opts) {
             RecordOutcome::Evaluated { outputs, .. } => outputs
                 .iter()
-                .any(|o| o.kind == OutputKind::Signal && o.json["rule"] == name.as_str()),
+                .any(|o| o.kind == OutputKind::Signal && o.rule() == name.as_str()),
             RecordOutcome::Unclaimed => false,
         };
         let expected = case["expected"].as_bool().unwrap();

@@ -51,7 +51,7 @@ fn run_with(
         &inputs,
         &opts,
         &mut seq,
-        &mut |o| out.push(o.json.to_string()),
+        &mut |o| out.push(o.to_line().into_owned()),
         &|_| {},
     );
     let counts = format!(

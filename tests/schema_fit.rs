@@ -147,7 +147,7 @@ fn built_in_schemas_fit_the_shared_data() {
         let claims: Vec<&str> = engine
             .recognize(doc.root())
             .into_iter()
-            .map(|i| engine.sources[i].name.as_str())
+            .map(|i| &*engine.sources[i].name)
             .collect();
         let source = match claims.as_slice() {
             [] => {

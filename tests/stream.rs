@@ -664,7 +664,7 @@ fn a_batch_run_is_exact_whatever_it_holds_back() {
             &[Input::File(input.to_path_buf())],
             &RunOptions::default(),
             &mut seq,
-            &mut |o| out.push(o.json.to_string()),
+            &mut |o| out.push(o.to_line().into_owned()),
             &|_| {},
         );
         (out, summary.sequences.redone)

@@ -63,8 +63,8 @@ pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str) -> ExitCode {
         let names = engine
             .signals
             .iter()
-            .map(|s| s.name.as_str())
-            .chain(engine.guardrails.iter().map(|g| g.name.as_str()));
+            .map(|s| &*s.name)
+            .chain(engine.guardrails.iter().map(|g| &*g.name));
         if let Some(h) = check::suggest::did_you_mean(rule, names) {
             eprintln!("  help: {h}");
         }

@@ -1,6 +1,7 @@
 //! The `--format pretty` line of one finding or decision.
 
-use crate::engine::run::{Output, OutputKind};
+use crate::engine::output::{severity_label, Decision, Finding, Output, SequenceFinding};
+use crate::engine::output::{OutputKind, SignalFinding};
 
 fn paint(text: &str, code: &str, color: bool) -> String {
     if color {
@@ -10,134 +11,109 @@ fn paint(text: &str, code: &str, color: bool) -> String {
     }
 }
 
+fn or_empty(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("")
+}
+
 pub fn line(out: &Output, color: bool) -> String {
-    let j = &out.json;
-    let s = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let record = j.get("record").cloned().unwrap_or_default();
-    let mut at = format!(
-        "{}:{}",
-        record.get("file").and_then(|v| v.as_str()).unwrap_or("?"),
-        record.get("line").and_then(|v| v.as_u64()).unwrap_or(0)
-    );
-    if let Some(i) = record.get("index").and_then(|v| v.as_u64()) {
-        at.push_str(&format!(", record {i}"));
-    }
-    match out.kind {
-        OutputKind::Sequence => sequence(out, color),
-        OutputKind::Signal => {
-            let label = s("severity_label");
-            let code = match label {
-                "critical" | "high" => "31",
-                "medium" => "33",
-                _ => "36",
-            };
-            let text = [s("title"), s("summary")]
-                .into_iter()
-                .find(|t| !t.is_empty())
-                .unwrap_or("");
-            format!(
-                "{} {:<8} {}  {}  {}  ({at})",
-                paint("SIGNAL ", "1", color),
-                paint(label, code, color),
-                s("rule"),
-                s("time"),
-                text
-            )
-        }
-        kind => {
-            let word = kind.word().to_uppercase();
-            let code = match kind {
-                OutputKind::Deny | OutputKind::NonCompliant => "31",
-                OutputKind::Unknown => "33",
-                _ => "32",
-            };
-            let mut text = format!(
-                "{} {}  {}  {}",
-                paint(&format!("{word:<8}"), code, color),
-                s("guardrail"),
-                s("principal"),
-                s("action")
-            );
-            if !s("resource").is_empty() {
-                text.push_str(&format!("  {}", s("resource")));
-            }
-            if !s("message").is_empty() {
-                text.push_str(&format!("  \"{}\"", s("message")));
-            }
-            if let Some(missing) = j
-                .get("missing")
-                .and_then(|m| m.as_array())
-                .filter(|m| !m.is_empty())
-            {
-                let names: Vec<&str> = missing.iter().filter_map(|m| m.as_str()).collect();
-                text.push_str(&format!("  missing: {}", names.join(", ")));
-            }
-            if !s("exempt").is_empty() {
-                text.push_str(&format!("  exempt: {}", s("exempt")));
-            }
-            format!("{text}  ({at})")
-        }
+    let at = out
+        .record()
+        .map(|r| match r.index {
+            Some(i) => format!("{}:{}, record {i}", r.file, r.line),
+            None => format!("{}:{}", r.file, r.line),
+        })
+        .unwrap_or_default();
+    match &out.finding {
+        Finding::Sequence(f) => sequence(f, color),
+        Finding::Signal(f) => signal(f, &at, color),
+        Finding::Decision(d) => decision(out.kind, d, &at, color),
     }
 }
 
+fn signal(f: &SignalFinding, at: &str, color: bool) -> String {
+    let label = severity_label(f.severity);
+    let code = match label {
+        "critical" | "high" => "31",
+        "medium" => "33",
+        _ => "36",
+    };
+    let text = [or_empty(&f.title), or_empty(&f.summary)]
+        .into_iter()
+        .find(|t| !t.is_empty())
+        .unwrap_or("");
+    format!(
+        "{} {:<8} {}  {}  {}  ({at})",
+        paint("SIGNAL ", "1", color),
+        paint(label, code, color),
+        f.rule,
+        or_empty(&f.time),
+        text
+    )
+}
+
+fn decision(kind: OutputKind, d: &Decision, at: &str, color: bool) -> String {
+    let word = kind.word().to_uppercase();
+    let code = match kind {
+        OutputKind::Deny | OutputKind::NonCompliant => "31",
+        OutputKind::Unknown => "33",
+        _ => "32",
+    };
+    let mut text = format!(
+        "{} {}  {}  {}",
+        paint(&format!("{word:<8}"), code, color),
+        d.guardrail,
+        or_empty(&d.principal),
+        or_empty(&d.action)
+    );
+    if !or_empty(&d.resource).is_empty() {
+        text.push_str(&format!("  {}", or_empty(&d.resource)));
+    }
+    if !or_empty(&d.message).is_empty() {
+        text.push_str(&format!("  \"{}\"", or_empty(&d.message)));
+    }
+    if !d.missing.is_empty() {
+        text.push_str(&format!("  missing: {}", d.missing.join(", ")));
+    }
+    if let Some(e) = d.exempt.filter(|e| !e.is_empty()) {
+        text.push_str(&format!("  exempt: {e}"));
+    }
+    format!("{text}  ({at})")
+}
+
 /// An attack sequence as a timeline: a headline, then one line per step.
-fn sequence(out: &Output, color: bool) -> String {
-    let j = &out.json;
-    let s = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let key = j
-        .get("key")
-        .and_then(|k| k.as_object())
-        .and_then(|k| k.iter().next())
-        .map(|(n, v)| format!("{n} {}", v.as_str().unwrap_or("")))
-        .unwrap_or_default();
-    let text = [s("summary"), s("title")]
+fn sequence(f: &SequenceFinding, color: bool) -> String {
+    let key = format!("{} {}", f.key.0, f.key.1);
+    let text = [or_empty(&f.summary), or_empty(&f.title)]
         .into_iter()
         .find(|t| !t.is_empty())
         .unwrap_or("");
     let mut lines = vec![format!(
         "{} {:<8} {}  {key}  {} → {}  {text}",
         paint("SEQUENCE", "1;35", color),
-        paint(s("severity_label"), "31", color),
-        s("rule"),
-        s("first_seen"),
-        s("last_seen"),
+        paint(severity_label(f.severity), "31", color),
+        f.rule,
+        f.first_seen,
+        f.last_seen,
     )];
-    for step in j
-        .get("steps")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-    {
-        let label = step.get("label").and_then(|v| v.as_str()).unwrap_or("");
-        let signals = step
-            .get("signals")
-            .and_then(|v| v.as_array())
-            .cloned()
-            .unwrap_or_default();
-        let Some(last) = signals.last() else {
-            let why = match step.get("absent_for_ms").and_then(|v| v.as_i64()) {
+    for step in &f.steps {
+        let label = &step.label;
+        let Some(last) = step.signals.last() else {
+            let why = match step.absent_for_ms {
                 Some(ms) => format!("(absent for {} s)", ms / 1000),
                 None => "(skipped)".to_string(),
             };
             lines.push(format!("  │ {label:<10} {why}"));
             continue;
         };
-        let get = |k: &str| last.get(k).and_then(|v| v.as_str()).unwrap_or("");
-        let count = step.get("count").and_then(|v| v.as_u64()).unwrap_or(1);
-        let many = if count > 1 {
-            format!(" ×{count}")
+        let many = if step.count > 1 {
+            format!(" ×{}", step.count)
         } else {
             String::new()
         };
-        let denied: Vec<&str> = signals
+        let denied: Vec<&str> = step
+            .signals
             .iter()
-            .flat_map(|s| {
-                s.get("denied_by")
-                    .and_then(|v| v.as_array())
-                    .into_iter()
-                    .flatten()
-            })
-            .filter_map(|v| v.as_str())
+            .flat_map(|s| s.denied_by.iter().map(String::as_str))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -148,16 +124,12 @@ fn sequence(out: &Output, color: bool) -> String {
         };
         lines.push(format!(
             "  │ {}  {label:<10} {}{many}{prevented}",
-            get("time"),
-            get("rule")
+            crate::engine::output::iso(last.time),
+            last.rule
         ));
     }
-    if let Some(r) = j
-        .get("revision")
-        .and_then(|v| v.as_u64())
-        .filter(|r| *r > 1)
-    {
-        lines.push(format!("  └ revision {r}"));
+    if f.revision > 1 {
+        lines.push(format!("  └ revision {}", f.revision));
     }
     lines.join("\n")
 }

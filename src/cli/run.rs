@@ -129,7 +129,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             Some(i) => opts.source = Some(i),
             None => {
                 eprintln!("error: unknown source `{name}`");
-                let names = engine.sources.iter().map(|s| s.name.as_str());
+                let names = engine.sources.iter().map(|s| &*s.name);
                 if let Some(h) = check::suggest::did_you_mean(name, names) {
                     eprintln!("  help: {h}");
                 }
@@ -255,12 +255,7 @@ pub fn run(args: RunArgs) -> ExitCode {
 fn failing_severity(out: &Output) -> Option<f64> {
     match out.kind {
         OutputKind::Signal | OutputKind::Sequence | OutputKind::Deny | OutputKind::NonCompliant => {
-            Some(
-                out.json
-                    .get("severity")
-                    .and_then(|s| s.as_f64())
-                    .unwrap_or(5.0),
-            )
+            Some(out.severity().filter(|s| !s.is_nan()).unwrap_or(5.0))
         }
         _ => None,
     }

@@ -74,7 +74,7 @@ fn parse_partition(text: &str) -> Result<(u64, u64), String> {
 
 /// The rules hash a state file must carry.
 pub fn hash(engine: &Engine) -> String {
-    let names: Vec<&str> = engine.signals.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = engine.signals.iter().map(|s| &*s.name).collect();
     rules_hash(&engine.sequences, &names)
 }
 

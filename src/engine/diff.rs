@@ -56,18 +56,20 @@ fn keep(out: &Output, into: &mut HashMap<String, Kept>) {
     if !matches!(out.kind, OutputKind::Deny | OutputKind::Unknown) {
         return;
     }
-    let s = |k: &str| {
-        out.json
-            .get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or("-")
-            .to_string()
+    let Some(d) = out.as_decision() else {
+        return;
     };
+    let s = |v: &Option<String>| v.as_deref().unwrap_or("-").to_string();
     into.insert(
-        s("id"),
+        d.id.clone(),
         Kept {
             kind: out.kind,
-            group: (s("guardrail"), s("principal"), s("action"), s("account")),
+            group: (
+                d.guardrail.to_string(),
+                s(&d.principal),
+                s(&d.action),
+                s(&d.account),
+            ),
         },
     );
 }

@@ -16,6 +16,7 @@ pub mod envelope;
 pub mod eval;
 pub mod explain;
 pub mod follow;
+pub mod output;
 pub mod parse;
 pub mod pipeline;
 pub mod project;

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::chunks::LineChunks;
 use super::correlate::{CorrelateStats, Correlator};
 use super::read::{load, Input, InputError, Loaded, UnitResult};
-use super::rules::Engine;
+use super::rules::{Engine, GuardScope};
 use super::run::{evaluate, Output, OutputKind, RecordOutcome, RunOptions};
 
 /// Counts of a run: records read = evaluated + rejected + unclaimed.
@@ -279,7 +279,7 @@ impl Evaluation<'_, '_> {
                                 (opts.render_lines, &mut outcome)
                             {
                                 for o in outputs {
-                                    o.line = Some(o.json.to_string());
+                                    o.line = Some(o.to_line().into_owned());
                                 }
                             }
                             outcome
@@ -390,14 +390,18 @@ pub(super) fn finish_run(
 /// Sequence findings in order of last seen, rule, key and revision: the
 /// same bytes whatever the windows the run happened to release them in.
 fn sort_sequence_outputs(outs: &mut [Output]) {
-    let key = |o: &Output| {
-        let text = |k: &str| o.json.get(k).map(|v| v.to_string()).unwrap_or_default();
-        (
-            text("last_seen"),
-            text("rule"),
-            text("key"),
-            o.json.get("revision").and_then(|v| v.as_u64()).unwrap_or(0),
-        )
+    // Compared as the JSON text they write, as they always were.
+    fn text<T: serde::Serialize + ?Sized>(v: &T) -> String {
+        serde_json::to_string(v).unwrap_or_default()
+    }
+    let key = |o: &Output| match o.as_sequence() {
+        Some(f) => (
+            text(&f.last_seen),
+            text(&*f.rule),
+            format!("{{{}:{}}}", text(&f.key.0), text(&f.key.1)),
+            f.revision,
+        ),
+        None => Default::default(),
     };
     outs.sort_by_cached_key(key);
 }
@@ -465,29 +469,17 @@ fn input_size(input: &Input) -> usize {
 /// Baseline status counts resources, not configuration items: the last item
 /// seen for a resource (in input order) decides its status.
 fn record_status(statuses: &mut Statuses, out: &Output) {
+    let Some(d) = out.as_decision() else {
+        return;
+    };
     let column = match out.kind {
         OutputKind::Compliant => 0,
         OutputKind::NonCompliant => 1,
-        OutputKind::Unknown
-            if out.json.get("scope").and_then(|s| s.as_str()) == Some("baseline") =>
-        {
-            2
-        }
+        OutputKind::Unknown if d.scope == GuardScope::Baseline => 2,
         _ => return,
     };
-    let text = |k: &str| {
-        out.json
-            .get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or("-")
-            .to_string()
-    };
-    let key = (text("guardrail"), text("account"), text("region"));
-    let resource = out
-        .json
-        .get("resource")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .unwrap_or_else(|| text("id"));
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("-").to_string();
+    let key = (d.guardrail.to_string(), text(&d.account), text(&d.region));
+    let resource = d.resource.clone().unwrap_or_else(|| d.id.clone());
     statuses.entry(key).or_default().insert(resource, column);
 }

@@ -16,7 +16,7 @@ use crate::check::{Analysis, Ruleset};
 use crate::syntax::ast::{Block, BlockKind, ClauseKind, ExprKind, ItemKind, Lit, StrLit};
 
 pub struct SourceRt {
-    pub name: String,
+    pub name: Arc<str>,
     pub recognize: Option<CExpr>,
     pub time: Option<Arc<FieldPath>>,
     pub derived: BTreeMap<String, CExpr>,
@@ -36,14 +36,14 @@ pub struct ClauseRt {
 }
 
 pub struct SignalRt {
-    pub name: String,
+    pub name: Arc<str>,
     pub source: usize,
     pub when: CExpr,
     pub severity: SeverityRt,
-    pub tactics: Vec<String>,
-    pub techniques: Vec<String>,
+    pub tactics: Arc<[String]>,
+    pub techniques: Arc<[String]>,
     pub report: bool,
-    pub entities: Vec<(String, CExpr)>,
+    pub entities: Vec<(Arc<str>, CExpr)>,
     pub title: Option<CExpr>,
     pub summary: Option<CExpr>,
     pub clauses: Vec<ClauseRt>,
@@ -67,7 +67,7 @@ impl GuardScope {
 }
 
 pub struct GuardrailRt {
-    pub name: String,
+    pub name: Arc<str>,
     pub source: usize,
     pub scope: GuardScope,
     pub deny: Option<CExpr>,
@@ -115,7 +115,7 @@ impl Engine {
     }
 
     pub fn source_index(&self, name: &str) -> Option<usize> {
-        self.sources.iter().position(|s| s.name == name)
+        self.sources.iter().position(|s| &*s.name == name)
     }
 
     /// The sources whose recognition rule is definitely true for `record`.
@@ -159,11 +159,11 @@ fn build(analysis: &Analysis) -> Engine {
     let compiler = Compiler::new(analysis);
     let mut sources = Vec::new();
     for b in blocks(analysis).filter(|b| b.kind == BlockKind::Source) {
-        if sources.iter().any(|s: &SourceRt| s.name == b.name.name) {
+        if sources.iter().any(|s: &SourceRt| *s.name == *b.name.name) {
             continue;
         }
         let mut src = SourceRt {
-            name: b.name.name.clone(),
+            name: Arc::from(b.name.name.as_str()),
             recognize: None,
             time: None,
             derived: BTreeMap::new(),
@@ -191,7 +191,7 @@ fn build(analysis: &Analysis) -> Engine {
     for b in blocks(analysis) {
         let Some(source) =
             b.on.as_ref()
-                .and_then(|on| sources.iter().position(|s| s.name == on.name))
+                .and_then(|on| sources.iter().position(|s| *s.name == *on.name))
         else {
             continue;
         };
@@ -205,7 +205,7 @@ fn build(analysis: &Analysis) -> Engine {
         for c in &b.clauses {
             if let ClauseKind::Entity { name, value } = &c.kind {
                 let compiled = compiler.expr(value, &record_scope);
-                entities.push((name.name.clone(), compiled.clone()));
+                entities.push((Arc::from(name.name.as_str()), compiled.clone()));
                 entities_map.insert(name.name.clone(), compiled);
             }
         }
@@ -274,12 +274,12 @@ fn build(analysis: &Analysis) -> Engine {
         }
         match b.kind {
             BlockKind::Signal => signals.push(SignalRt {
-                name: b.name.name.clone(),
+                name: Arc::from(b.name.name.as_str()),
                 source,
                 when: when.unwrap_or(CExpr::Const(Val::Missing)),
                 severity: severity.unwrap_or(SeverityRt::Fixed(5.0)),
-                tactics,
-                techniques,
+                tactics: tactics.into(),
+                techniques: techniques.into(),
                 report,
                 entities,
                 title,
@@ -287,7 +287,7 @@ fn build(analysis: &Analysis) -> Engine {
                 clauses,
             }),
             BlockKind::Guardrail => guardrails.push(GuardrailRt {
-                name: b.name.name.clone(),
+                name: Arc::from(b.name.name.as_str()),
                 source,
                 scope,
                 deny,

@@ -2,10 +2,15 @@
 //! and decisions it yields. Pure: no I/O, so it runs on any core and the same
 //! record always yields the same bytes.
 
-use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde_json::Value;
 
 use super::compile::CExpr;
 use super::eval::{resolve, resolve_one, Eval};
+pub use super::output::{severity_label, stable_id, Output, OutputKind};
+use super::output::{Decision, Finding, Place, SignalFinding};
 use super::record::{At, Node};
 use super::rules::{Engine, GuardScope, SeverityRt};
 use super::value::{Truth, Val};
@@ -66,84 +71,6 @@ pub enum RecordOutcome {
         /// The record's event time (epoch ms), if readable.
         time: Option<i64>,
     },
-}
-
-/// One finding or decision.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Output {
-    pub kind: OutputKind,
-    pub json: Value,
-    /// `json` as one line of text, when the run renders it where the
-    /// output was made (on any core) rather than where it is written.
-    pub line: Option<String>,
-}
-
-impl Output {
-    pub fn new(kind: OutputKind, json: Value) -> Output {
-        Output {
-            kind,
-            json,
-            line: None,
-        }
-    }
-
-    /// The output as one line of JSON.
-    pub fn to_line(&self) -> std::borrow::Cow<'_, str> {
-        match &self.line {
-            Some(l) => std::borrow::Cow::Borrowed(l),
-            None => std::borrow::Cow::Owned(self.json.to_string()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OutputKind {
-    Signal,
-    Sequence,
-    Deny,
-    Allow,
-    Unknown,
-    Compliant,
-    NonCompliant,
-}
-
-impl OutputKind {
-    pub fn word(self) -> &'static str {
-        match self {
-            OutputKind::Signal => "signal",
-            OutputKind::Sequence => "sequence",
-            OutputKind::Deny => "deny",
-            OutputKind::Allow => "allow",
-            OutputKind::Unknown => "unknown",
-            OutputKind::Compliant => "compliant",
-            OutputKind::NonCompliant => "non_compliant",
-        }
-    }
-}
-
-/// The GuardDuty label of a 1.0–10.0 severity.
-pub fn severity_label(s: f64) -> &'static str {
-    if s < 4.0 {
-        "low"
-    } else if s < 7.0 {
-        "medium"
-    } else if s < 9.0 {
-        "high"
-    } else {
-        "critical"
-    }
-}
-
-/// A stable 64-bit FNV-1a hash, printed as hex: finding ids.
-pub fn stable_id(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.bytes().chain(std::iter::once(0u8)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
 }
 
 /// The fields the engine itself reads, in the order of
@@ -224,40 +151,44 @@ fn record_id(record: At<'_>, known: &Known) -> Option<String> {
     })
 }
 
-fn reference(at: &RecordRef, record: At<'_>, known: &Known) -> Value {
-    let mut m = Map::new();
-    m.insert("file".into(), json!(&*at.file));
-    m.insert("line".into(), json!(at.line));
-    if let Some(i) = at.index {
-        m.insert("index".into(), json!(i));
+fn place(at: &RecordRef, record: At<'_>, known: &Known) -> Place {
+    Place {
+        file: at.file.clone(),
+        line: at.line,
+        index: at.index,
+        id: record_id(record, known),
     }
-    if let Some(id) = record_id(record, known) {
-        m.insert("id".into(), json!(id));
-    }
-    Value::Object(m)
 }
 
-/// The key a record's finding ids are built from, made only for the records
-/// that produce an output (most records produce none).
-struct RecordKey<'r> {
+/// Where the record is, and the key its finding ids are built from: made
+/// only for the records that produce an output (most records produce none).
+struct Here<'r> {
     at: &'r RecordRef,
     record: At<'r>,
     known: &'r Known,
-    cell: std::cell::OnceCell<String>,
+    place: std::cell::OnceCell<Place>,
 }
 
-impl RecordKey<'_> {
-    fn get(&self) -> &str {
-        self.cell
-            .get_or_init(|| record_key(self.at, self.record, self.known))
+impl Here<'_> {
+    fn place(&self) -> &Place {
+        self.place
+            .get_or_init(|| place(self.at, self.record, self.known))
+    }
+
+    fn key(&self) -> Cow<'_, str> {
+        let p = self.place();
+        match &p.id {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(format!("{}:{}:{}", p.file, p.line, p.index.unwrap_or(0))),
+        }
     }
 }
 
-fn record_key(at: &RecordRef, record: At<'_>, known: &Known) -> String {
-    match record_id(record, known) {
-        Some(id) => id,
-        None => format!("{}:{}:{}", at.file, at.line, at.index.unwrap_or(0)),
-    }
+/// What a hit that feeds sequences keeps of its record.
+#[derive(serde::Serialize)]
+struct HitDetail<'a> {
+    record: &'a Place,
+    title: Option<String>,
 }
 
 fn render<'r>(eval: &mut Eval<'r>, e: Option<&'r CExpr>) -> Option<String> {
@@ -332,11 +263,11 @@ pub fn evaluate(
     };
     let mut outputs = Vec::new();
     let known = &engine.known;
-    let key = RecordKey {
+    let here = Here {
         at,
         record,
         known,
-        cell: std::cell::OnceCell::new(),
+        place: std::cell::OnceCell::new(),
     };
     // The record's time as written (for output) and in epoch ms (for sequences).
     let time_value = engine
@@ -346,11 +277,11 @@ pub fn evaluate(
         .and_then(|p| resolve(record, &p.segments).first().copied());
     let time = time_value.map(|v| Val::from_node(v).render());
     let time_ms = time_value.and_then(super::time::epoch_ms);
-    let source_name = engine
+    let source_name: Arc<str> = engine
         .sources
         .get(source)
-        .map(|s| s.name.as_str())
-        .unwrap_or("");
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| Arc::from(""));
     let mut hits = Vec::new();
     let mut rules = Vec::new();
     if let Some(d) = engine.signal_dispatch.get(source) {
@@ -369,7 +300,7 @@ pub fn evaluate(
             }
             // Severity and entity values, once for the hit and the finding.
             let sev = severity(&mut eval, &sig.severity).unwrap_or(5.0);
-            let values: Vec<(&String, Val<'_>)> = sig
+            let values: Vec<(&Arc<str>, Val<'_>)> = sig
                 .entities
                 .iter()
                 .map(|(n, e)| (n, eval.value(e)))
@@ -381,7 +312,7 @@ pub fn evaluate(
                 let entities = values
                     .iter()
                     .filter(|(_, v)| !matches!(v, Val::Missing | Val::Null))
-                    .map(|(n, v)| ((*n).clone(), v.render()))
+                    .map(|(n, v)| (n.to_string(), v.render()))
                     .collect();
                 hits.push(super::sequence::Instance {
                     signal: i,
@@ -389,37 +320,34 @@ pub fn evaluate(
                     pos: 0,
                     entities,
                     severity: sev,
-                    rule: sig.name.clone(),
-                    detail: super::sequence::Detail::new(&json!({
-                        "record": reference(at, record, known),
-                        "title": render(&mut eval, sig.title.as_ref()),
-                    })),
+                    rule: sig.name.to_string(),
+                    detail: super::sequence::Detail::of(&HitDetail {
+                        record: here.place(),
+                        title: render(&mut eval, sig.title.as_ref()),
+                    }),
                     denied_by: Vec::new(),
                 });
             }
             if !sig.report {
                 continue;
             }
-            let entities: Map<String, Value> = values
-                .iter()
-                .map(|(n, v)| ((*n).clone(), v.to_json()))
-                .collect();
-            let json = json!({
-                "kind": "signal",
-                "id": stable_id(&[&sig.name, key.get()]),
-                "rule": sig.name,
-                "source": source_name,
-                "time": time,
-                "severity": sev,
-                "severity_label": severity_label(sev),
-                "title": render(&mut eval, sig.title.as_ref()),
-                "summary": render(&mut eval, sig.summary.as_ref()),
-                "tactics": sig.tactics,
-                "techniques": sig.techniques,
-                "entities": entities,
-                "record": reference(at, record, known),
-            });
-            outputs.push(Output::new(OutputKind::Signal, json));
+            let finding = SignalFinding {
+                id: stable_id(&[&sig.name, &here.key()]),
+                rule: sig.name.clone(),
+                source: source_name.clone(),
+                time: time.clone(),
+                severity: sev,
+                title: render(&mut eval, sig.title.as_ref()),
+                summary: render(&mut eval, sig.summary.as_ref()),
+                tactics: sig.tactics.clone(),
+                techniques: sig.techniques.clone(),
+                entities: values
+                    .iter()
+                    .map(|(n, v)| (Arc::clone(n), v.to_json()))
+                    .collect(),
+                record: here.place().clone(),
+            };
+            outputs.push(Output::new(OutputKind::Signal, Finding::Signal(finding)));
         }
     }
     // Guardrails: those whose `deny when` the record rules out allow it
@@ -446,9 +374,9 @@ pub fn evaluate(
             let Some(g) = engine.guardrails.get(i) else {
                 continue;
             };
-            match decide(engine, g, record, at, &key, time.as_deref(), opts) {
-                Some(out) if out.kind == OutputKind::Allow && !opts.keep_allow => allowed += 1,
-                Some(out) => outputs.push(out),
+            match decide(engine, g, record, &here, time.as_deref(), opts) {
+                Some(Decided::Counted) => allowed += 1,
+                Some(Decided::Built(out)) => outputs.push(out),
                 None => {}
             }
         }
@@ -459,8 +387,7 @@ pub fn evaluate(
         let denied: Vec<String> = outputs
             .iter()
             .filter(|o| o.kind == OutputKind::Deny)
-            .filter_map(|o| o.json.get("guardrail").and_then(Value::as_str))
-            .map(str::to_string)
+            .map(|o| o.rule().to_string())
             .collect();
         for h in &mut hits {
             h.denied_by.clone_from(&denied);
@@ -475,15 +402,22 @@ pub fn evaluate(
     }
 }
 
+/// A guardrail's decision: built, or an `allow` only counted. Returned once
+/// per decision and unpacked at once, so the size of `Built` costs a move.
+#[allow(clippy::large_enum_variant)]
+enum Decided {
+    Built(Output),
+    Counted,
+}
+
 fn decide<'r>(
     engine: &'r Engine,
     g: &'r super::rules::GuardrailRt,
     record: At<'r>,
-    at: &RecordRef,
-    key: &RecordKey<'_>,
+    here: &Here<'_>,
     time: Option<&str>,
     opts: &RunOptions,
-) -> Option<Output> {
+) -> Option<Decided> {
     let mut eval = Eval::new(record);
     let mut exempt = None;
     let (kind, missing) = match g.scope {
@@ -531,7 +465,7 @@ fn decide<'r>(
         }
     };
     if kind == OutputKind::Allow && !opts.keep_allow {
-        return Some(Output::new(kind, Value::Null));
+        return Some(Decided::Counted);
     }
     let show_message = matches!(
         kind,
@@ -568,29 +502,32 @@ fn decide<'r>(
             )
             .map(str::to_string)
     });
-    let mut json = json!({
-        "kind": "decision",
-        "id": stable_id(&[&g.name, key.get()]),
-        "guardrail": g.name,
-        "scope": g.scope.word(),
-        "decision": kind.word(),
-        "missing": missing,
-        "exempt": exempt,
-        "message": message,
-        "title": render(&mut eval, g.title.as_ref()),
-        "time": time,
-        "principal": known.first_str(record, &[F::UserArn]),
-        "action": action,
-        "resource": known.first_str(record, &[F::ArnUpper, F::Arn, F::ResourceId]),
-        "account": account,
-        "region": known.first_str(record, &[F::AwsRegion, F::Region, F::RegionUpper]),
-        "record": reference(at, record, known),
-    });
-    if let (Some(s), Some(obj)) = (sev, json.as_object_mut()) {
-        obj.insert("severity".into(), json!(s));
-        obj.insert("severity_label".into(), json!(severity_label(s)));
-    }
-    Some(Output::new(kind, json))
+    let decision = Decision {
+        id: stable_id(&[&g.name, &here.key()]),
+        guardrail: g.name.clone(),
+        scope: g.scope,
+        decision: kind,
+        missing,
+        exempt,
+        message,
+        title: render(&mut eval, g.title.as_ref()),
+        time: time.map(str::to_string),
+        principal: known.first_str(record, &[F::UserArn]).map(str::to_string),
+        action,
+        resource: known
+            .first_str(record, &[F::ArnUpper, F::Arn, F::ResourceId])
+            .map(str::to_string),
+        account,
+        region: known
+            .first_str(record, &[F::AwsRegion, F::Region, F::RegionUpper])
+            .map(str::to_string),
+        record: here.place().clone(),
+        severity: sev,
+    };
+    Some(Decided::Built(Output::new(
+        kind,
+        Finding::Decision(decision),
+    )))
 }
 
 /// Evaluates a record held as a `serde_json::Value` (a test's or an

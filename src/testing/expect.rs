@@ -2,17 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
-use super::{place_of, RecordPlace, TestCase};
+use super::{RecordPlace, TestCase};
+use crate::engine::output::SequenceFinding;
 use crate::engine::run::{Output, OutputKind};
 use crate::syntax::ast::{ClauseKind, CmpOp, CountTest, ExpectWhat, ExprKind, Lit};
 
 fn rule_of(o: &Output) -> Option<&str> {
-    o.json
-        .get("rule")
-        .or_else(|| o.json.get("guardrail"))
-        .and_then(Value::as_str)
+    Some(o.rule())
 }
 
 /// Findings that count for `expect RULE count N`: a signal's or sequence's
@@ -65,9 +61,14 @@ pub(super) fn check(
                     .iter()
                     .filter(|o| o.kind == OutputKind::Deny)
                     .filter_map(|o| {
-                        let at = place_of(&o.json).and_then(|p| ordinals.get(&p).copied())?;
-                        let m = o.json.get("message").and_then(Value::as_str).unwrap_or("");
-                        Some((at, m))
+                        let d = o.as_decision()?;
+                        let place = (
+                            d.record.file.to_string(),
+                            d.record.line as u64,
+                            d.record.index.map(|i| i as u64),
+                        );
+                        let at = ordinals.get(&place).copied()?;
+                        Some((at, d.message.as_deref().unwrap_or("")))
                     })
                     .collect();
                 let on_it: Vec<&str> = denials
@@ -101,7 +102,8 @@ pub(super) fn check(
                 let found: Vec<Vec<String>> = mine
                     .iter()
                     .filter(|o| o.kind == OutputKind::Sequence)
-                    .map(|o| filled_steps(&o.json))
+                    .filter_map(|o| o.as_sequence())
+                    .map(filled_steps)
                     .collect();
                 if !found.iter().any(|f| *f == want) {
                     let seen: Vec<String> = found
@@ -133,18 +135,11 @@ fn count_failure(name: &str, c: &CountTest, got: u64) -> Option<String> {
 
 /// The labels of the steps a sequence finding filled (or whose absence
 /// held), in order; skipped optional steps are left out.
-fn filled_steps(finding: &Value) -> Vec<String> {
+fn filled_steps(finding: &SequenceFinding) -> Vec<String> {
     finding
-        .get("steps")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|s| {
-            s.get("absent_for_ms").is_some()
-                || s.get("signals")
-                    .and_then(Value::as_array)
-                    .is_some_and(|v| !v.is_empty())
-        })
-        .filter_map(|s| s.get("label").and_then(Value::as_str).map(str::to_string))
+        .steps
+        .iter()
+        .filter(|s| s.filled())
+        .map(|s| s.label.clone())
         .collect()
 }

@@ -14,8 +14,6 @@ pub mod snapshot;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::check::{Analysis, Sources};
 use crate::engine::pipeline::{evaluate_records, Sequencing};
 use crate::engine::rules::Engine;
@@ -122,12 +120,3 @@ pub fn run_test(engine: &Engine, case: &TestCase<'_>) -> TestRun {
 
 /// A record's place as outputs name it: (file, line, index).
 pub(crate) type RecordPlace = (String, u64, Option<u64>);
-
-pub(crate) fn place_of(output: &Value) -> Option<RecordPlace> {
-    let r = output.get("record")?;
-    Some((
-        r.get("file")?.as_str()?.to_string(),
-        r.get("line")?.as_u64()?,
-        r.get("index").and_then(Value::as_u64),
-    ))
-}

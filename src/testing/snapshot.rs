@@ -57,7 +57,7 @@ pub fn render(case: &TestCase<'_>, outputs: &[Output]) -> String {
         outputs.len()
     );
     for o in outputs {
-        text.push_str(&serde_json::to_string_pretty(&o.json).unwrap_or_default());
+        text.push_str(&serde_json::to_string_pretty(o).unwrap_or_default());
         text.push('\n');
     }
     text

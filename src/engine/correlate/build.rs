@@ -1,6 +1,8 @@
 //! Sequences compiled into matcher patterns: steps, `unordered` groups,
 //! `absent` windows, joins and `until`, with the constants folded.
 
+use std::sync::Arc;
+
 use super::super::compile::{CExpr, Compiler, Scope};
 use super::super::rules::{SeverityRt, SignalRt};
 use super::super::sequence::{Count, Pattern, Step};
@@ -13,12 +15,12 @@ use crate::syntax::ast::{
 /// A sequence ready to match (the checker has refused what cannot be:
 /// nested or oversized groups, absences inside groups).
 pub struct SequenceRt {
-    pub name: String,
+    pub name: Arc<str>,
     /// `None` only for a sequence without `by`, which the checker refuses.
     pub pattern: Option<Pattern>,
     pub severity: SeverityRt,
-    pub tactics: Vec<String>,
-    pub techniques: Vec<String>,
+    pub tactics: Arc<[String]>,
+    pub techniques: Arc<[String]>,
     pub report: bool,
     pub title: Option<CExpr>,
     pub summary: Option<CExpr>,
@@ -55,7 +57,7 @@ pub fn build_sequences(
         .collect();
     let seq_names: Vec<&str> = blocks.iter().map(|b| b.name.name.as_str()).collect();
     let index_of = |name: &str| {
-        signals.iter().position(|s| s.name == name).or_else(|| {
+        signals.iter().position(|s| &*s.name == name).or_else(|| {
             seq_names
                 .iter()
                 .position(|n| *n == name)
@@ -74,11 +76,11 @@ fn build_one(
     index_of: &dyn Fn(&str) -> Option<usize>,
 ) -> SequenceRt {
     let mut rt = SequenceRt {
-        name: b.name.name.clone(),
+        name: Arc::from(b.name.name.as_str()),
         pattern: None,
         severity: SeverityRt::Fixed(9.0),
-        tactics: Vec::new(),
-        techniques: Vec::new(),
+        tactics: Arc::from([]),
+        techniques: Arc::from([]),
         report: true,
         title: None,
         summary: None,

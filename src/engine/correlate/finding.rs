@@ -9,17 +9,13 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::super::eval::Eval;
+use super::super::output::{
+    iso, stable_id, Finding, Output, OutputKind, SequenceFinding, StepFinding,
+};
 use super::super::rules::SeverityRt;
-use super::super::run::{severity_label, stable_id, Output, OutputKind};
 use super::super::sequence::{Detail, Instance, Match, Pattern};
 use super::super::value::Val;
 use super::build::SequenceRt;
-
-pub(super) fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_default()
-}
 
 /// The finding of a match at its current revision, and its severity.
 pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output, f64) {
@@ -27,7 +23,7 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
     // and each step by its label.
     let mut ctx = Map::new();
     ctx.insert(pattern.key.clone(), json!(m.key));
-    let mut steps_json = Vec::new();
+    let mut steps = Vec::new();
     let mut actors = BTreeSet::new();
     let mut endpoints = BTreeSet::new();
     let mut prevention: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -63,27 +59,12 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
             }
         }
         ctx.insert(step.label.clone(), Value::Object(step_ctx));
-        let mut sj = json!({
-            "label": step.label,
-            "count": count,
-            "signals": used.iter().map(|h| {
-                let mut s = json!({
-                    "rule": h.rule,
-                    "time": iso(h.time),
-                    "severity": h.severity,
-                    "entities": h.entities,
-                    "detail": h.detail.value(),
-                });
-                if let (false, Some(o)) = (h.denied_by.is_empty(), s.as_object_mut()) {
-                    o.insert("denied_by".into(), json!(h.denied_by));
-                }
-                s
-            }).collect::<Vec<_>>(),
+        steps.push(StepFinding {
+            label: step.label.clone(),
+            count: *count,
+            signals: used.clone(),
+            absent_for_ms: step.absent,
         });
-        if let (Some(w), Some(o)) = (step.absent, sj.as_object_mut()) {
-            o.insert("absent_for_ms".into(), json!(w));
-        }
-        steps_json.push(sj);
     }
     let record = Value::Object(ctx);
     let doc = crate::engine::record::Doc::from_value(&record, None);
@@ -98,30 +79,30 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
     let title = seq.title.as_ref().map(|e| eval.value(e).render());
     let summary = seq.summary.as_ref().map(|e| eval.value(e).render());
     let start = format!("{}:{}", m.start.0, m.start.1);
-    let prevention: Vec<Value> = prevention
-        .into_iter()
-        .map(|(g, steps)| json!({ "guardrail": g, "steps": steps }))
-        .collect();
-    let json = json!({
-        "kind": "sequence",
-        "id": stable_id(&[&seq.name, &m.key, &start]),
-        "rule": seq.name,
-        "revision": m.revision,
-        "key": { pattern.key.clone(): m.key },
-        "severity": severity,
-        "severity_label": severity_label(severity),
-        "first_seen": iso(m.start.0),
-        "last_seen": iso(m.last.0),
-        "title": title,
-        "summary": summary,
-        "tactics": seq.tactics,
-        "techniques": seq.techniques,
-        "actors": actors,
-        "endpoints": endpoints,
-        "steps": steps_json,
-        "prevented_by": prevention,
-    });
-    (Output::new(OutputKind::Sequence, json), severity)
+    let finding = SequenceFinding {
+        id: stable_id(&[&seq.name, &m.key, &start]),
+        rule: seq.name.clone(),
+        revision: m.revision,
+        key: (pattern.key.clone(), m.key.clone()),
+        severity,
+        first_seen: iso(m.start.0),
+        last_seen: iso(m.last.0),
+        title,
+        summary,
+        tactics: seq.tactics.clone(),
+        techniques: seq.techniques.clone(),
+        actors: actors.into_iter().collect(),
+        endpoints: endpoints.into_iter().collect(),
+        steps,
+        prevented_by: prevention
+            .into_iter()
+            .map(|(g, steps)| (g.to_string(), steps.iter().map(|s| s.to_string()).collect()))
+            .collect(),
+    };
+    (
+        Output::new(OutputKind::Sequence, Finding::Sequence(Box::new(finding))),
+        severity,
+    )
 }
 
 /// The instance a match is to the sequences that use it: at the point
@@ -139,8 +120,8 @@ pub(super) fn as_instance(
         pos: m.end.1,
         entities: BTreeMap::from([(pattern.key.clone(), m.key.clone())]),
         severity,
-        rule: seq.name.clone(),
-        detail: Detail::new(&json!({ "sequence": seq.name, "first_seen": iso(m.start.0) })),
+        rule: seq.name.to_string(),
+        detail: Detail::new(&json!({ "sequence": &*seq.name, "first_seen": iso(m.start.0) })),
         denied_by: Vec::new(),
     })
 }

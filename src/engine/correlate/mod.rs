@@ -358,7 +358,7 @@ impl<'e> Correlator<'e> {
                 .seqs
                 .iter()
                 .zip(&self.matchers)
-                .filter_map(|(s, m)| m.as_ref().map(|m| (s.name.clone(), m.state.clone())))
+                .filter_map(|(s, m)| m.as_ref().map(|m| (s.name.to_string(), m.state.clone())))
                 .collect(),
             position,
             input: None,
@@ -377,7 +377,7 @@ impl<'e> Correlator<'e> {
         }
         let mut states = saved.sequences;
         for (s, m) in self.seqs.iter().zip(self.matchers.iter_mut()) {
-            if let (Some(m), Some(st)) = (m.as_mut(), states.remove(&s.name)) {
+            if let (Some(m), Some(st)) = (m.as_mut(), states.remove(&*s.name)) {
                 m.state = st;
             }
         }

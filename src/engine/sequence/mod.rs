@@ -53,6 +53,11 @@ impl Detail {
         Detail(v.to_string().into())
     }
 
+    /// What `v` writes as JSON.
+    pub fn of<T: Serialize>(v: &T) -> Detail {
+        Detail(serde_json::to_string(v).unwrap_or_default().into())
+    }
+
     /// The JSON it holds.
     pub fn value(&self) -> Value {
         serde_json::from_str(&self.0).unwrap_or(Value::Null)
