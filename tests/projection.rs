@@ -2,7 +2,7 @@
 //! (`engine/project.rs`) and evaluates only the rules a record can match
 //! (`engine/dispatch.rs`). Its outputs must be exactly those of the
 //! reference path (`--whole-records`: whole records, every rule): checked
-//! over every record of the shared data and of the example fixtures, with
+//! over every record of the bundled data (`examples/data`) and of the example fixtures, with
 //! the whole example ruleset, `allow` decisions written and only counted.
 
 #![allow(
@@ -67,7 +67,7 @@ fn reading_only_what_the_rules_read_changes_no_output() {
     assert!(diags.is_empty());
     let analysis = analyze(&sources);
     let engine = Engine::from_analysis(&analysis);
-    let data = root().join("../shared/data");
+    let data = root().join("examples/data");
     let mut paths: Vec<PathBuf> = [
         "invictus-aws-cloudtrail",
         "stratus-detonation-logs",

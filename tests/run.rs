@@ -21,7 +21,7 @@ fn root() -> PathBuf {
 }
 
 fn data(sub: &str) -> PathBuf {
-    root().join("../shared/data").join(sub)
+    root().join("examples/data").join(sub)
 }
 
 fn tensen(args: &[&str], threads: &str, stdin: Option<&[u8]>) -> Output {
@@ -81,7 +81,7 @@ fn rules_file(dir: &tempfile::TempDir) -> PathBuf {
 }
 
 #[test]
-fn the_shared_cloudtrail_data_reads_without_a_rejected_record() {
+fn the_bundled_cloudtrail_data_reads_without_a_rejected_record() {
     for (sub, expected) in [
         ("invictus-aws-cloudtrail", 2900),
         ("stratus-detonation-logs", 310),
@@ -475,7 +475,7 @@ fn a_broken_first_line_and_pretty_objects_lose_nothing() {
     assert_eq!(batch.records.len(), 2);
 }
 
-/// The sequence findings of the `examples/` ruleset over a shared data set.
+/// The sequence findings of the `examples/` ruleset over a bundled data set.
 fn sequences_of_examples(set: &str, threads: &str) -> (Output, Vec<serde_json::Value>) {
     let (examples, input) = (root().join("examples"), data(set));
     let o = tensen(

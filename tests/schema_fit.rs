@@ -1,4 +1,4 @@
-//! The built-in schemas must fit real data: every record in `../shared/data`
+//! The built-in schemas must fit real data: every record in `examples/data`
 //! is routed to its source by the source's `recognize` rule, and every field
 //! path in it must be declared by that source or lie under an `open` field.
 
@@ -20,7 +20,7 @@ use tensen::syntax::ast::{Path as AstPath, Segment, SegmentKind};
 use tensen::syntax::Span;
 
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data")
 }
 
 /// (where, record) for every record of the three data sets.
@@ -28,7 +28,7 @@ fn records() -> Vec<(String, Value)> {
     let dir = data_dir();
     assert!(
         dir.is_dir(),
-        "the shared data set is missing at {}",
+        "the bundled data set is missing at {}",
         dir.display()
     );
     let mut out = Vec::new();
@@ -44,9 +44,18 @@ fn records() -> Vec<(String, Value)> {
     }
     files.sort();
     for file in files {
-        let name = file.display().to_string();
-        let text = std::fs::read_to_string(&file).unwrap();
-        match file.extension().and_then(|e| e.to_str()) {
+        // Every file is gzipped: `x.json.gz` is read as `x.json`.
+        let Some(plain) = file.to_str().and_then(|f| f.strip_suffix(".gz")) else {
+            continue;
+        };
+        let name = plain.to_string();
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(std::fs::File::open(&file).unwrap()),
+            &mut text,
+        )
+        .unwrap();
+        match Path::new(plain).extension().and_then(|e| e.to_str()) {
             Some("json") => match serde_json::from_str::<Value>(&text).unwrap() {
                 Value::Object(mut map) => {
                     if let Some(Value::Array(recs)) = map.remove("Records") {
@@ -133,7 +142,7 @@ fn show(path: &[Segment]) -> String {
 }
 
 #[test]
-fn built_in_schemas_fit_the_shared_data() {
+fn built_in_schemas_fit_the_bundled_data() {
     let sources = Sources::new();
     let analysis = analyze(&sources);
     assert!(analysis.diagnostics.is_empty());
