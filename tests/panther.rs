@@ -47,10 +47,9 @@ fn ports_agree_with_panthers_labels() {
         source: engine.source_index("cloudtrail"),
         ..RunOptions::default()
     };
-    let gz = std::fs::File::open(
-        root.join("examples/data/panther-tests/aws_cloudtrail_rules.jsonl.gz"),
-    )
-    .unwrap();
+    let gz =
+        std::fs::File::open(root.join("examples/data/panther-tests/aws_cloudtrail_rules.jsonl.gz"))
+            .unwrap();
     let mut cases = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(gz), &mut cases).unwrap();
     let mut agree: BTreeMap<String, usize> = BTreeMap::new();

@@ -157,7 +157,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
     };
     let progress = progress_bar(inputs.len());
-    let mut stdout = std::io::stdout().lock();
+    // Buffered: one write per 64 KB, not per line (`--follow` flushes
+    // after every output).
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut write_failed = false;
     let mut worst: Option<f64> = None;
     let pretty_color = color && std::io::stdout().is_terminal();
@@ -169,7 +171,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             return;
         }
         let written = match args.format {
-            RunFormat::Json => writeln!(stdout, "{}", out.to_line()),
+            RunFormat::Json => out.write_line(&mut stdout),
             RunFormat::Pretty => writeln!(stdout, "{}", super::pretty::line(out, pretty_color)),
         };
         if written.is_err() {
@@ -232,6 +234,9 @@ pub fn run(args: RunArgs) -> ExitCode {
             .any(|o| matches!(o, Only::Compliant | Only::NonCompliant | Only::Unknown));
     if baselines_shown {
         write_status(&mut stdout, &summary, args.format);
+    }
+    if stdout.flush().is_err() {
+        write_failed = true;
     }
     drop(stdout);
     print_summary(&summary, &engine, args.sequences.state.is_some());

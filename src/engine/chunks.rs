@@ -15,6 +15,9 @@ pub struct LineChunks {
     pending: Vec<u8>,
     lines: usize,
     done: bool,
+    /// A chunk's buffer given back, filled again rather than allocated (a
+    /// fresh 8 MB buffer costs its page faults every time).
+    spare: Option<Vec<u8>>,
 }
 
 impl LineChunks {
@@ -43,7 +46,13 @@ impl LineChunks {
             pending: head,
             lines: 0,
             done: false,
+            spare: None,
         })
+    }
+
+    /// Gives back the buffer of a chunk that is done with, for a later one.
+    pub fn recycle(&mut self, done: Loaded) {
+        self.spare = Some(done.into_data());
     }
 
     /// The next chunk of whole lines, split into units.
@@ -69,7 +78,10 @@ impl LineChunks {
         } else {
             memchr::memrchr(b'\n', &self.pending).map_or(self.pending.len(), |i| i + 1)
         };
-        let rest = self.pending.split_off(cut);
+        let mut rest = self.spare.take().unwrap_or_default();
+        rest.clear();
+        rest.extend_from_slice(self.pending.get(cut..).unwrap_or_default());
+        self.pending.truncate(cut);
         let chunk = std::mem::replace(&mut self.pending, rest);
         let lines = memchr::memchr_iter(b'\n', &chunk).count();
         let mut loaded = load_bytes(&self.name, chunk);

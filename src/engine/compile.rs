@@ -65,6 +65,31 @@ pub enum TPart {
     Value(CExpr),
 }
 
+/// The texts of a constant list, hashed for `in`.
+pub type TextSet = rustc_hash::FxHashSet<Box<str>>;
+
+/// Lists shorter than this are compared one by one.
+const HASHED_FROM: usize = 6;
+
+/// The hashed texts of a constant list of texts (of at least
+/// [`HASHED_FROM`] items): `x in LIST` is then one lookup for a text `x`.
+fn text_set(rhs: &CExpr) -> Option<Arc<TextSet>> {
+    let CExpr::Const(Val::List(items)) = rhs else {
+        return None;
+    };
+    if items.len() < HASHED_FROM {
+        return None;
+    }
+    items
+        .iter()
+        .map(|v| match v {
+            Val::Str(s) => Some(Box::from(s.as_ref())),
+            _ => None,
+        })
+        .collect::<Option<TextSet>>()
+        .map(Arc::new)
+}
+
 /// A compiled expression.
 #[derive(Debug, Clone)]
 pub enum CExpr {
@@ -79,6 +104,9 @@ pub enum CExpr {
         lhs: Box<CExpr>,
         rhs: Box<CExpr>,
         negated: bool,
+        /// `rhs` as a hashed set, when it is a constant list of texts long
+        /// enough for hashing to beat comparing.
+        set: Option<Arc<TextSet>>,
     },
     Matches(Box<CExpr>, Arc<Vec<WildMatch>>),
     MatchesDynamic(Box<CExpr>, Box<CExpr>),
@@ -326,16 +354,15 @@ impl<'a> Compiler<'a> {
                 BinOp::And => CExpr::And(bx(lhs), bx(rhs)),
                 BinOp::Or => CExpr::Or(bx(lhs), bx(rhs)),
                 BinOp::Cmp(c) => CExpr::Cmp(*c, bx(lhs), bx(rhs)),
-                BinOp::In => CExpr::In {
-                    lhs: bx(lhs),
-                    rhs: bx(rhs),
-                    negated: false,
-                },
-                BinOp::NotIn => CExpr::In {
-                    lhs: bx(lhs),
-                    rhs: bx(rhs),
-                    negated: true,
-                },
+                BinOp::In | BinOp::NotIn => {
+                    let rhs = bx(rhs);
+                    CExpr::In {
+                        lhs: bx(lhs),
+                        set: text_set(&rhs),
+                        rhs,
+                        negated: *op == BinOp::NotIn,
+                    }
+                }
                 BinOp::Matches => match self.expr_in(rhs, scope, bound) {
                     CExpr::Const(v) => CExpr::Matches(bx(lhs), Arc::new(globs(&v))),
                     dynamic => CExpr::MatchesDynamic(bx(lhs), Box::new(dynamic)),

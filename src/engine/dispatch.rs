@@ -75,6 +75,7 @@ fn requirements(e: &CExpr) -> Requirements {
             lhs,
             rhs,
             negated: false,
+            ..
         } => match (lhs.as_ref(), rhs.as_ref()) {
             (CExpr::Field(p), CExpr::Const(Val::List(items))) if keyable(p) => {
                 let strings: Option<Vec<String>> = items

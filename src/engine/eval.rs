@@ -131,9 +131,26 @@ impl<'r> Eval<'r> {
                 let (x, y) = (self.value(a), self.value(b));
                 self.compare_values(*op, &x, &y)
             }
-            CExpr::In { lhs, rhs, negated } => {
-                let (x, y) = (self.value(lhs), self.value(rhs));
-                let t = self.over(&x, &|v| member(v, &y));
+            CExpr::In {
+                lhs,
+                rhs,
+                negated,
+                set,
+            } => {
+                let x = self.value(lhs);
+                let t = match (rhs.as_ref(), set) {
+                    // A text in a hashed constant list: one lookup (every
+                    // item is a text, so no item can make it unknown).
+                    (CExpr::Const(list), Some(set)) => self.over(&x, &|v| match v {
+                        Val::Str(s) => Truth::from_bool(set.contains(s.as_ref())),
+                        other => member(other, list),
+                    }),
+                    (CExpr::Const(list), None) => self.over(&x, &|v| member(v, list)),
+                    (rhs, _) => {
+                        let y = self.value(rhs);
+                        self.over(&x, &|v| member(v, &y))
+                    }
+                };
                 if *negated {
                     t.negate()
                 } else {
@@ -300,7 +317,7 @@ impl<'r> Eval<'r> {
                 for part in parts {
                     match part {
                         TPart::Text(t) => out.push_str(t),
-                        TPart::Value(v) => out.push_str(&self.value(v).render()),
+                        TPart::Value(v) => self.value(v).render_into(&mut out),
                     }
                 }
                 Val::Str(Cow::Owned(out))
@@ -497,6 +514,14 @@ fn arith<'r>(op: BinOp, a: Val<'r>, b: Val<'r>) -> Val<'r> {
     }
 }
 
+/// The service of an endpoint: `s3` of `s3.amazonaws.com`.
+fn service_of(endpoint: &str) -> &str {
+    match endpoint.strip_suffix(".amazonaws.com") {
+        Some(host) => host.split('.').next().unwrap_or(host),
+        None => endpoint,
+    }
+}
+
 fn call<'r>(f: Func, args: Vec<Val<'r>>) -> Val<'r> {
     let mut args = args.into_iter();
     let first = args.next().unwrap_or(Val::Missing);
@@ -523,13 +548,11 @@ fn call<'r>(f: Func, args: Vec<Val<'r>>) -> Val<'r> {
     match f {
         Func::Lower => text(&first, &|s| Val::Str(Cow::Owned(s.to_lowercase()))),
         Func::Upper => text(&first, &|s| Val::Str(Cow::Owned(s.to_uppercase()))),
-        Func::Service => text(&first, &|s| {
-            let service = match s.strip_suffix(".amazonaws.com") {
-                Some(host) => host.split('.').next().unwrap_or(host),
-                None => s,
-            };
-            Val::Str(Cow::Owned(service.to_string()))
-        }),
+        // Borrowed from the record when its text is.
+        Func::Service => match first {
+            Val::Str(Cow::Borrowed(s)) => Val::Str(Cow::Borrowed(service_of(s))),
+            other => text(&other, &|s| Val::Str(Cow::Owned(service_of(s).to_string()))),
+        },
         Func::Account => text(&first, &arn_part(4)),
         Func::Region => text(&first, &arn_part(3)),
         Func::IsServiceLinked => text(&first, &|s| {

@@ -97,6 +97,16 @@ impl Output {
         }
     }
 
+    /// Writes the output's JSON line, newline included, without building
+    /// it as a string first.
+    pub fn write_line(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        match &self.line {
+            Some(l) => w.write_all(l.as_bytes())?,
+            None => serde_json::to_writer(&mut *w, self)?,
+        }
+        w.write_all(b"\n")
+    }
+
     /// The output as the JSON it writes.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)

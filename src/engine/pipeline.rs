@@ -198,6 +198,7 @@ pub fn run_inputs(
                     s.spawn(|_| upcoming = chunks.next_chunk());
                     run.loaded(std::slice::from_ref(&loaded));
                 });
+                chunks.recycle(loaded);
                 current = upcoming;
             }
             rest = rest.get(1..).unwrap_or(&[]);

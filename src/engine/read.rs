@@ -164,6 +164,11 @@ pub struct UnitResult<T> {
 }
 
 impl Loaded {
+    /// Its bytes, to be filled again.
+    pub(super) fn into_data(self) -> Vec<u8> {
+        self.data
+    }
+
     pub fn unit_count(&self) -> usize {
         self.units.len()
     }

@@ -427,8 +427,13 @@ fn decide<'r>(
                 .as_ref()
                 .map(|d| eval.truth(d))
                 .unwrap_or(Truth::False);
+            // A deny that is false, or an exception that holds, decides
+            // `allow` whatever the rest says: the rest is not evaluated.
             let mut excepted = Truth::False;
             for e in &g.excepts {
+                if deny == Truth::False || excepted == Truth::True {
+                    break;
+                }
                 excepted = excepted.or(eval.truth(e));
             }
             let decision = deny.and(excepted.negate());

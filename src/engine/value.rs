@@ -137,6 +137,14 @@ impl<'r> Val<'r> {
         }
     }
 
+    /// [`Val::render`], appended to `out`.
+    pub fn render_into(&self, out: &mut String) {
+        match self {
+            Val::Str(s) => out.push_str(s),
+            other => out.push_str(&other.render()),
+        }
+    }
+
     /// The value as JSON, for output.
     pub fn to_json(&self) -> Value {
         match self {
