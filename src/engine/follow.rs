@@ -58,10 +58,14 @@ impl Reader<'_, '_> {
         for e in &loaded.errors {
             (f.on_error)(e);
         }
+        let mut scratch = super::record::Builder::default();
         for u in 0..loaded.unit_count() {
-            let r = loaded.eval_records(u, self.opts.parse(self.engine), &|at, record| {
-                evaluate(self.engine, record, &at, self.opts)
-            });
+            let r = loaded.eval_records(
+                u,
+                self.opts.parse(self.engine),
+                &mut scratch,
+                &|at, record| evaluate(self.engine, record, &at, self.opts),
+            );
             self.summary.rejected += r.rejected;
             self.summary.read += r.rejected + r.items.len();
             for e in &r.errors {

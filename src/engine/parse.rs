@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 
-use super::read::{json_error, InputError, Loaded, UnitResult};
+use super::read::{json_error, InputError, Loaded, UnitPos, UnitResult};
+use super::record::{Builder, Doc};
 use super::run::RecordRef;
 
 /// How a run parses each record into the engine's own document.
@@ -18,11 +19,13 @@ pub enum Parse<'e> {
 }
 
 impl Loaded {
-    /// Parses unit `i` into a document and visits its records.
-    pub fn eval_records<T>(
-        &self,
+    /// Parses unit `i` into a document and visits its records. `scratch`
+    /// is the caller's builder, reused from record to record.
+    pub fn eval_records<'t, T>(
+        &'t self,
         i: usize,
         parse: Parse<'_>,
+        scratch: &mut Builder<'t>,
         visit: &(dyn Fn(RecordRef, crate::engine::record::At<'_>) -> T + Sync),
     ) -> UnitResult<T> {
         let mut r = UnitResult {
@@ -34,31 +37,36 @@ impl Loaded {
             return r;
         };
         let text = self.data.get(u.start..u.end).unwrap_or(&[]);
-        let whole;
         let parsed = match parse {
-            Parse::Projected(p) => p.parse(text),
-            Parse::Whole(names) => match serde_json::from_slice::<Value>(text) {
-                Ok(v) => {
-                    whole = v;
-                    Ok(crate::engine::record::Doc::from_value(&whole, Some(names)))
-                }
-                Err(e) => Err(e),
-            },
+            Parse::Projected(p) => p
+                .parse_in(text, scratch)
+                .map(|()| self.visit_doc(u, scratch.doc_mut(), &mut r, visit)),
+            Parse::Whole(names) => serde_json::from_slice::<Value>(text).map(|whole| {
+                let mut doc = Doc::from_value(&whole, Some(names));
+                self.visit_doc(u, &mut doc, &mut r, visit);
+            }),
         };
-        let mut doc = match parsed {
-            Ok(doc) => doc,
-            Err(e) => {
-                r.rejected += 1;
-                r.errors.push(InputError {
-                    file: self.file.to_string(),
-                    line: Some(u.line + e.line().saturating_sub(1)),
-                    message: json_error(&e),
-                });
-                return r;
-            }
-        };
+        if let Err(e) = parsed {
+            r.rejected += 1;
+            r.errors.push(InputError {
+                file: self.file.to_string(),
+                line: Some(u.line + e.line().saturating_sub(1)),
+                message: json_error(&e),
+            });
+        }
+        r
+    }
+
+    /// Visits the records of one parsed unit.
+    fn visit_doc<T>(
+        &self,
+        u: &UnitPos,
+        doc: &mut Doc<'_>,
+        r: &mut UnitResult<T>,
+        visit: &(dyn Fn(RecordRef, crate::engine::record::At<'_>) -> T + Sync),
+    ) {
         let root = doc.root().index();
-        let found = crate::engine::envelope::unwrap(&mut doc, root, u.line, u.index);
+        let found = crate::engine::envelope::unwrap(doc, root, u.line, u.index);
         for rec in found {
             match rec.node {
                 Ok(node) => {
@@ -79,6 +87,5 @@ impl Loaded {
                 }
             }
         }
-        r
     }
 }

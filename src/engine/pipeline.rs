@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::chunks::LineChunks;
 use super::correlate::{CorrelateStats, Correlator};
 use super::read::{load, Input, InputError, Loaded, UnitResult};
+use super::record::Builder;
 use super::rules::{Engine, GuardScope};
 use super::run::{evaluate, Output, OutputKind, RecordOutcome, RunOptions};
 
@@ -273,8 +274,8 @@ impl Evaluation<'_, '_> {
                 window
                     .par_iter()
                     .with_min_len(64)
-                    .map(|(f, u)| match loaded.get(*f) {
-                        Some(l) => l.eval_records(*u, parse, &|at, record| {
+                    .map_init(Builder::default, |scratch, (f, u)| match loaded.get(*f) {
+                        Some(l) => l.eval_records(*u, parse, scratch, &|at, record| {
                             let mut outcome = evaluate(engine, record, &at, opts);
                             if let (true, RecordOutcome::Evaluated { outputs, .. }) =
                                 (opts.render_lines, &mut outcome)

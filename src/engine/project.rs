@@ -152,20 +152,32 @@ impl Projection {
     /// surrogates, out-of-range numbers and any depth through); a text
     /// that fails is parsed again by `serde_json` for its own message.
     pub fn parse<'t>(&self, text: &'t [u8]) -> Result<Doc<'t>, serde_json::Error> {
+        let mut b = Builder::default();
+        self.parse_in(text, &mut b)?;
+        Ok(b.finish())
+    }
+
+    /// [`Projection::parse`] into `b`, emptied first and reused: the
+    /// document is `b`'s.
+    pub fn parse_in<'t>(
+        &self,
+        text: &'t [u8],
+        b: &mut Builder<'t>,
+    ) -> Result<(), serde_json::Error> {
         let Ok(s) = std::str::from_utf8(text) else {
             return Err(reference_error(text));
         };
-        let mut b = Builder::default();
+        b.clear();
         let mut de = serde_json::Deserializer::from_str(s);
         let kept = Keep {
             node: &self.root,
-            b: &mut b,
+            b,
             names: &self.names,
         }
         .deserialize(&mut de)
         .and_then(|_| de.end());
         match kept {
-            Ok(()) => Ok(b.finish()),
+            Ok(()) => Ok(()),
             Err(_) => Err(reference_error(text)),
         }
     }

@@ -229,6 +229,21 @@ impl<'t> Builder<'t> {
         self.doc
     }
 
+    /// Empties the builder for the next document, keeping its memory: a
+    /// run parses millions of records through one builder per worker.
+    pub fn clear(&mut self) {
+        self.doc.nodes.clear();
+        self.doc.items.clear();
+        self.doc.fields.clear();
+        self.pending_items.clear();
+        self.pending_fields.clear();
+    }
+
+    /// The document built so far.
+    pub fn doc_mut(&mut self) -> &mut Doc<'t> {
+        &mut self.doc
+    }
+
     fn value(&mut self, v: &'t Value, names: Option<&Names>) -> u32 {
         match v {
             Value::Null => self.push(Node::Null),
