@@ -201,11 +201,13 @@ struct KeyEntry {
 /// Everything a matcher must keep between runs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MatcherState {
-    keys: BTreeMap<String, KeyEntry>,
-    deadlines: BTreeSet<(i64, String)>,
-    lru: BTreeSet<(At, String)>,
+    // Keys are shared (`Arc<str>`) between the map and its two indexes:
+    // updating a key's entry copies no text.
+    keys: BTreeMap<Arc<str>, KeyEntry>,
+    deadlines: BTreeSet<(i64, Arc<str>)>,
+    lru: BTreeSet<(At, Arc<str>)>,
     /// The instances of the record being fed (one position), by key.
-    group: Vec<(String, Role, Inst)>,
+    group: Vec<(Arc<str>, Role, Inst)>,
     group_at: Option<At>,
     /// The last position handled: instances before it are out of order.
     last: Option<At>,
@@ -275,16 +277,16 @@ impl Matcher {
             self.flush_group(&mut out);
         }
         self.close_before(at.0, &mut out);
-        let mut routed: Vec<(String, Role)> = Vec::new();
+        let mut routed: Vec<(Arc<str>, Role)> = Vec::new();
         for f in self.routes.get(&inst.signal).into_iter().flatten() {
             let join = self.pattern.steps.get(*f).map(|s| s.join.as_str());
             if let Some(k) = join.and_then(|j| inst.entities.get(j)) {
-                routed.push((k.clone(), Role::Step(*f)));
+                routed.push((Arc::from(k.as_str()), Role::Step(*f)));
             }
         }
         if self.pattern.until.contains(&inst.signal) {
             if let Some(k) = inst.entities.get(&self.pattern.key) {
-                routed.push((k.clone(), Role::Until));
+                routed.push((Arc::from(k.as_str()), Role::Until));
             }
         }
         for (k, role) in routed {
@@ -330,7 +332,7 @@ impl Matcher {
         let Some(at) = self.state.group_at.take() else {
             return;
         };
-        let mut by_key: BTreeMap<String, Vec<(Role, Inst)>> = BTreeMap::new();
+        let mut by_key: BTreeMap<Arc<str>, Vec<(Role, Inst)>> = BTreeMap::new();
         for (k, role, inst) in std::mem::take(&mut self.state.group) {
             by_key.entry(k).or_default().push((role, inst));
         }
@@ -385,7 +387,7 @@ impl Matcher {
     }
 
     /// Stores a key's entry back, indexed, unless nothing is left of it.
-    fn put(&mut self, key: String, mut entry: KeyEntry) {
+    fn put(&mut self, key: Arc<str>, mut entry: KeyEntry) {
         if let Some(d) = entry.deadline.take() {
             self.state.deadlines.remove(&(d, key.clone()));
         }
