@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use search::{KeyState, Plan};
@@ -44,39 +45,56 @@ pub struct Instance {
 
 /// Where an instance came from, kept as JSON text: one allocation, for
 /// findings that may hold many instances while a window is open. It is
-/// written into state files and findings as the JSON it holds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Detail(Box<str>);
+/// written into state files and findings as the JSON it holds, checked
+/// once when made, never again when written. `None`: what could not be
+/// written as JSON, written as `null`.
+#[derive(Debug, Clone)]
+pub struct Detail(Option<Box<RawValue>>);
 
 impl Detail {
     pub fn new(v: &Value) -> Detail {
-        Detail(v.to_string().into())
+        Detail(serde_json::value::to_raw_value(v).ok())
     }
 
     /// What `v` writes as JSON.
     pub fn of<T: Serialize>(v: &T) -> Detail {
-        Detail(serde_json::to_string(v).unwrap_or_default().into())
+        Detail(serde_json::value::to_raw_value(v).ok())
+    }
+
+    /// The JSON text it holds (`null` for none).
+    pub fn text(&self) -> &str {
+        self.0.as_deref().map_or("null", RawValue::get)
+    }
+
+    /// The JSON text `text` as a detail (`None` if it is not JSON).
+    pub fn from_text(text: String) -> Detail {
+        Detail(RawValue::from_string(text).ok())
     }
 
     /// The JSON it holds.
     pub fn value(&self) -> Value {
-        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for Detail {
+    fn eq(&self, other: &Detail) -> bool {
+        self.text() == other.text()
     }
 }
 
 impl Serialize for Detail {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match serde_json::from_str::<&serde_json::value::RawValue>(&self.0) {
-            Ok(raw) => raw.serialize(s),
-            Err(_) => s.serialize_unit(),
+        match &self.0 {
+            Some(raw) => raw.serialize(s),
+            None => s.serialize_unit(),
         }
     }
 }
 
 impl<'de> Deserialize<'de> for Detail {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Detail, D::Error> {
-        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-        Ok(Detail(raw.get().into()))
+        Ok(Detail(Some(Box::<RawValue>::deserialize(d)?)))
     }
 }
 
