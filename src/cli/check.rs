@@ -36,8 +36,10 @@ pub fn run(paths: &[PathBuf], format: Format, deny_warnings: bool, color: ColorC
                 .and_then(|s| writeln!(stdout, "{s}"))
         }
     };
-    if written.is_err() {
-        return ExitCode::from(2);
+    match written {
+        Err(e) if super::closed_pipe(&e) => return ExitCode::SUCCESS,
+        Err(_) => return ExitCode::from(2),
+        Ok(()) => {}
     }
     if diags.iter().any(|d| d.code == check::Code::UnreadableFile) {
         ExitCode::from(2)

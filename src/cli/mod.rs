@@ -20,8 +20,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// The version and the commit it was built from (`unknown` outside a git
+/// checkout), as `--version` prints it.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("TENSEN_COMMIT"), ")");
+
 #[derive(Parser)]
-#[command(name = "tensen", version, about = "Attack sequences and guardrails over AWS JSON", long_about = None)]
+#[command(name = "tensen", version = VERSION, about = "Attack sequences and guardrails over AWS JSON", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -109,9 +113,18 @@ enum Command {
     /// Serve the Language Server Protocol over stdio, for editors.
     #[cfg(feature = "lsp")]
     Lsp,
+    /// Print a shell completion script, e.g. `tensen completions bash >
+    /// ~/.local/share/bash-completion/completions/tensen`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `tensen man > tensen.1`.
+    Man,
 }
 
 pub fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     match cli.command {
         Command::Check {
@@ -135,6 +148,21 @@ pub fn main() -> ExitCode {
         } => explain::run(&rule, &rules, &record),
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
         Command::Run(args) => run::run(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "tensen", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Test(args) => test::run(&args),
         #[cfg(feature = "lsp")]
         Command::Lsp => match crate::lsp::serve_stdio() {
@@ -145,6 +173,31 @@ pub fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// A reader that stopped reading (`tensen test | head -3`) ends the
+/// command quietly with 0, as for other Unix tools: printing to a closed
+/// pipe fails, and the standard printing macros panic on failure; this
+/// hook turns exactly that panic into the exit, and leaves others alone.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// Whether a write failed because the reader went away.
+pub fn closed_pipe(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
 /// Whether to color output for stderr.

@@ -174,8 +174,11 @@ pub fn run(args: RunArgs) -> ExitCode {
             RunFormat::Json => out.write_line(&mut stdout),
             RunFormat::Pretty => writeln!(stdout, "{}", super::pretty::line(out, pretty_color)),
         };
-        if written.is_err() {
-            write_failed = true;
+        match written {
+            // The reader went away (`| head`): nothing more can be shown.
+            Err(e) if super::closed_pipe(&e) => std::process::exit(0),
+            Err(_) => write_failed = true,
+            Ok(()) => {}
         }
         if args.sequences.follow {
             let _ = stdout.flush();
@@ -235,8 +238,10 @@ pub fn run(args: RunArgs) -> ExitCode {
     if baselines_shown {
         write_status(&mut stdout, &summary, args.format);
     }
-    if stdout.flush().is_err() {
-        write_failed = true;
+    match stdout.flush() {
+        Err(e) if super::closed_pipe(&e) => return ExitCode::SUCCESS,
+        Err(_) => write_failed = true,
+        Ok(()) => {}
     }
     drop(stdout);
     print_summary(&summary, &engine, args.sequences.state.is_some());

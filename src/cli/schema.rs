@@ -60,13 +60,16 @@ pub fn run(source: Option<&str>, rules: &[PathBuf]) -> ExitCode {
             })()
         }
     };
-    if result.is_err() {
-        return ExitCode::from(2);
+    match result {
+        Err(e) if super::closed_pipe(&e) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(2),
+        Ok(()) => ExitCode::SUCCESS,
     }
-    ExitCode::SUCCESS
 }
 
-/// The first sentence of a doc comment, on one line.
+/// The first sentence of a doc comment, on one line. A period ends it
+/// only before a space, outside backticks and not after an abbreviation
+/// (`e.g.`, `i.e.`, `etc.`, `vs.`) or a lone letter.
 fn first_sentence(doc: Option<&str>) -> String {
     let joined = doc
         .unwrap_or("")
@@ -75,8 +78,53 @@ fn first_sentence(doc: Option<&str>) -> String {
         .take_while(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    match joined.find(". ") {
-        Some(i) => joined.get(..=i).unwrap_or(&joined).to_string(),
-        None => joined,
+    let mut in_code = false;
+    for (i, c) in joined.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            '.' if !in_code && joined.get(i + 1..).is_some_and(|r| r.starts_with(' ')) => {
+                let before = joined.get(..i).unwrap_or("");
+                let word = before.rsplit([' ', '(']).next().unwrap_or("");
+                if !abbreviation(word) {
+                    return joined.get(..=i).unwrap_or(&joined).to_string();
+                }
+            }
+            _ => {}
+        }
+    }
+    joined
+}
+
+/// Whether `word` before a period is an abbreviation, not a sentence end.
+fn abbreviation(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "e.g" | "i.e" | "etc" | "vs" | "cf" | "incl" | "approx"
+    ) || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn a_sentence_goes_on_past_abbreviations_and_code() {
+        let doc = "The API action, e.g. `ConsoleLogin`. More.";
+        assert_eq!(
+            first_sentence(Some(doc)),
+            "The API action, e.g. `ConsoleLogin`."
+        );
+        let doc = "Keys (i.e. names) of `a. b` and so on. Second.";
+        assert_eq!(
+            first_sentence(Some(doc)),
+            "Keys (i.e. names) of `a. b` and so on."
+        );
+        assert_eq!(
+            first_sentence(Some("One line\nand the next. Two.")),
+            "One line and the next."
+        );
+        assert_eq!(first_sentence(Some("No period")), "No period");
+        assert_eq!(first_sentence(None), "");
     }
 }

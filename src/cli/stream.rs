@@ -49,7 +49,7 @@ pub struct SequenceArgs {
     pub revisions: RevisionsArg,
     /// Most keys with open state per sequence; beyond it the least recently
     /// active key is evicted (and counted in the summary).
-    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    #[arg(long, default_value_t = 1_000_000, value_name = "N", value_parser = parse_max_open)]
     pub max_open: usize,
 }
 
@@ -57,6 +57,13 @@ fn parse_duration(text: &str) -> Result<i64, String> {
     crate::syntax::literal::parse_duration_ms(text)
         .and_then(|ms| i64::try_from(ms).ok())
         .ok_or_else(|| format!("`{text}` is not a duration (write e.g. `90s`, `15m`, `1h`)"))
+}
+
+fn parse_max_open(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a number of keys: write 1 or more")),
+    }
 }
 
 fn parse_partition(text: &str) -> Result<(u64, u64), String> {
@@ -95,6 +102,18 @@ pub fn start<'e>(engine: &'e Engine, args: &SequenceArgs) -> Result<Sequencing<'
         },
     );
     if let Some(path) = &args.state {
+        // Refused before any work, not after the whole run when saving.
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        if !folder.is_dir() {
+            return Err(format!(
+                "--state {}: the folder {} does not exist",
+                path.display(),
+                folder.display()
+            ));
+        }
         if let Some(saved) = load_state(path, &hash(engine)).map_err(|e| e.to_string())? {
             seq.position = saved.position;
             seq.input = saved.input.clone();

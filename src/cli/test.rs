@@ -69,6 +69,12 @@ pub fn run(args: &TestArgs) -> ExitCode {
     let engine = Engine::from_analysis(&analysis);
     let start = Instant::now();
     let ci = in_ci();
+    // Under CI nothing is written beside the rules: a checkout stays clean.
+    let mode = match (args.accept, ci) {
+        (true, _) => snapshot::Mode::Accept,
+        (false, true) => snapshot::Mode::ReadOnly,
+        (false, false) => snapshot::Mode::Review,
+    };
     let mut cases = discover(&analysis, &sources, args.filter.as_deref());
     if let Some(only) = &args.file {
         let wanted = same_file_key(only);
@@ -104,14 +110,14 @@ pub fn run(args: &TestArgs) -> ExitCode {
         let run = run_test(&engine, case);
         let mut failures = run.failures.clone();
         let mut notes = Vec::new();
-        match snapshot::compare(case, &run.snapshot, args.accept, color) {
+        match snapshot::compare(case, &run.snapshot, mode, color) {
             Status::Matched => {}
             Status::New(p) => {
                 new += 1;
                 if ci {
                     failures.push(format!(
-                        "no snapshot yet (CI is set): the output was written to {}; run `tensen test --accept` and commit it",
-                        p.display()
+                        "no snapshot yet (CI is set, so nothing was written): run `tensen test --accept` and commit {}",
+                        p.with_extension("").display()
                     ));
                 } else {
                     notes.push(format!(

@@ -96,16 +96,33 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| crate::files::io_reason(&e))
 }
 
-/// Compares `rendered` with the stored snapshot; `accept` writes it.
-pub fn compare(case: &TestCase<'_>, rendered: &str, accept: bool, color: bool) -> Status {
+/// How [`compare`] treats what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A new or changed output is written as pending (`.tsnap.new`).
+    Review,
+    /// A new or changed output becomes the snapshot.
+    Accept,
+    /// Nothing is written (CI): a clean checkout stays clean.
+    ReadOnly,
+}
+
+/// Compares `rendered` with the stored snapshot, writing what `mode` says.
+pub fn compare(case: &TestCase<'_>, rendered: &str, mode: Mode, color: bool) -> Status {
     let path = path_for(case);
     let new = pending(&path);
-    let store = |target: &Path, then: Status| match write(target, rendered) {
-        Ok(()) => then,
-        Err(why) => Status::WriteFailed {
-            path: target.to_path_buf(),
-            why,
-        },
+    let accept = mode == Mode::Accept;
+    let store = |target: &Path, then: Status| {
+        if mode == Mode::ReadOnly {
+            return then;
+        }
+        match write(target, rendered) {
+            Ok(()) => then,
+            Err(why) => Status::WriteFailed {
+                path: target.to_path_buf(),
+                why,
+            },
+        }
     };
     let stored = match std::fs::read(&path) {
         Ok(bytes) => bytes,
@@ -140,7 +157,9 @@ pub fn compare(case: &TestCase<'_>, rendered: &str, accept: bool, color: bool) -
     let text = match text {
         Ok(t) => t,
         Err(why) => {
-            let _ = write(&new, rendered);
+            if mode != Mode::ReadOnly {
+                let _ = write(&new, rendered);
+            }
             return Status::Corrupt {
                 path,
                 why: why.into(),

@@ -1,0 +1,208 @@
+//! What a user expects of any command-line tool, end to end: a version
+//! that names its commit, completions and a man page, a quiet end when the
+//! reader closes the pipe, bad options refused before any work, and a CI
+//! run that writes nothing beside the rules.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn tensen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tensen"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .output()
+        .unwrap()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn version_names_the_release_and_the_commit() {
+    let o = tensen(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = text(&o.stdout);
+    let want = format!("tensen {} (", env!("CARGO_PKG_VERSION"));
+    assert!(out.starts_with(&want), "{out}");
+    // A short hash from the checkout, or `unknown` outside one.
+    let commit = out.trim().trim_start_matches(&want).trim_end_matches(')');
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{out}"
+    );
+}
+
+#[test]
+fn completions_and_the_man_page_cover_every_command() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = tensen(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", text(&o.stderr));
+        let script = text(&o.stdout);
+        for command in ["run", "test", "check", "fmt", "explain", "diff", "schema"] {
+            assert!(script.contains(command), "{shell} lacks `{command}`");
+        }
+    }
+    let bad = tensen(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let man = tensen(&["man"]);
+    assert_eq!(man.status.code(), Some(0));
+    let page = text(&man.stdout);
+    assert!(page.contains(".TH tensen 1"), "{page}");
+    assert!(page.contains("Attack sequences and guardrails"), "{page}");
+}
+
+/// Runs `args`, reads `keep` bytes of its output and closes the pipe, as
+/// `| head -c KEEP` does; returns the exit status and standard error.
+fn closed_after(args: &[&str], keep: usize) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut head = vec![0u8; keep];
+    out.read_exact(&mut head).unwrap();
+    drop(out);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly_with_0() {
+    let examples = root().join("examples");
+    let data = root().join("examples/data/invictus-aws-cloudtrail");
+    let (e, d) = (examples.to_str().unwrap(), data.to_str().unwrap());
+    // Each command writes well past a pipe's buffer (64 KB), so it is
+    // still writing when the pipe closes.
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many.tsn");
+    let typos: String = (0..800)
+        .map(|i| format!("signal s{i} on cloudtrail {{\n    when eventNmae == \"X\"\n}}\n"))
+        .collect();
+    std::fs::write(&many, typos).unwrap();
+    let m = many.to_str().unwrap();
+    for args in [
+        vec!["check", "--format", "json", m],
+        vec!["check", "--format", "sarif", m],
+        vec!["run", e, "--input", d],
+        vec!["run", e, "--input", d, "--format", "pretty"],
+    ] {
+        let (code, err) = closed_after(&args, 100);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn bad_sequence_options_are_refused_before_any_work() {
+    let examples = root().join("examples");
+    let data = root().join("examples/data");
+    let (e, d) = (examples.to_str().unwrap(), data.to_str().unwrap());
+    let o = tensen(&["run", e, "--input", d, "--max-open", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("`0` is not a number of keys"),
+        "{}",
+        text(&o.stderr)
+    );
+    let missing = tempfile::tempdir().unwrap().path().join("gone/state.json");
+    let o = tensen(&["run", e, "--input", d, "--state", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("does not exist"), "{err}");
+    // Refused before reading: no output, no run summary.
+    assert!(o.stdout.is_empty());
+    assert!(!err.contains("records"), "{err}");
+}
+
+#[test]
+fn a_ci_run_writes_nothing_beside_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.tsn");
+    std::fs::write(
+        &rules,
+        r#"signal root_login on cloudtrail {
+    when eventName == "ConsoleLogin" and userIdentity.type == "Root"
+}
+
+test "a root sign-in fires" {
+    event { "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin", "eventTime": "2024-05-01T00:00:00Z", "userIdentity": { "type": "Root" } }
+    expect root_login count 1
+}
+"#,
+    )
+    .unwrap();
+    let run = |ci: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tensen"));
+        c.args(["test", dir.path().to_str().unwrap()])
+            .env("NO_COLOR", "1");
+        if ci {
+            c.env("CI", "true");
+        } else {
+            c.env_remove("CI");
+        }
+        c.output().unwrap()
+    };
+    let files = || -> Vec<String> {
+        walk(dir.path())
+            .into_iter()
+            .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+            .collect()
+    };
+    let o = run(true);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("nothing was written"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert_eq!(files(), vec!["rules.tsn".to_string()]);
+    // Outside CI the new output is kept for review.
+    let o = run(false);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(
+        files().iter().any(|f| f.ends_with(".tsnap.new")),
+        "{:?}",
+        files()
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
