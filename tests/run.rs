@@ -466,6 +466,18 @@ fn a_broken_first_line_and_pretty_objects_lose_nothing() {
     assert_eq!(batch.records.len(), 2);
     assert_eq!(batch.rejected, 1);
     assert_eq!(batch.errors[0].line, Some(1));
+    // A file cut mid-record (`tail -c`) or with a header line: the first
+    // line does not even start like JSON; only it is lost.
+    for first in [r#"ventName":"X"}"#, "time,event,user"] {
+        let batch = parse_bytes(
+            "cut.jsonl",
+            format!("{first}\n{login}\n{login}\n{login}\n").into_bytes(),
+        );
+        assert_eq!(batch.records.len(), 3, "{first}: {:?}", batch.errors);
+        assert_eq!(batch.rejected, 1, "{first}");
+        assert_eq!(batch.errors[0].line, Some(1), "{first}");
+        assert_eq!(batch.records[2].0.line, 4, "{first}");
+    }
     let pretty = "{\n  \"eventName\": \"A\"\n}\n{\n  \"eventName\": \"B\"\n}\n";
     let batch = parse_bytes("jq.json", pretty.as_bytes().to_vec());
     assert_eq!(batch.records.len(), 2, "{:?}", batch.errors);

@@ -11,16 +11,36 @@ fn paint(text: &str, code: &str, color: bool) -> String {
     }
 }
 
-fn or_empty(s: &Option<String>) -> &str {
-    s.as_deref().unwrap_or("")
+/// Text from records, made safe for a terminal: control characters (ESC,
+/// CR, BEL, ...) and bidirectional overrides are written as escapes, so a
+/// field cannot clear the screen, move the cursor or forge a line.
+fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn or_empty(s: &Option<String>) -> std::borrow::Cow<'_, str> {
+    clean(s.as_deref().unwrap_or(""))
 }
 
 pub fn line(out: &Output, color: bool) -> String {
     let at = out
         .record()
         .map(|r| match r.index {
-            Some(i) => format!("{}:{}, record {i}", r.file, r.line),
-            None => format!("{}:{}", r.file, r.line),
+            Some(i) => format!("{}:{}, record {i}", clean(&r.file), r.line),
+            None => format!("{}:{}", clean(&r.file), r.line),
         })
         .unwrap_or_default();
     match &out.finding {
@@ -40,7 +60,7 @@ fn signal(f: &SignalFinding, at: &str, color: bool) -> String {
     let text = [or_empty(&f.title), or_empty(&f.summary)]
         .into_iter()
         .find(|t| !t.is_empty())
-        .unwrap_or("");
+        .unwrap_or_default();
     format!(
         "{} {:<8} {}  {}  {}  ({at})",
         paint("SIGNAL ", "1", color),
@@ -72,7 +92,7 @@ fn decision(kind: OutputKind, d: &Decision, at: &str, color: bool) -> String {
         text.push_str(&format!("  \"{}\"", or_empty(&d.message)));
     }
     if !d.missing.is_empty() {
-        text.push_str(&format!("  missing: {}", d.missing.join(", ")));
+        text.push_str(&format!("  missing: {}", clean(&d.missing.join(", "))));
     }
     if let Some(e) = d.exempt.filter(|e| !e.is_empty()) {
         text.push_str(&format!("  exempt: {e}"));
@@ -82,11 +102,11 @@ fn decision(kind: OutputKind, d: &Decision, at: &str, color: bool) -> String {
 
 /// An attack sequence as a timeline: a headline, then one line per step.
 fn sequence(f: &SequenceFinding, color: bool) -> String {
-    let key = format!("{} {}", f.key.0, f.key.1);
+    let key = clean(&format!("{} {}", f.key.0, f.key.1)).into_owned();
     let text = [or_empty(&f.summary), or_empty(&f.title)]
         .into_iter()
         .find(|t| !t.is_empty())
-        .unwrap_or("");
+        .unwrap_or_default();
     let mut lines = vec![format!(
         "{} {:<8} {}  {key}  {} → {}  {text}",
         paint("SEQUENCE", "1;35", color),
@@ -132,4 +152,18 @@ fn sequence(f: &SequenceFinding, color: bool) -> String {
         lines.push(format!("  └ revision {}", f.revision));
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn record_text_cannot_drive_the_terminal() {
+        assert_eq!(clean("plain ünïcode"), "plain ünïcode");
+        assert_eq!(clean("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(clean("x\rSIGNAL forged\n"), "x\\rSIGNAL forged\\n");
+        assert_eq!(clean("bell\u{7}"), "bell\\u{7}");
+        assert_eq!(clean("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+    }
 }

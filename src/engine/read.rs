@@ -478,6 +478,9 @@ impl<'d> Splitter<'d> {
                     self.document();
                 }
             }
+            // JSON lines whose first line is not JSON (a file cut by
+            // `tail -c`, a header line): only that line is lost.
+            _ if self.some_lines_parse() => self.lines_mode(),
             _ => {
                 let line = self.lines.line_of(self.data, first);
                 self.rejected += 1;

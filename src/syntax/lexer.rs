@@ -216,4 +216,14 @@ mod tests {
             [LexError::UnknownChar { ch: '#', .. }]
         ));
     }
+
+    #[test]
+    fn a_byte_order_mark_is_whitespace() {
+        // Windows editors save UTF-8 with a BOM; spans still count it.
+        let plain = lex("let x = 1");
+        let marked = lex("\u{feff}let x = 1");
+        assert!(marked.errors.is_empty(), "{:?}", marked.errors);
+        assert_eq!(marked.tokens.len(), plain.tokens.len());
+        assert_eq!(marked.tokens.first().map(|t| t.0), Some(3));
+    }
 }

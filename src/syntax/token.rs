@@ -10,7 +10,7 @@ use logos::Logos;
 
 /// One lexical token. String-like variants borrow the source text.
 #[derive(Logos, Debug, Clone, Copy, PartialEq)]
-#[logos(skip r"[ \t\r\n\f]+")]
+#[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
 pub enum Tok<'src> {
     // Items.
     #[token("let")]
