@@ -62,6 +62,7 @@ fn records() -> Vec<(RecordRef, Value)> {
             file: "queue".into(),
             line,
             index: None,
+            event: None,
         };
         (at, r)
     };

@@ -30,6 +30,7 @@ fn run_with(engine: &Engine, record: Value, opts: &RunOptions) -> Vec<(OutputKin
         file: Arc::from("test.json"),
         line: 1,
         index: None,
+        event: None,
     };
     match evaluate_json(engine, &record, &at, opts) {
         RecordOutcome::Unclaimed => panic!("record not claimed"),

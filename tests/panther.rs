@@ -68,6 +68,7 @@ fn ports_agree_with_panthers_labels() {
             file: Arc::from("aws_cloudtrail_rules.jsonl"),
             line: n + 1,
             index: None,
+            event: None,
         };
         let fired = match evaluate_json(&engine, &case["log"], &at, &opts) {
             RecordOutcome::Evaluated { outputs, .. } => outputs

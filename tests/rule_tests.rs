@@ -123,7 +123,7 @@ fn tests_pass_and_snapshots_go_from_new_to_accepted() {
     // Under CI a missing snapshot fails.
     let o = tensen(p, &[], true);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("no snapshot yet (CI is set)"));
+    assert!(text(&o).contains("no snapshot yet (CI is set, so nothing was written)"));
     // Accepted, they are the reference: the next run matches, even in CI.
     assert_eq!(tensen(p, &["--accept"], false).status.code(), Some(0));
     assert_eq!(
@@ -140,6 +140,40 @@ fn tests_pass_and_snapshots_go_from_new_to_accepted() {
     assert!(
         snap.contains("\"time\": \"2024-01-01T00:10:00Z\""),
         "the offset sets the time: {snap}"
+    );
+}
+
+#[test]
+fn moving_a_test_changes_no_snapshot() {
+    // `tensen test --accept; tensen fmt; tensen test`: lines move (here a
+    // header comment and `fmt`'s own layout), records keep their place:
+    // an inline event is named by its number in the test, not its line.
+    let dir = setup(RULES);
+    let p = dir.path();
+    assert_eq!(tensen(p, &["--accept"], false).status.code(), Some(0));
+    let snap =
+        std::fs::read_to_string(p.join("__snapshots__/rules@a_login_then_a_key.tsnap")).unwrap();
+    assert!(snap.contains("\"event\": 2"), "{snap}");
+    assert!(!snap.contains("\"line\""), "{snap}");
+    let moved = format!("// Moved down by a header.\n\n\n{RULES}");
+    std::fs::write(p.join("rules.tsn"), moved).unwrap();
+    let fmt = Command::new(env!("CARGO_BIN_EXE_tensen"))
+        .args(["fmt", "rules.tsn"])
+        .current_dir(p)
+        .output()
+        .unwrap();
+    assert_eq!(
+        fmt.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fmt.stderr)
+    );
+    let o = tensen(p, &[], true);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("2 passed, 0 failed, 0 new snapshots"),
+        "{}",
+        text(&o)
     );
 }
 

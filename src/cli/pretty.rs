@@ -38,9 +38,10 @@ fn or_empty(s: &Option<String>) -> std::borrow::Cow<'_, str> {
 pub fn line(out: &Output, color: bool) -> String {
     let at = out
         .record()
-        .map(|r| match r.index {
-            Some(i) => format!("{}:{}, record {i}", clean(&r.file), r.line),
-            None => format!("{}:{}", clean(&r.file), r.line),
+        .map(|r| match (r.event, r.index) {
+            (Some(n), _) => format!("{}, event {n}", clean(&r.file)),
+            (None, Some(i)) => format!("{}:{}, record {i}", clean(&r.file), r.line),
+            (None, None) => format!("{}:{}", clean(&r.file), r.line),
         })
         .unwrap_or_default();
     match &out.finding {

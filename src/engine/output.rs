@@ -187,6 +187,9 @@ pub struct Place {
     pub file: Arc<str>,
     pub line: usize,
     pub index: Option<usize>,
+    /// An inline test event's number in its test: written instead of the
+    /// line (see [`super::run::RecordRef::event`]).
+    pub event: Option<usize>,
     pub id: Option<String>,
 }
 
@@ -194,7 +197,10 @@ impl Serialize for Place {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("file", &*self.file)?;
-        m.serialize_entry("line", &self.line)?;
+        match self.event {
+            Some(n) => m.serialize_entry("event", &n)?,
+            None => m.serialize_entry("line", &self.line)?,
+        }
         if let Some(i) = self.index {
             m.serialize_entry("index", &i)?;
         }

@@ -74,6 +74,7 @@ impl Loaded {
                         file: self.file.clone(),
                         line: rec.line,
                         index: rec.index,
+                        event: None,
                     };
                     r.items.push(visit(at, doc.at(node)));
                 }

@@ -364,6 +364,7 @@ fn unit<T>(
                     file: file.clone(),
                     line: rec.line,
                     index: rec.index,
+                    event: None,
                 };
                 match rec.value {
                     Ok(v) => r.items.push(visit(at, v)),

@@ -23,6 +23,10 @@ pub struct RecordRef {
     pub line: usize,
     /// Position in its file's list of records (`Records`, array), if any.
     pub index: Option<usize>,
+    /// An event written inline in a `test`: its number among the test's
+    /// records. Outputs then name it by that number, not by `line`, so
+    /// that moving the test (`tensen fmt`) changes no snapshot.
+    pub event: Option<usize>,
 }
 
 /// What a run does beyond the rules themselves.
@@ -156,6 +160,7 @@ fn place(at: &RecordRef, record: At<'_>, known: &Known) -> Place {
         file: at.file.clone(),
         line: at.line,
         index: at.index,
+        event: at.event,
         id: record_id(record, known),
     }
 }
@@ -177,9 +182,10 @@ impl Here<'_> {
 
     fn key(&self) -> Cow<'_, str> {
         let p = self.place();
-        match &p.id {
-            Some(id) => Cow::Borrowed(id),
-            None => Cow::Owned(format!("{}:{}:{}", p.file, p.line, p.index.unwrap_or(0))),
+        match (&p.id, p.event) {
+            (Some(id), _) => Cow::Borrowed(id),
+            (None, Some(n)) => Cow::Owned(format!("{}#{n}", p.file)),
+            (None, None) => Cow::Owned(format!("{}:{}:{}", p.file, p.line, p.index.unwrap_or(0))),
         }
     }
 }

@@ -84,6 +84,7 @@ pub(super) fn build(engine: &Engine, case: &TestCase<'_>) -> Built {
                     file: std::sync::Arc::from(file_name.as_str()),
                     line,
                     index: None,
+                    event: Some(built.count + 1),
                 };
                 push(&mut built, at, record);
             }
