@@ -305,3 +305,42 @@ fn unclosed_string_and_comment_are_reported_with_locations() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn symbolic_link_loops_are_reported_and_every_file_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("a.tsn"),
+        "signal login on cloudtrail {\n    when eventName == \"ConsoleLogin\"\n}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&rules, rules.join("loop")).unwrap();
+    std::os::unix::fs::symlink(&rules, rules.join("loop2")).unwrap();
+    let input = dir.path().join("input");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(
+        input.join("a.jsonl"),
+        "{\"eventSource\":\"signin.amazonaws.com\",\"eventName\":\"ConsoleLogin\",\"eventTime\":\"2024-01-01T00:00:00Z\"}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&input, input.join("loop")).unwrap();
+    std::os::unix::fs::symlink(input.join("a.jsonl"), input.join("b.jsonl")).unwrap();
+    // A clean ruleset, read once: two warnings, no duplicate items.
+    let o = tensen(&["check", path_arg(&rules)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("0 errors, 2 warnings"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("warning[link-loop]"), "{}", stderr(&o));
+    // One record read once, the loop reported.
+    let o = tensen(&["run", path_arg(&rules), "--input", path_arg(&input)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    assert!(stderr(&o).contains("symbolic link loop"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("read 1 records"), "{}", stderr(&o));
+}

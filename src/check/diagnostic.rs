@@ -126,6 +126,7 @@ codes! {
     Syntax = "syntax", Error, "the file does not follow the grammar";
     InvalidUtf8 = "invalid-utf8", Error, "the file is not UTF-8 text";
     UnreadableFile = "unreadable-file", Error, "a rule file or folder could not be read";
+    LinkLoop = "link-loop", Warning, "a symbolic link in a rule folder leads back to a folder above it, and is not followed";
     NestingTooDeep = "nesting-too-deep", Error, "expressions or brackets nest deeper than the documented limit";
     UnknownName = "unknown-name", Error, "a name that no item, constant, entity or step defines";
     UnknownField = "unknown-field", Warning, "a field path that the source's schema does not declare";

@@ -72,6 +72,16 @@ fn display(path: &Path) -> String {
 }
 
 fn unreadable(path: &Path, err: &std::io::Error) -> Diagnostic {
+    if crate::files::is_link_loop(err) {
+        return Diagnostic {
+            code: Code::LinkLoop,
+            severity: Severity::Warning,
+            message: format!("`{}`: {err}", display(path)),
+            labels: Vec::new(),
+            help: Some("every file below it is read once already".to_string()),
+            path: Some(display(path)),
+        };
+    }
     Diagnostic {
         code: Code::UnreadableFile,
         severity: Severity::Error,
