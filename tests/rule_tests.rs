@@ -364,3 +364,69 @@ test "a config item without its own time" {
         "{snap}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn test_inputs_are_regular_files_inside_the_ruleset() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.jsonl"), KEY).unwrap();
+    let rules = r#"
+signal key on cloudtrail {
+    when eventName == "CreateAccessKey"
+}
+
+test "a link out of the folder" {
+    input "fixtures/out.jsonl"
+    expect key count 1
+}
+
+test "a device" {
+    input "fixtures/zero.jsonl"
+    expect key count 1
+}
+
+test "a pipe" {
+    input "fixtures/fifo.jsonl"
+    expect key count 1
+}
+
+test "a link inside the folder" {
+    input "fixtures/in.jsonl"
+    expect key count 1
+}
+"#;
+    let dir = setup(rules);
+    let p = dir.path();
+    let fixtures = p.join("fixtures");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.jsonl"),
+        fixtures.join("out.jsonl"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/dev/zero", fixtures.join("zero.jsonl")).unwrap();
+    std::os::unix::fs::symlink(fixtures.join("key.jsonl"), fixtures.join("in.jsonl")).unwrap();
+    let fifo = Command::new("mkfifo")
+        .arg(fixtures.join("fifo.jsonl"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    // Refused, not read: no secret, no endless read, no hang.
+    let o = tensen(p, &["--color", "never"], false);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("4 tests: 1 passed, 3 failed"), "{t}");
+    assert!(
+        t.contains("input `fixtures/out.jsonl`: leads outside the ruleset's folder"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "input `fixtures/zero.jsonl`: leads outside the ruleset's folder (to /dev/zero)"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("input `fixtures/fifo.jsonl`: not a regular file"),
+        "{t}"
+    );
+}

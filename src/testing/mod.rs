@@ -28,6 +28,8 @@ pub struct TestCase<'a> {
     /// 1-based line of the `test` keyword.
     pub line: usize,
     pub clauses: &'a [Clause],
+    /// The ruleset's folder: no test input is read from outside it.
+    pub root: PathBuf,
 }
 
 impl TestCase<'_> {
@@ -63,11 +65,17 @@ pub fn discover<'a>(
                 .text
                 .get(..item.span.start)
                 .map_or(1, |t| t.matches('\n').count() + 1);
+            let file = PathBuf::from(&src.name);
+            let root = sources
+                .root
+                .clone()
+                .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
             out.push(TestCase {
                 name: name.value.clone(),
-                file: PathBuf::from(&src.name),
+                file,
                 line,
                 clauses,
+                root,
             });
         }
     }

@@ -41,8 +41,7 @@ pub(super) fn build(engine: &Engine, case: &TestCase<'_>) -> Built {
     for clause in case.clauses {
         match &clause.kind {
             ClauseKind::Input(path) => {
-                let full = case.dir().join(&path.value);
-                match std::fs::read(&full) {
+                match read_input(case, &path.value) {
                     Ok(bytes) => {
                         // Named as written, so outputs do not depend on
                         // where the tests run from.
@@ -60,11 +59,9 @@ pub(super) fn build(engine: &Engine, case: &TestCase<'_>) -> Built {
                             }
                         }
                     }
-                    Err(e) => built.problems.push(format!(
-                        "input `{}`: {}",
-                        path.value,
-                        crate::files::io_reason(&e)
-                    )),
+                    Err(why) => built
+                        .problems
+                        .push(format!("input `{}`: {why}", path.value)),
                 }
             }
             ClauseKind::Event { offset, value } => {
@@ -92,6 +89,46 @@ pub(super) fn build(engine: &Engine, case: &TestCase<'_>) -> Built {
         }
     }
     built
+}
+
+/// Most bytes a test input may have.
+const MAX_INPUT: u64 = 64 << 20;
+
+/// The bytes of a test input: a regular file inside the ruleset's folder
+/// (after following links), of at most [`MAX_INPUT`] bytes. A link out of
+/// the folder, a device, a FIFO or a huge file is refused, never read.
+fn read_input(case: &TestCase<'_>, given: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let reason = |e: std::io::Error| crate::files::io_reason(&e);
+    let real = std::fs::canonicalize(case.dir().join(given)).map_err(reason)?;
+    let root = std::fs::canonicalize(&case.root).unwrap_or_else(|_| case.root.clone());
+    if !real.starts_with(&root) {
+        return Err(format!(
+            "leads outside the ruleset's folder (to {}); not read",
+            real.display()
+        ));
+    }
+    let meta = std::fs::metadata(&real).map_err(reason)?;
+    if !meta.is_file() {
+        return Err("not a regular file (a device, a pipe or a folder); not read".into());
+    }
+    let too_big = || {
+        format!(
+            "larger than a test input may be ({} MB); not read",
+            MAX_INPUT >> 20
+        )
+    };
+    if meta.len() > MAX_INPUT {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&real)
+        .and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
+        .map_err(reason)?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 fn push(built: &mut Built, at: RecordRef, record: Value) {
