@@ -166,7 +166,8 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(&args),
         #[cfg(feature = "lsp")]
         Command::Lsp => match crate::lsp::serve_stdio() {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(2)

@@ -30,6 +30,8 @@ const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(15);
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<Workspace>>,
+    /// `shutdown` came: the `exit` after it ends the process with 0.
+    shut_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Backend {
@@ -124,6 +126,8 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shut_down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
@@ -598,33 +602,49 @@ pub fn capabilities() -> ServerCapabilities {
 /// The service, for a transport of the caller's choosing (tests use an
 /// in-memory duplex).
 pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
+    service_with(Arc::default())
+}
+
+/// [`service`], raising `shut_down` when the client asks it to shut down.
+fn service_with(
+    shut_down: Arc<std::sync::atomic::AtomicBool>,
+) -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
     LspService::new(|client| Backend {
         client,
         state: Arc::new(Mutex::new(Workspace::default())),
+        shut_down,
     })
 }
 
 /// Serves `service` over a transport, behind the guard that keeps one
-/// malformed message from ending the session.
-pub async fn serve<I, O>(input: I, output: O)
+/// malformed message from ending the session, until `exit` (or the end of
+/// the input). Whether `shutdown` came first, as the protocol asks.
+pub async fn serve<I, O>(input: I, output: O) -> bool
 where
     I: tokio::io::AsyncRead + Unpin + Send + 'static,
     O: tokio::io::AsyncWrite + Unpin,
 {
     let (guarded_write, guarded_read) = tokio::io::duplex(1 << 20);
     let pump = tokio::spawn(guard::pump(input, guarded_write));
-    let (service, socket) = service();
+    let shut_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (service, socket) = service_with(Arc::clone(&shut_down));
     Server::new(guarded_read, output, socket)
         .serve(service)
         .await;
     pump.abort();
+    shut_down.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-/// Serves over stdio until the client exits.
-pub fn serve_stdio() -> std::io::Result<()> {
+/// Serves over stdio until the client exits; whether it asked to shut down
+/// first (the exit code is 0 then, 1 otherwise).
+pub fn serve_stdio() -> std::io::Result<bool> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
-    Ok(())
+    let clean = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Standard input is read on a blocking thread that may be waiting for
+    // bytes that never come: do not wait for it, or the process outlives
+    // `exit` until the client closes the pipe.
+    runtime.shutdown_background();
+    Ok(clean)
 }

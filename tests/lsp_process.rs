@@ -1,0 +1,110 @@
+//! `tensen lsp` as an editor runs it: a process on stdio that ends on
+//! `exit`, with 0 after `shutdown` and 1 without, even while the editor
+//! keeps its end of the pipe open.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn send(to: &mut ChildStdin, message: &serde_json::Value) {
+    let body = message.to_string();
+    write!(to, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    to.flush().unwrap();
+}
+
+/// The next framed message from the server.
+fn receive(from: &mut BufReader<ChildStdout>) -> serde_json::Value {
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        assert!(from.read_line(&mut line).unwrap() > 0, "the server closed");
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.parse().unwrap();
+        }
+    }
+    let mut body = vec![0u8; length];
+    from.read_exact(&mut body).unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
+/// The response to request `id`, skipping notifications.
+fn response(from: &mut BufReader<ChildStdout>, id: u64) -> serde_json::Value {
+    loop {
+        let m = receive(from);
+        if m["id"] == id {
+            return m;
+        }
+    }
+}
+
+/// Waits for the process to end, up to a few seconds.
+fn exit_code(child: &mut Child) -> Option<i32> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    panic!("`tensen lsp` still runs 10 s after `exit`");
+}
+
+fn session(shutdown: bool) -> Option<i32> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut to = child.stdin.take().unwrap();
+    let mut from = BufReader::new(child.stdout.take().unwrap());
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"capabilities": {}, "rootUri": null}}),
+    );
+    let init = response(&mut from, 1);
+    assert!(init["result"]["capabilities"].is_object(), "{init}");
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    );
+    if shutdown {
+        send(
+            &mut to,
+            &serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+        );
+        let done = response(&mut from, 2);
+        assert!(done.get("error").is_none(), "{done}");
+    }
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "method": "exit"}),
+    );
+    // The editor keeps its end of stdin open: `exit` alone must end it.
+    let code = exit_code(&mut child);
+    drop(to);
+    code
+}
+
+#[test]
+fn exit_ends_the_server_with_0_after_shutdown_and_1_without() {
+    for _ in 0..5 {
+        assert_eq!(session(true), Some(0));
+        assert_eq!(session(false), Some(1));
+    }
+}
