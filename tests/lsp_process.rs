@@ -108,3 +108,54 @@ fn exit_ends_the_server_with_0_after_shutdown_and_1_without() {
         assert_eq!(session(false), Some(1));
     }
 }
+
+#[test]
+fn json_that_is_not_json_rpc_gets_an_error_and_the_session_goes_on() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut to = child.stdin.take().unwrap();
+    let mut from = BufReader::new(child.stdout.take().unwrap());
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"capabilities": {}, "rootUri": null}}),
+    );
+    response(&mut from, 1);
+    // Valid JSON of the wrong shapes: no `jsonrpc`, a method that is not
+    // text, params that are a number, an id that is an object.
+    send(&mut to, &serde_json::json!({"id": 7, "foo": 1}));
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "id": 8, "method": 5}),
+    );
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "id": 9, "method": "textDocument/hover", "params": 3}),
+    );
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "id": {"a": 1}, "method": "x"}),
+    );
+    send(&mut to, &serde_json::json!(42));
+    for id in [7, 8, 9] {
+        let r = response(&mut from, id);
+        assert!(r["error"]["code"].is_i64(), "{r}");
+    }
+    // The session goes on.
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "id": 10, "method": "shutdown"}),
+    );
+    let done = response(&mut from, 10);
+    assert!(done.get("error").is_none(), "{done}");
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "method": "exit"}),
+    );
+    assert_eq!(exit_code(&mut child), Some(0));
+}
