@@ -120,10 +120,68 @@ pub fn save_state(path: &Path, state: &SavedState) -> Result<(), StateError> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "state".into());
+    remove_stale(dir, &name);
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         fail(e)
     })
+}
+
+/// Removes what saves killed before their rename left: `.NAME.tmpPID`
+/// files of processes that no longer run. Where running processes cannot
+/// be told (no `/proc`), nothing is removed.
+fn remove_stale(dir: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.tmp");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let running = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !running {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_save_removes_what_killed_saves_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        // Above any pid_max: a process that cannot be running.
+        let stale = dir.path().join(".s.json.tmp4194399");
+        let other = dir.path().join(".t.json.tmp4194399");
+        std::fs::write(&stale, "{").unwrap();
+        std::fs::write(&other, "{").unwrap();
+        let state = SavedState {
+            format: FORMAT,
+            rules: String::new(),
+            position: 0,
+            watermark: None,
+            released: None,
+            buffer: Vec::new(),
+            sequences: BTreeMap::new(),
+            input: None,
+        };
+        save_state(&path, &state).unwrap();
+        assert!(path.exists());
+        assert_eq!(stale.exists(), !Path::new("/proc/self").exists());
+        assert!(other.exists(), "another state's files are left alone");
+    }
 }
