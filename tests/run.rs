@@ -643,3 +643,33 @@ fn explain_shows_the_list_of_a_quantifier_not_its_elements_as_missing() {
     assert!(!out.contains("p.port = "), "{out}");
     assert!(out.contains("outcome: deny"), "{out}");
 }
+
+#[test]
+fn a_step_signal_without_a_readable_time_is_counted_not_silently_dropped() {
+    let examples = root().join("examples");
+    let record = |time: &str| {
+        format!(
+            r#"{{"eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventTime":{time},"userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"}}}}"#
+        )
+    };
+    let input = format!(
+        "{}\n{}\n{}\n",
+        record("\"yesterday\""),
+        record("null"),
+        record("\"2024-01-01T00:00:00Z\"")
+    );
+    let o = tensen(
+        &["run", s(&examples), "--input", "-"],
+        "1",
+        Some(input.as_bytes()),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // `iam_persistence` feeds a sequence and fires on all three.
+    assert!(
+        stderr(&o).contains(
+            "warning: 2 signal instances took no part in sequences: the record's time is missing or unreadable"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

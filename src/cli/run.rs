@@ -366,6 +366,14 @@ fn print_summary(s: &RunSummary, engine: &Engine, stateful: bool) {
             let _ = writeln!(err, "  late: {e}");
         }
     }
+    if s.untimed > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} signal instance{} took no part in sequences: the record's time is missing or unreadable",
+            s.untimed,
+            if s.untimed == 1 { "" } else { "s" }
+        );
+    }
     if q.evicted > 0 {
         let _ = writeln!(
             err,

@@ -31,6 +31,9 @@ pub struct RunSummary {
     pub status: BTreeMap<(String, String, String), [usize; 3]>,
     /// Signal instances handed to sequences.
     pub hits: usize,
+    /// Signals that feed sequences but fired on records without a readable
+    /// time, so took no part in them.
+    pub untimed: usize,
     pub sequences: CorrelateStats,
 }
 
@@ -422,10 +425,12 @@ pub(super) fn take_outcome(
             outputs,
             allowed,
             hits,
+            untimed,
             time,
             ..
         } => {
             summary.evaluated += 1;
+            summary.untimed += untimed;
             summary.hits += seq.take(time, hits);
             if !seq.records {
                 return;

@@ -72,6 +72,9 @@ pub enum RecordOutcome {
         /// [`RunOptions::keep_allow`]).
         allowed: usize,
         hits: Vec<super::sequence::Instance>,
+        /// Signals that feed sequences and fired, but could not join them:
+        /// the record's time is missing or unreadable.
+        untimed: usize,
         /// The record's event time (epoch ms), if readable.
         time: Option<i64>,
     },
@@ -289,6 +292,7 @@ pub fn evaluate(
         .map(|s| s.name.clone())
         .unwrap_or_else(|| Arc::from(""));
     let mut hits = Vec::new();
+    let mut untimed = 0;
     let mut rules = Vec::new();
     if let Some(d) = engine.signal_dispatch.get(source) {
         if opts.whole_records {
@@ -311,10 +315,11 @@ pub fn evaluate(
                 .iter()
                 .map(|(n, e)| (n, eval.value(e)))
                 .collect();
-            if let (true, Some(t)) = (
-                engine.feeds_sequences.get(i).copied().unwrap_or(false),
-                time_ms,
-            ) {
+            let feeds = engine.feeds_sequences.get(i).copied().unwrap_or(false);
+            if feeds && time_ms.is_none() {
+                untimed += 1;
+            }
+            if let (true, Some(t)) = (feeds, time_ms) {
                 let entities = values
                     .iter()
                     .filter(|(_, v)| !matches!(v, Val::Missing | Val::Null))
@@ -404,6 +409,7 @@ pub fn evaluate(
         outputs,
         allowed,
         hits,
+        untimed,
         time: time_ms,
     }
 }
