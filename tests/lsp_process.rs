@@ -62,7 +62,8 @@ fn exit_code(child: &mut Child) -> Option<i32> {
     panic!("`tensen lsp` still runs 10 s after `exit`");
 }
 
-fn session(shutdown: bool) -> Option<i32> {
+/// `tensen lsp` started and initialized, as an editor starts it.
+fn start() -> (Child, ChildStdin, BufReader<ChildStdout>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
         .arg("lsp")
         .stdin(Stdio::piped())
@@ -79,6 +80,11 @@ fn session(shutdown: bool) -> Option<i32> {
     );
     let init = response(&mut from, 1);
     assert!(init["result"]["capabilities"].is_object(), "{init}");
+    (child, to, from)
+}
+
+fn session(shutdown: bool) -> Option<i32> {
+    let (mut child, mut to, mut from) = start();
     send(
         &mut to,
         &serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
@@ -111,21 +117,7 @@ fn exit_ends_the_server_with_0_after_shutdown_and_1_without() {
 
 #[test]
 fn json_that_is_not_json_rpc_gets_an_error_and_the_session_goes_on() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut to = child.stdin.take().unwrap();
-    let mut from = BufReader::new(child.stdout.take().unwrap());
-    send(
-        &mut to,
-        &serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"capabilities": {}, "rootUri": null}}),
-    );
-    response(&mut from, 1);
+    let (mut child, mut to, mut from) = start();
     // Valid JSON of the wrong shapes: no `jsonrpc`, a method that is not
     // text, params that are a number, an id that is an object.
     send(&mut to, &serde_json::json!({"id": 7, "foo": 1}));

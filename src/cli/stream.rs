@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::engine::correlate::{load_state, rules_hash, save_state, Revisions};
+use crate::engine::correlate::{load_state, rules_hash, save_state, state_folder, Revisions};
 use crate::engine::pipeline::{SequenceSetup, Sequencing};
 use crate::engine::rules::Engine;
 
@@ -103,10 +103,7 @@ pub fn start<'e>(engine: &'e Engine, args: &SequenceArgs) -> Result<Sequencing<'
     );
     if let Some(path) = &args.state {
         // Refused before any work, not after the whole run when saving.
-        let folder = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => std::path::Path::new("."),
-        };
+        let folder = state_folder(path);
         if !folder.is_dir() {
             return Err(format!(
                 "--state {}: the folder {} does not exist",

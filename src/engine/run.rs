@@ -315,29 +315,32 @@ pub fn evaluate(
                 .iter()
                 .map(|(n, e)| (n, eval.value(e)))
                 .collect();
-            let feeds = engine.feeds_sequences.get(i).copied().unwrap_or(false);
-            if feeds && time_ms.is_none() {
-                untimed += 1;
-            }
-            if let (true, Some(t)) = (feeds, time_ms) {
-                let entities = values
-                    .iter()
-                    .filter(|(_, v)| !matches!(v, Val::Missing | Val::Null))
-                    .map(|(n, v)| (n.to_string(), v.render()))
-                    .collect();
-                hits.push(super::sequence::Instance {
-                    signal: i,
-                    time: t,
-                    pos: 0,
-                    entities,
-                    severity: sev,
-                    rule: sig.name.to_string(),
-                    detail: super::sequence::Detail::of(&HitDetail {
-                        record: here.place(),
-                        title: render(&mut eval, sig.title.as_ref()),
-                    }),
-                    denied_by: Vec::new(),
-                });
+            match (
+                engine.feeds_sequences.get(i).copied().unwrap_or(false),
+                time_ms,
+            ) {
+                (false, _) => {}
+                (true, None) => untimed += 1,
+                (true, Some(t)) => {
+                    let entities = values
+                        .iter()
+                        .filter(|(_, v)| !matches!(v, Val::Missing | Val::Null))
+                        .map(|(n, v)| (n.to_string(), v.render()))
+                        .collect();
+                    hits.push(super::sequence::Instance {
+                        signal: i,
+                        time: t,
+                        pos: 0,
+                        entities,
+                        severity: sev,
+                        rule: sig.name.to_string(),
+                        detail: super::sequence::Detail::of(&HitDetail {
+                            record: here.place(),
+                            title: render(&mut eval, sig.title.as_ref()),
+                        }),
+                        denied_by: Vec::new(),
+                    });
+                }
             }
             if !sig.report {
                 continue;

@@ -28,11 +28,17 @@ pub struct TestCase<'a> {
     /// 1-based line of the `test` keyword.
     pub line: usize,
     pub clauses: &'a [Clause],
-    /// The ruleset's folder: no test input is read from outside it.
-    pub root: PathBuf,
+    /// The ruleset's folder, when the paths given have one.
+    pub root: Option<PathBuf>,
 }
 
 impl TestCase<'_> {
+    /// The folder no test input is read from outside of: the ruleset's,
+    /// else the test file's.
+    pub fn root(&self) -> PathBuf {
+        self.root.clone().unwrap_or_else(|| self.dir())
+    }
+
     /// The folder test inputs are relative to.
     pub fn dir(&self) -> PathBuf {
         self.file
@@ -65,17 +71,12 @@ pub fn discover<'a>(
                 .text
                 .get(..item.span.start)
                 .map_or(1, |t| t.matches('\n').count() + 1);
-            let file = PathBuf::from(&src.name);
-            let root = sources
-                .root
-                .clone()
-                .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
             out.push(TestCase {
                 name: name.value.clone(),
-                file,
+                file: PathBuf::from(&src.name),
                 line,
                 clauses,
-                root,
+                root: sources.root.clone(),
             });
         }
     }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use build::{build_sequences, SequenceRt};
-pub use state::{load_state, save_state, InputMark, SavedState, StateError};
+pub use state::{load_state, save_state, state_folder, InputMark, SavedState, StateError};
 
 use super::run::Output;
 use super::sequence::{At, Change, Emit, Inst, Instance, MatchOptions, Matcher};

@@ -112,10 +112,7 @@ pub fn save_state(path: &Path, state: &SavedState) -> Result<(), StateError> {
     };
     let bytes = serde_json::to_vec(state)
         .map_err(|e| StateError(format!("{}: cannot encode the state: {e}", path.display())))?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = state_folder(path);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -127,6 +124,13 @@ pub fn save_state(path: &Path, state: &SavedState) -> Result<(), StateError> {
         let _ = std::fs::remove_file(&tmp);
         fail(e)
     })
+}
+
+/// The folder a state file is saved in (`.` for a bare file name).
+pub fn state_folder(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Removes what saves killed before their rename left: `.NAME.tmpPID`

@@ -53,7 +53,7 @@ pub struct Detail(Option<Box<RawValue>>);
 
 impl Detail {
     pub fn new(v: &Value) -> Detail {
-        Detail(serde_json::value::to_raw_value(v).ok())
+        Detail::of(v)
     }
 
     /// What `v` writes as JSON.
