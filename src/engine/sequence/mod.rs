@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use rustc_hash::FxHashMap;
 use search::{KeyState, Plan};
 
 /// (event time in epoch ms, input position): the order of instances.
@@ -220,8 +221,10 @@ struct KeyEntry {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MatcherState {
     // Keys are shared (`Arc<str>`) between the map and its two indexes:
-    // updating a key's entry copies no text.
-    keys: BTreeMap<Arc<str>, KeyEntry>,
+    // updating a key's entry copies no text. Hashed for speed; written
+    // sorted, so a state file's bytes do not depend on the hash order.
+    #[serde(with = "sorted")]
+    keys: FxHashMap<Arc<str>, KeyEntry>,
     deadlines: BTreeSet<(i64, Arc<str>)>,
     lru: BTreeSet<(At, Arc<str>)>,
     /// The instances of the record being fed (one position), by key.
@@ -295,21 +298,26 @@ impl Matcher {
             self.flush_group(&mut out);
         }
         self.close_before(at.0, &mut out);
-        let mut routed: Vec<(Arc<str>, Role)> = Vec::new();
+        let mut routed: Vec<(&str, Role)> = Vec::new();
         for f in self.routes.get(&inst.signal).into_iter().flatten() {
             let join = self.pattern.steps.get(*f).map(|s| s.join.as_str());
             if let Some(k) = join.and_then(|j| inst.entities.get(j)) {
-                routed.push((Arc::from(k.as_str()), Role::Step(*f)));
+                routed.push((k, Role::Step(*f)));
             }
         }
         if self.pattern.until.contains(&inst.signal) {
             if let Some(k) = inst.entities.get(&self.pattern.key) {
-                routed.push((Arc::from(k.as_str()), Role::Until));
+                routed.push((k, Role::Until));
             }
         }
         for (k, role) in routed {
-            if self.in_partition(&k) {
-                self.state.group.push((k, role, inst.clone()));
+            if self.in_partition(k) {
+                // A key with state already shares its text.
+                let key = match self.state.keys.get_key_value(k) {
+                    Some((key, _)) => key.clone(),
+                    None => Arc::from(k),
+                };
+                self.state.group.push((key, role, inst.clone()));
                 self.state.group_at = Some(at);
             }
         }
@@ -338,6 +346,8 @@ impl Matcher {
                 }
             }
         }
+        // In key order, whatever the order of the hash map.
+        out.sort_by(|a, b| a.key.cmp(&b.key));
         out
     }
 
@@ -350,12 +360,17 @@ impl Matcher {
         let Some(at) = self.state.group_at.take() else {
             return;
         };
-        let mut by_key: BTreeMap<Arc<str>, Vec<(Role, Inst)>> = BTreeMap::new();
-        for (k, role, inst) in std::mem::take(&mut self.state.group) {
-            by_key.entry(k).or_default().push((role, inst));
-        }
-        for (key, mut events) in by_key {
-            events.sort_by_key(|(r, _)| *r);
+        // By key, and by role within a key (the sort is stable).
+        let mut group = std::mem::take(&mut self.state.group);
+        group.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let mut rest = group.into_iter().peekable();
+        let mut events: Vec<(Role, Inst)> = Vec::new();
+        while let Some((key, role, inst)) = rest.next() {
+            events.clear();
+            events.push((role, inst));
+            while let Some((_, role, inst)) = rest.next_if(|(k, _, _)| *k == key) {
+                events.push((role, inst));
+            }
             let mut entry = match self.state.keys.remove(&key) {
                 Some(e) => {
                     self.state.lru.remove(&(e.touched, key.clone()));
@@ -379,11 +394,10 @@ impl Matcher {
 
     /// Handles every deadline strictly before `t`.
     fn close_before(&mut self, t: i64, out: &mut Vec<Emit>) {
-        while let Some((d, key)) = self.state.deadlines.first().cloned() {
-            if d >= t {
+        while self.state.deadlines.first().is_some_and(|(d, _)| *d < t) {
+            let Some((_, key)) = self.state.deadlines.pop_first() else {
                 break;
-            }
-            self.state.deadlines.remove(&(d, key.clone()));
+            };
             let Some(mut entry) = self.state.keys.remove(&key) else {
                 continue;
             };
@@ -459,4 +473,31 @@ pub fn find_matches(pattern: &Pattern, instances: &[Instance], now: i64) -> Vec<
         last.insert((o.key.clone(), o.start), o);
     }
     last.into_values().collect()
+}
+
+/// A hash map written as a map sorted by key (and read back as one).
+mod sorted {
+    use std::collections::BTreeMap;
+    use std::hash::Hash;
+
+    use rustc_hash::FxHashMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<K, V, S>(map: &FxHashMap<K, V>, s: S) -> Result<S::Ok, S::Error>
+    where
+        K: Ord + Serialize,
+        V: Serialize,
+        S: Serializer,
+    {
+        map.iter().collect::<BTreeMap<&K, &V>>().serialize(s)
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<FxHashMap<K, V>, D::Error>
+    where
+        K: Eq + Hash + Deserialize<'de>,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        FxHashMap::deserialize(d)
+    }
 }
