@@ -598,3 +598,57 @@ fn elements_that_are_lists_can_be_indexed_and_a_star_list_is_the_same_list() {
         json!(["requestParameters.perms[*][*].cidr"])
     );
 }
+
+#[test]
+fn a_derived_field_read_by_many_rules_names_its_missing_fields_in_each() {
+    // A record's derived fields are computed once and shared by its rules;
+    // each rule still names the fields the derived value lacked.
+    let rules = r#"
+source inv {
+    recognize kind == "inv"
+    time ts
+    field kind: string
+    field ts: time
+    field owner.name: string
+    field env: string
+    derive who: string = owner.name
+    derive label: string = "{env}/{owner.name}"
+}
+guardrail first on inv {
+    scope principal
+    deny when who == "mallory"
+}
+guardrail second on inv {
+    scope principal
+    deny when who != "alice" and label != "x"
+}
+guardrail third on inv {
+    scope principal
+    deny when env == "prod" and who == "bob"
+}
+"#;
+    let e = engine(rules);
+    let record = json!({"kind": "inv", "ts": "2024-01-01T00:00:00Z", "env": "prod"});
+    let out = run(&e, record);
+    let missing: Vec<(&str, &Value)> = out
+        .iter()
+        .map(|(_, v)| (v["guardrail"].as_str().unwrap(), &v["missing"]))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            ("first", &json!(["owner.name"])),
+            ("second", &json!(["owner.name"])),
+            ("third", &json!(["owner.name"])),
+        ]
+    );
+    assert!(out.iter().all(|(k, _)| *k == OutputKind::Unknown));
+    // Present, the shared value decides each rule as its own would.
+    let record = json!({"kind": "inv", "ts": "2024-01-01T00:00:00Z", "env": "prod",
+        "owner": {"name": "bob"}});
+    let kinds: Vec<OutputKind> = run(&e, record).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        kinds,
+        [OutputKind::Allow, OutputKind::Deny, OutputKind::Deny]
+    );
+}

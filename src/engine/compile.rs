@@ -141,6 +141,13 @@ pub enum CExpr {
         rest: Arc<FieldPath>,
     },
     Template(Vec<TPart>),
+    /// A derived field of the source: the same for every rule of a record,
+    /// so a run computes it once per record (slot `slot` of the record's
+    /// [`Memo`](super::eval::Memo)).
+    Derived {
+        slot: usize,
+        expr: Box<CExpr>,
+    },
 }
 
 /// A name bound by an enclosing `any(x in LIST: ...)`, while compiling.

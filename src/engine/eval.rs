@@ -11,9 +11,27 @@ use super::record::At;
 use super::value::{compare, equal, Truth, Val};
 use crate::syntax::ast::{BinOp, CmpOp};
 
+/// The values of a record's derived fields: each computed the first time a
+/// rule of the record reads it, with the fields it found missing (noted
+/// again at every read, so a rule's `missing` is what it would be without).
+pub struct Memo<'r> {
+    cells: Vec<std::cell::OnceCell<(Val<'r>, Vec<String>)>>,
+}
+
+impl<'r> Memo<'r> {
+    /// Room for `slots` derived fields ([`CExpr::Derived`]).
+    pub fn new(slots: usize) -> Memo<'r> {
+        Memo {
+            cells: (0..slots).map(|_| std::cell::OnceCell::new()).collect(),
+        }
+    }
+}
+
 /// The evaluation of rules over one record.
 pub struct Eval<'r> {
     record: At<'r>,
+    /// Derived fields already computed for this record, if shared.
+    memo: Option<&'r Memo<'r>>,
     /// Fields whose absence made a condition unknown, in order, without repeats.
     pub missing: Vec<String>,
     quant: Quant,
@@ -25,10 +43,42 @@ impl<'r> Eval<'r> {
     pub fn new(record: At<'r>) -> Eval<'r> {
         Eval {
             record,
+            memo: None,
             missing: Vec::new(),
             quant: Quant::Any,
             bound: Vec::new(),
         }
+    }
+
+    /// An evaluation that shares derived fields with the record's other
+    /// rules through `memo`.
+    pub fn with_memo(record: At<'r>, memo: &'r Memo<'r>) -> Eval<'r> {
+        Eval {
+            memo: Some(memo),
+            ..Eval::new(record)
+        }
+    }
+
+    /// A derived field's value: from the memo when there is one (and no
+    /// `all(...)` around changes how its conditions combine).
+    fn derived(&mut self, slot: usize, expr: &'r CExpr) -> Val<'r> {
+        let cell = match (self.memo.and_then(|m| m.cells.get(slot)), self.quant) {
+            (Some(cell), Quant::Any) => cell,
+            _ => return self.value(expr),
+        };
+        let (value, missing) = match cell.get() {
+            Some(known) => known,
+            None => {
+                let outer = std::mem::take(&mut self.missing);
+                let value = self.value(expr);
+                let notes = std::mem::replace(&mut self.missing, outer);
+                cell.get_or_init(|| (value, notes))
+            }
+        };
+        for m in missing {
+            self.note_missing(m);
+        }
+        value.borrowed()
     }
 
     /// The truth of a condition. Missing fields are remembered only when the
@@ -332,6 +382,7 @@ impl<'r> Eval<'r> {
                 let vals: Vec<Val<'r>> = args.iter().map(|a| self.value(a)).collect();
                 call(*f, vals)
             }
+            CExpr::Derived { slot, expr } => self.derived(*slot, expr),
             condition => match self.truth(condition) {
                 Truth::True => Val::Bool(true),
                 Truth::False => Val::Bool(false),

@@ -19,6 +19,7 @@ pub mod follow;
 pub mod output;
 pub mod parse;
 pub mod pipeline;
+pub mod place;
 pub mod project;
 pub mod read;
 pub mod record;

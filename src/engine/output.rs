@@ -10,8 +10,9 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+pub use super::place::Place;
 use super::rules::GuardScope;
-use super::sequence::Inst;
+use super::sequence::{Detail, Inst};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OutputKind {
@@ -177,37 +178,6 @@ impl Serialize for Output {
             Finding::Decision(d) => d.serialize(s),
             Finding::Sequence(q) => q.serialize(s),
         }
-    }
-}
-
-/// Where a finding's record is: its file, line, position in a list of
-/// records, and its own id where its format has one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
-    pub file: Arc<str>,
-    pub line: usize,
-    pub index: Option<usize>,
-    /// An inline test event's number in its test: written instead of the
-    /// line (see [`super::run::RecordRef::event`]).
-    pub event: Option<usize>,
-    pub id: Option<String>,
-}
-
-impl Serialize for Place {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("file", &*self.file)?;
-        match self.event {
-            Some(n) => m.serialize_entry("event", &n)?,
-            None => m.serialize_entry("line", &self.line)?,
-        }
-        if let Some(i) = self.index {
-            m.serialize_entry("index", &i)?;
-        }
-        if let Some(id) = &self.id {
-            m.serialize_entry("id", id)?;
-        }
-        m.end()
     }
 }
 
@@ -438,8 +408,11 @@ impl Serialize for StepSignal<'_> {
         m.serialize_entry("time", &iso(h.time))?;
         m.serialize_entry("severity", &h.severity)?;
         m.serialize_entry("entities", &h.entities)?;
-        // As a value, so a pretty writer indents it like the rest.
-        m.serialize_entry("detail", &h.detail.value())?;
+        match &h.detail {
+            // As a value, so a pretty writer indents it like the rest.
+            Detail::Json(_) => m.serialize_entry("detail", &h.detail.value())?,
+            d => m.serialize_entry("detail", d)?,
+        }
         if !h.denied_by.is_empty() {
             m.serialize_entry("denied_by", &h.denied_by)?;
         }

@@ -102,6 +102,9 @@ pub struct Engine {
     pub projection: super::project::Projection,
     /// The fields the engine itself reads, resolved.
     pub known: super::run::Known,
+    /// How many derived fields all sources have (a record's
+    /// [`Memo`](super::eval::Memo) has a slot for each).
+    pub derived_slots: usize,
 }
 
 impl Engine {
@@ -158,6 +161,7 @@ fn blocks(analysis: &Analysis) -> impl Iterator<Item = &Block> {
 fn build(analysis: &Analysis) -> Engine {
     let compiler = Compiler::new(analysis);
     let mut sources = Vec::new();
+    let mut derived_slots = 0;
     for b in blocks(analysis).filter(|b| b.kind == BlockKind::Source) {
         if sources.iter().any(|s: &SourceRt| *s.name == *b.name.name) {
             continue;
@@ -179,7 +183,15 @@ fn build(analysis: &Analysis) -> Engine {
                         ExprKind::Lit(Lit::Str(s)) => compiler.template(s, &Scope::default()),
                         _ => compiler.expr(value, &Scope::default()),
                     };
-                    src.derived.insert(name.name.clone(), compiled);
+                    let slot = derived_slots;
+                    derived_slots += 1;
+                    src.derived.insert(
+                        name.name.clone(),
+                        CExpr::Derived {
+                            slot,
+                            expr: Box::new(compiled),
+                        },
+                    );
                 }
                 _ => {}
             }
@@ -357,6 +369,7 @@ fn build(analysis: &Analysis) -> Engine {
         super::project::Projection::new(paths.iter().map(Vec::as_slice), compiler.names());
     let known = super::run::Known::new(projection.names());
     Engine {
+        derived_slots,
         sources,
         signals,
         guardrails,

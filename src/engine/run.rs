@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::compile::CExpr;
-use super::eval::{resolve, resolve_one, Eval};
+use super::eval::{resolve, resolve_one, Eval, Memo};
 pub use super::output::{severity_label, stable_id, Output, OutputKind};
 use super::output::{Decision, Finding, Place, SignalFinding};
 use super::record::{At, Node};
@@ -193,13 +193,6 @@ impl Here<'_> {
     }
 }
 
-/// What a hit that feeds sequences keeps of its record.
-#[derive(serde::Serialize)]
-struct HitDetail<'a> {
-    record: &'a Place,
-    title: Option<String>,
-}
-
 fn render<'r>(eval: &mut Eval<'r>, e: Option<&'r CExpr>) -> Option<String> {
     e.map(|e| eval.value(e).render())
 }
@@ -294,6 +287,8 @@ pub fn evaluate(
     let mut hits = Vec::new();
     let mut untimed = 0;
     let mut rules = Vec::new();
+    // Derived fields, computed once for all the record's rules.
+    let memo = Memo::new(engine.derived_slots);
     if let Some(d) = engine.signal_dispatch.get(source) {
         if opts.whole_records {
             rules = d.all();
@@ -304,7 +299,7 @@ pub fn evaluate(
             let Some(sig) = engine.signals.get(i) else {
                 continue;
             };
-            let mut eval = Eval::new(record);
+            let mut eval = Eval::with_memo(record, &memo);
             if eval.truth(&sig.when) != Truth::True {
                 continue;
             }
@@ -334,10 +329,10 @@ pub fn evaluate(
                         entities,
                         severity: sev,
                         rule: sig.name.to_string(),
-                        detail: super::sequence::Detail::of(&HitDetail {
-                            record: here.place(),
+                        detail: super::sequence::Detail::Record {
+                            record: here.place().clone(),
                             title: render(&mut eval, sig.title.as_ref()),
-                        }),
+                        },
                         denied_by: Vec::new(),
                     });
                 }
@@ -388,7 +383,7 @@ pub fn evaluate(
             let Some(g) = engine.guardrails.get(i) else {
                 continue;
             };
-            match decide(engine, g, record, &here, time.as_deref(), opts) {
+            match decide(engine, g, (record, &memo), &here, time.as_deref(), opts) {
                 Some(Decided::Counted) => allowed += 1,
                 Some(Decided::Built(out)) => outputs.push(out),
                 None => {}
@@ -428,12 +423,12 @@ enum Decided {
 fn decide<'r>(
     engine: &'r Engine,
     g: &'r super::rules::GuardrailRt,
-    record: At<'r>,
+    (record, memo): (At<'r>, &'r Memo<'r>),
     here: &Here<'_>,
     time: Option<&str>,
     opts: &RunOptions,
 ) -> Option<Decided> {
-    let mut eval = Eval::new(record);
+    let mut eval = Eval::with_memo(record, memo);
     let mut exempt = None;
     let (kind, missing) = match g.scope {
         GuardScope::Principal | GuardScope::Resource => {

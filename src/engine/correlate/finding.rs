@@ -121,7 +121,10 @@ pub(super) fn as_instance(
         entities: BTreeMap::from([(pattern.key.clone(), m.key.clone())]),
         severity,
         rule: seq.name.to_string(),
-        detail: Detail::new(&json!({ "sequence": &*seq.name, "first_seen": iso(m.start.0) })),
+        detail: Detail::Match {
+            sequence: seq.name.clone(),
+            first_seen: iso(m.start.0),
+        },
         denied_by: Vec::new(),
     })
 }

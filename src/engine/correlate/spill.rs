@@ -13,7 +13,8 @@ use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
-use crate::engine::sequence::Instance;
+use crate::engine::place::Place;
+use crate::engine::sequence::{Detail, Instance};
 
 /// Instances sorted in memory at once.
 const RUN: usize = 200_000;
@@ -154,7 +155,7 @@ fn encode(inst: &Instance, w: &mut impl Write) -> std::io::Result<()> {
         put_text(w, value)?;
     }
     put_text(w, &inst.rule)?;
-    put_text(w, inst.detail.text())?;
+    put_detail(w, &inst.detail)?;
     put_len(w, inst.denied_by.len())?;
     for g in &inst.denied_by {
         put_text(w, g)?;
@@ -177,7 +178,7 @@ fn decode(r: &mut impl BufRead) -> std::io::Result<Option<Instance>> {
         entities.insert(name, get_text(r)?);
     }
     let rule = get_text(r)?;
-    let detail = crate::engine::sequence::Detail::from_text(get_text(r)?);
+    let detail = get_detail(r)?;
     let denied = get_u64(r)?;
     let mut denied_by = Vec::new();
     for _ in 0..denied {
@@ -193,6 +194,101 @@ fn decode(r: &mut impl BufRead) -> std::io::Result<Option<Instance>> {
         detail,
         denied_by,
     }))
+}
+
+/// A detail's form, then its fields.
+fn put_detail(w: &mut impl Write, detail: &Detail) -> std::io::Result<()> {
+    match detail {
+        Detail::Record { record, title } => {
+            w.write_all(&[0])?;
+            put_text(w, &record.file)?;
+            put_len(w, record.line)?;
+            put_opt(
+                w,
+                record.index.map(|i| u64::try_from(i).unwrap_or(u64::MAX)),
+            )?;
+            put_opt(
+                w,
+                record.event.map(|i| u64::try_from(i).unwrap_or(u64::MAX)),
+            )?;
+            put_opt_text(w, record.id.as_deref())?;
+            put_opt_text(w, title.as_deref())
+        }
+        Detail::Match {
+            sequence,
+            first_seen,
+        } => {
+            w.write_all(&[1])?;
+            put_text(w, sequence)?;
+            put_text(w, first_seen)
+        }
+        Detail::Json(raw) => {
+            w.write_all(&[2])?;
+            put_text(w, raw.as_deref().map_or("null", |r| r.get()))
+        }
+    }
+}
+
+fn get_detail(r: &mut impl Read) -> std::io::Result<Detail> {
+    let mut form = [0u8];
+    r.read_exact(&mut form)?;
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    Ok(match form {
+        [0] => Detail::Record {
+            record: Place {
+                file: get_text(r)?.into(),
+                line: size(get_u64(r)?),
+                index: get_opt(r)?.map(size),
+                event: get_opt(r)?.map(size),
+                id: get_opt_text(r)?,
+            },
+            title: get_opt_text(r)?,
+        },
+        [1] => Detail::Match {
+            sequence: get_text(r)?.into(),
+            first_seen: get_text(r)?,
+        },
+        [2] => Detail::from_text(get_text(r)?),
+        _ => return Err(std::io::ErrorKind::InvalidData.into()),
+    })
+}
+
+fn put_opt(w: &mut impl Write, n: Option<u64>) -> std::io::Result<()> {
+    match n {
+        Some(n) => {
+            w.write_all(&[1])?;
+            w.write_all(&n.to_le_bytes())
+        }
+        None => w.write_all(&[0]),
+    }
+}
+
+fn get_opt(r: &mut impl Read) -> std::io::Result<Option<u64>> {
+    let mut some = [0u8];
+    r.read_exact(&mut some)?;
+    match some {
+        [0] => Ok(None),
+        _ => get_u64(r).map(Some),
+    }
+}
+
+fn put_opt_text(w: &mut impl Write, s: Option<&str>) -> std::io::Result<()> {
+    match s {
+        Some(s) => {
+            w.write_all(&[1])?;
+            put_text(w, s)
+        }
+        None => w.write_all(&[0]),
+    }
+}
+
+fn get_opt_text(r: &mut impl Read) -> std::io::Result<Option<String>> {
+    let mut some = [0u8];
+    r.read_exact(&mut some)?;
+    match some {
+        [0] => Ok(None),
+        _ => get_text(r).map(Some),
+    }
 }
 
 fn put_len(w: &mut impl Write, n: usize) -> std::io::Result<()> {
@@ -232,9 +328,23 @@ mod tests {
             entities: [("principal".to_string(), format!("arn:…/ü{pos}"))].into(),
             severity: 5.5,
             rule: "r".into(),
-            detail: crate::engine::sequence::Detail::new(
-                &serde_json::json!({"pos": pos, "t": "\"x\""}),
-            ),
+            detail: match pos % 3 {
+                0 => Detail::new(&serde_json::json!({"pos": pos, "t": "\"x\""})),
+                1 => Detail::Record {
+                    record: Place {
+                        file: "logs/ü.json".into(),
+                        line: 7,
+                        index: (pos > 3).then_some(2),
+                        event: None,
+                        id: Some(format!("id{pos}")),
+                    },
+                    title: (pos > 3).then(|| "a \"title\"".to_string()),
+                },
+                _ => Detail::Match {
+                    sequence: "seq".into(),
+                    first_seen: format!("2024-05-01T00:00:0{pos}.000Z"),
+                },
+            },
             denied_by: (0..pos % 3).map(|g| format!("g{g}")).collect(),
         }
     }

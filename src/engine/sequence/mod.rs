@@ -21,6 +21,8 @@ use serde_json::Value;
 use rustc_hash::FxHashMap;
 use search::{KeyState, Plan};
 
+use super::place::Place;
+
 /// (event time in epoch ms, input position): the order of instances.
 pub type At = (i64, u64);
 
@@ -44,13 +46,26 @@ pub struct Instance {
     pub denied_by: Vec<String>,
 }
 
-/// Where an instance came from, kept as JSON text: one allocation, for
-/// findings that may hold many instances while a window is open. It is
-/// written into state files and findings as the JSON it holds, checked
-/// once when made, never again when written. `None`: what could not be
-/// written as JSON, written as `null`.
+/// Where an instance came from, as findings show it. Kept typed (no JSON
+/// is written for the many instances that never reach a finding); what a
+/// state file gives back is kept as the JSON text it read.
 #[derive(Debug, Clone)]
-pub struct Detail(Option<Box<RawValue>>);
+pub enum Detail {
+    /// A signal's record, and the signal's title for it.
+    Record {
+        record: Place,
+        title: Option<String>,
+    },
+    /// A sequence's match, used as a step of another: the sequence and the
+    /// match's first time (ISO 8601).
+    Match {
+        sequence: Arc<str>,
+        first_seen: String,
+    },
+    /// JSON read back, checked once, written as is; `None`: what could not
+    /// be written as JSON, written as `null`.
+    Json(Option<Box<RawValue>>),
+}
 
 impl Detail {
     pub fn new(v: &Value) -> Detail {
@@ -59,43 +74,61 @@ impl Detail {
 
     /// What `v` writes as JSON.
     pub fn of<T: Serialize>(v: &T) -> Detail {
-        Detail(serde_json::value::to_raw_value(v).ok())
-    }
-
-    /// The JSON text it holds (`null` for none).
-    pub fn text(&self) -> &str {
-        self.0.as_deref().map_or("null", RawValue::get)
+        Detail::Json(serde_json::value::to_raw_value(v).ok())
     }
 
     /// The JSON text `text` as a detail (`None` if it is not JSON).
     pub fn from_text(text: String) -> Detail {
-        Detail(RawValue::from_string(text).ok())
+        Detail::Json(RawValue::from_string(text).ok())
     }
 
-    /// The JSON it holds.
+    /// The JSON it writes.
     pub fn value(&self) -> Value {
-        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+        match self {
+            Detail::Json(raw) => raw
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r.get()).ok())
+                .unwrap_or(Value::Null),
+            _ => serde_json::to_value(self).unwrap_or(Value::Null),
+        }
     }
 }
 
 impl PartialEq for Detail {
+    /// Equal when they write the same JSON, whatever their form.
     fn eq(&self, other: &Detail) -> bool {
-        self.text() == other.text()
+        serde_json::to_string(self).ok() == serde_json::to_string(other).ok()
     }
 }
 
 impl Serialize for Detail {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Some(raw) => raw.serialize(s),
-            None => s.serialize_unit(),
+        use serde::ser::SerializeMap;
+        match self {
+            Detail::Record { record, title } => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("record", record)?;
+                m.serialize_entry("title", title)?;
+                m.end()
+            }
+            Detail::Match {
+                sequence,
+                first_seen,
+            } => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("sequence", &**sequence)?;
+                m.serialize_entry("first_seen", first_seen)?;
+                m.end()
+            }
+            Detail::Json(Some(raw)) => raw.serialize(s),
+            Detail::Json(None) => s.serialize_unit(),
         }
     }
 }
 
 impl<'de> Deserialize<'de> for Detail {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Detail, D::Error> {
-        Ok(Detail(Some(Box::<RawValue>::deserialize(d)?)))
+        Ok(Detail::Json(Some(Box::<RawValue>::deserialize(d)?)))
     }
 }
 
