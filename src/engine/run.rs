@@ -310,10 +310,14 @@ pub fn evaluate(
                 .iter()
                 .map(|(n, e)| (n, eval.value(e)))
                 .collect();
-            match (
-                engine.feeds_sequences.get(i).copied().unwrap_or(false),
-                time_ms,
-            ) {
+            let feeds = engine.feeds_sequences.get(i).copied().unwrap_or(false);
+            // The title, once for the hit and the finding.
+            let title = if sig.report || (feeds && time_ms.is_some()) {
+                render(&mut eval, sig.title.as_ref())
+            } else {
+                None
+            };
+            match (feeds, time_ms) {
                 (false, _) => {}
                 (true, None) => untimed += 1,
                 (true, Some(t)) => {
@@ -331,7 +335,7 @@ pub fn evaluate(
                         rule: sig.name.to_string(),
                         detail: super::sequence::Detail::Record {
                             record: here.place().clone(),
-                            title: render(&mut eval, sig.title.as_ref()),
+                            title: title.clone(),
                         },
                         denied_by: Vec::new(),
                     });
@@ -346,7 +350,7 @@ pub fn evaluate(
                 source: source_name.clone(),
                 time: time.clone(),
                 severity: sev,
-                title: render(&mut eval, sig.title.as_ref()),
+                title,
                 summary: render(&mut eval, sig.summary.as_ref()),
                 tactics: sig.tactics.clone(),
                 techniques: sig.techniques.clone(),
