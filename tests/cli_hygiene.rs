@@ -206,3 +206,69 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// `tensen fmt` with `input` on standard input.
+fn fmt_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const UNFORMATTED: &str = "signal  a on cloudtrail {\nwhen eventName==\"X\"\n}\n";
+const FORMATTED: &str = "signal a on cloudtrail {\n    when eventName == \"X\"\n}\n";
+
+#[test]
+fn fmt_dash_formats_standard_input_to_standard_output() {
+    let out = fmt_stdin(&["fmt", "-"], UNFORMATTED);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), FORMATTED);
+    // Already formatted: the same bytes back.
+    let out = fmt_stdin(&["fmt", "-"], FORMATTED);
+    assert_eq!(text(&out.stdout), FORMATTED);
+    // --check on standard input: its name, exit 1.
+    let out = fmt_stdin(&["fmt", "--check", "-"], UNFORMATTED);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "<stdin>\n");
+    // Syntax errors: located in `<stdin>`, nothing on standard output, exit 2.
+    let out = fmt_stdin(&["fmt", "-"], "signal a on {\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("<stdin>:1:13"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn fmt_diff_prints_a_unified_diff_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.tsn");
+    std::fs::write(&file, UNFORMATTED).unwrap();
+    let name = file.to_str().unwrap();
+    let out = tensen(&["fmt", "--diff", name]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let want = format!(
+        "--- {name}\n+++ {name}\n@@ -1,3 +1,3 @@\n-signal  a on cloudtrail {{\n-when eventName==\"X\"\n+signal a on cloudtrail {{\n+    when eventName == \"X\"\n }}\n"
+    );
+    assert_eq!(text(&out.stdout), want);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), UNFORMATTED);
+    // Nothing to change: no diff, exit 0.
+    std::fs::write(&file, FORMATTED).unwrap();
+    let out = tensen(&["fmt", "--diff", name]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}

@@ -65,12 +65,15 @@ enum Command {
     },
     /// Rewrite rule files into the canonical layout.
     Fmt {
-        /// Rule files or folders.
+        /// Rule files or folders; `-` formats standard input to standard output.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Change nothing; list files that would change and exit 1 if any.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "diff")]
         check: bool,
+        /// Change nothing; print what would change as a unified diff and exit 1 if anything would.
+        #[arg(long)]
+        diff: bool,
     },
     /// List the built-in sources, or the fields of one.
     Schema {
@@ -133,7 +136,14 @@ pub fn main() -> ExitCode {
             deny_warnings,
             color,
         } => check::run(&paths, format, deny_warnings, color),
-        Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Fmt { paths, check, diff } => fmt::run(
+            &paths,
+            match (check, diff) {
+                (true, _) => fmt::Mode::Check,
+                (_, true) => fmt::Mode::Diff,
+                _ => fmt::Mode::Write,
+            },
+        ),
         Command::Diff {
             old,
             new,
@@ -199,6 +209,16 @@ fn quiet_on_closed_pipe() {
 /// Whether a write failed because the reader went away.
 pub fn closed_pipe(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
+/// The exit of a command whose output could not be written: quiet and 0
+/// when the reader went away (`| head`), an error otherwise.
+fn write_error(e: &std::io::Error) -> ExitCode {
+    if closed_pipe(e) {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: cannot write the output: {e}");
+    ExitCode::from(3)
 }
 
 /// Whether to color output for stderr.

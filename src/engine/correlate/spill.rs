@@ -263,13 +263,15 @@ fn put_opt(w: &mut impl Write, n: Option<u64>) -> std::io::Result<()> {
     }
 }
 
-fn get_opt(r: &mut impl Read) -> std::io::Result<Option<u64>> {
+/// The byte before an optional value: whether the value follows.
+fn get_some(r: &mut impl Read) -> std::io::Result<bool> {
     let mut some = [0u8];
     r.read_exact(&mut some)?;
-    match some {
-        [0] => Ok(None),
-        _ => get_u64(r).map(Some),
-    }
+    Ok(some != [0])
+}
+
+fn get_opt(r: &mut impl Read) -> std::io::Result<Option<u64>> {
+    get_some(r)?.then(|| get_u64(r)).transpose()
 }
 
 fn put_opt_text(w: &mut impl Write, s: Option<&str>) -> std::io::Result<()> {
@@ -283,12 +285,7 @@ fn put_opt_text(w: &mut impl Write, s: Option<&str>) -> std::io::Result<()> {
 }
 
 fn get_opt_text(r: &mut impl Read) -> std::io::Result<Option<String>> {
-    let mut some = [0u8];
-    r.read_exact(&mut some)?;
-    match some {
-        [0] => Ok(None),
-        _ => get_text(r).map(Some),
-    }
+    get_some(r)?.then(|| get_text(r)).transpose()
 }
 
 fn put_len(w: &mut impl Write, n: usize) -> std::io::Result<()> {
