@@ -10,18 +10,14 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+
+use common::root;
 
 fn tensen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tensen"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    common::command(args).output().unwrap()
 }
 
 fn path_arg(p: &Path) -> &str {

@@ -15,21 +15,19 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+mod common;
+
+use common::{root, text};
+
+/// The binary with `args`, as a user runs it (not under CI).
+fn tensen_command(args: &[&str]) -> Command {
+    let mut cmd = common::command(args);
+    cmd.env_remove("CI");
+    cmd
+}
+
 fn tensen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tensen"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CI")
-        .output()
-        .unwrap()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    tensen_command(args).output().unwrap()
 }
 
 #[test]
@@ -70,10 +68,7 @@ fn completions_and_the_man_page_cover_every_command() {
 /// Runs `args`, reads `keep` bytes of its output and closes the pipe, as
 /// `| head -c KEEP` does; returns the exit status and standard error.
 fn closed_after(args: &[&str], keep: usize) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CI")
+    let mut child = tensen_command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -209,22 +204,7 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
 
 /// `tensen fmt` with `input` on standard input.
 fn fmt_stdin(args: &[&str], input: &str) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tensen"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::output_with(&mut tensen_command(args), Some(input.as_bytes()))
 }
 
 const UNFORMATTED: &str = "signal  a on cloudtrail {\nwhen eventName==\"X\"\n}\n";

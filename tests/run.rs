@@ -12,34 +12,22 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use tensen::engine::read::{list_inputs, parse_bytes, read};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+
+use common::root;
 
 fn data(sub: &str) -> PathBuf {
     root().join("examples/data").join(sub)
 }
 
 fn tensen(args: &[&str], threads: &str, stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tensen"));
-    cmd.args(args)
-        .env("NO_COLOR", "1")
-        .env("RAYON_NUM_THREADS", threads);
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    if let Some(bytes) = stdin {
-        child.stdin.take().unwrap().write_all(bytes).unwrap();
-    }
-    child.wait_with_output().unwrap()
+    let mut cmd = common::command(args);
+    cmd.env("RAYON_NUM_THREADS", threads);
+    common::output_with(&mut cmd, stdin)
 }
 
 fn s(p: &Path) -> &str {
