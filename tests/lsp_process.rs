@@ -90,12 +90,7 @@ fn session(shutdown: bool) -> Option<i32> {
         &serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
     );
     if shutdown {
-        send(
-            &mut to,
-            &serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
-        );
-        let done = response(&mut from, 2);
-        assert!(done.get("error").is_none(), "{done}");
+        shut_down(&mut to, &mut from, 2);
     }
     send(
         &mut to,
@@ -105,6 +100,16 @@ fn session(shutdown: bool) -> Option<i32> {
     let code = exit_code(&mut child);
     drop(to);
     code
+}
+
+/// Asks the server to shut down (request `id`); it must answer without error.
+fn shut_down(to: &mut ChildStdin, from: &mut BufReader<ChildStdout>, id: u64) {
+    send(
+        to,
+        &serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "shutdown"}),
+    );
+    let done = response(from, id);
+    assert!(done.get("error").is_none(), "{done}");
 }
 
 #[test]
@@ -139,12 +144,7 @@ fn json_that_is_not_json_rpc_gets_an_error_and_the_session_goes_on() {
         assert!(r["error"]["code"].is_i64(), "{r}");
     }
     // The session goes on.
-    send(
-        &mut to,
-        &serde_json::json!({"jsonrpc": "2.0", "id": 10, "method": "shutdown"}),
-    );
-    let done = response(&mut from, 10);
-    assert!(done.get("error").is_none(), "{done}");
+    shut_down(&mut to, &mut from, 10);
     send(
         &mut to,
         &serde_json::json!({"jsonrpc": "2.0", "method": "exit"}),
