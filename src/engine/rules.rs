@@ -20,6 +20,9 @@ pub struct SourceRt {
     pub recognize: Option<CExpr>,
     pub time: Option<Arc<FieldPath>>,
     pub derived: BTreeMap<String, CExpr>,
+    /// Slots of a record's [`Memo`](super::eval::Memo): its derived fields
+    /// worth computing once ([`CExpr::Derived`]).
+    pub memo_slots: usize,
 }
 
 #[derive(Clone)]
@@ -102,9 +105,6 @@ pub struct Engine {
     pub projection: super::project::Projection,
     /// The fields the engine itself reads, resolved.
     pub known: super::run::Known,
-    /// How many derived fields all sources have (a record's
-    /// [`Memo`](super::eval::Memo) has a slot for each).
-    pub derived_slots: usize,
 }
 
 impl Engine {
@@ -161,7 +161,6 @@ fn blocks(analysis: &Analysis) -> impl Iterator<Item = &Block> {
 fn build(analysis: &Analysis) -> Engine {
     let compiler = Compiler::new(analysis);
     let mut sources = Vec::new();
-    let mut derived_slots = 0;
     for b in blocks(analysis).filter(|b| b.kind == BlockKind::Source) {
         if sources.iter().any(|s: &SourceRt| *s.name == *b.name.name) {
             continue;
@@ -171,6 +170,7 @@ fn build(analysis: &Analysis) -> Engine {
             recognize: None,
             time: None,
             derived: BTreeMap::new(),
+            memo_slots: 0,
         };
         for c in &b.clauses {
             match &c.kind {
@@ -183,15 +183,19 @@ fn build(analysis: &Analysis) -> Engine {
                         ExprKind::Lit(Lit::Str(s)) => compiler.template(s, &Scope::default()),
                         _ => compiler.expr(value, &Scope::default()),
                     };
-                    let slot = derived_slots;
-                    derived_slots += 1;
-                    src.derived.insert(
-                        name.name.clone(),
-                        CExpr::Derived {
-                            slot,
-                            expr: Box::new(compiled),
-                        },
-                    );
+                    // A field or a constant is read as fast as it is
+                    // remembered, and stays visible to dispatch as it is.
+                    let shared = match compiled {
+                        CExpr::Field(_) | CExpr::Const(_) => compiled,
+                        expr => {
+                            src.memo_slots += 1;
+                            CExpr::Derived {
+                                slot: src.memo_slots - 1,
+                                expr: Box::new(expr),
+                            }
+                        }
+                    };
+                    src.derived.insert(name.name.clone(), shared);
                 }
                 _ => {}
             }
@@ -369,7 +373,6 @@ fn build(analysis: &Analysis) -> Engine {
         super::project::Projection::new(paths.iter().map(Vec::as_slice), compiler.names());
     let known = super::run::Known::new(projection.names());
     Engine {
-        derived_slots,
         sources,
         signals,
         guardrails,

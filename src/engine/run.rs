@@ -288,7 +288,7 @@ pub fn evaluate(
     let mut untimed = 0;
     let mut rules = Vec::new();
     // Derived fields, computed once for all the record's rules.
-    let memo = Memo::new(engine.derived_slots);
+    let memo = Memo::new(engine.sources.get(source).map_or(0, |s| s.memo_slots));
     if let Some(d) = engine.signal_dispatch.get(source) {
         if opts.whole_records {
             rules = d.all();
@@ -387,7 +387,7 @@ pub fn evaluate(
             let Some(g) = engine.guardrails.get(i) else {
                 continue;
             };
-            match decide(engine, g, (record, &memo), &here, time.as_deref(), opts) {
+            match decide(engine, g, &memo, &here, time.as_deref(), opts) {
                 Some(Decided::Counted) => allowed += 1,
                 Some(Decided::Built(out)) => outputs.push(out),
                 None => {}
@@ -427,11 +427,12 @@ enum Decided {
 fn decide<'r>(
     engine: &'r Engine,
     g: &'r super::rules::GuardrailRt,
-    (record, memo): (At<'r>, &'r Memo<'r>),
-    here: &Here<'_>,
+    memo: &'r Memo<'r>,
+    here: &Here<'r>,
     time: Option<&str>,
     opts: &RunOptions,
 ) -> Option<Decided> {
+    let record = here.record;
     let mut eval = Eval::with_memo(record, memo);
     let mut exempt = None;
     let (kind, missing) = match g.scope {
@@ -444,11 +445,13 @@ fn decide<'r>(
             // A deny that is false, or an exception that holds, decides
             // `allow` whatever the rest says: the rest is not evaluated.
             let mut excepted = Truth::False;
-            for e in &g.excepts {
-                if deny == Truth::False || excepted == Truth::True {
-                    break;
+            if deny != Truth::False {
+                for e in &g.excepts {
+                    excepted = excepted.or(eval.truth(e));
+                    if excepted == Truth::True {
+                        break;
+                    }
                 }
-                excepted = excepted.or(eval.truth(e));
             }
             let decision = deny.and(excepted.negate());
             exempt = if decision == Truth::False {

@@ -122,10 +122,7 @@ pub struct Sorted {
 
 impl Sorted {
     fn pull(&mut self, run: usize) -> std::io::Result<()> {
-        if let Some(inst) = match self.runs.get_mut(run) {
-            Some(r) => decode(r)?,
-            None => None,
-        } {
+        if let Some(inst) = self.runs.get_mut(run).map(decode).transpose()?.flatten() {
             self.heads.push(Head { inst, run });
         }
         Ok(())
@@ -145,7 +142,7 @@ impl Sorted {
 /// and lists after their length. The log never leaves the run, so it is
 /// not JSON: writing JSON was most of what logging cost.
 fn encode(inst: &Instance, w: &mut impl Write) -> std::io::Result<()> {
-    w.write_all(&u64::try_from(inst.signal).unwrap_or(u64::MAX).to_le_bytes())?;
+    put_len(w, inst.signal)?;
     w.write_all(&inst.time.to_le_bytes())?;
     w.write_all(&inst.pos.to_le_bytes())?;
     w.write_all(&inst.severity.to_bits().to_le_bytes())?;
@@ -168,20 +165,19 @@ fn decode(r: &mut impl BufRead) -> std::io::Result<Option<Instance>> {
     if r.fill_buf()?.is_empty() {
         return Ok(None);
     }
-    let signal = usize::try_from(get_u64(r)?).unwrap_or(usize::MAX);
+    let signal = get_len(r)?;
     let time = get_u64(r)?.cast_signed();
     let pos = get_u64(r)?;
     let severity = f64::from_bits(get_u64(r)?);
     let mut entities = std::collections::BTreeMap::new();
-    for _ in 0..get_u64(r)? {
+    for _ in 0..get_len(r)? {
         let name = get_text(r)?;
         entities.insert(name, get_text(r)?);
     }
     let rule = get_text(r)?;
     let detail = get_detail(r)?;
-    let denied = get_u64(r)?;
     let mut denied_by = Vec::new();
-    for _ in 0..denied {
+    for _ in 0..get_len(r)? {
         denied_by.push(get_text(r)?);
     }
     Ok(Some(Instance {
@@ -203,16 +199,10 @@ fn put_detail(w: &mut impl Write, detail: &Detail) -> std::io::Result<()> {
             w.write_all(&[0])?;
             put_text(w, &record.file)?;
             put_len(w, record.line)?;
-            put_opt(
-                w,
-                record.index.map(|i| u64::try_from(i).unwrap_or(u64::MAX)),
-            )?;
-            put_opt(
-                w,
-                record.event.map(|i| u64::try_from(i).unwrap_or(u64::MAX)),
-            )?;
-            put_opt_text(w, record.id.as_deref())?;
-            put_opt_text(w, title.as_deref())
+            put_opt(w, record.index, put_len)?;
+            put_opt(w, record.event, put_len)?;
+            put_opt(w, record.id.as_deref(), put_text)?;
+            put_opt(w, title.as_deref(), put_text)
         }
         Detail::Match {
             sequence,
@@ -232,17 +222,16 @@ fn put_detail(w: &mut impl Write, detail: &Detail) -> std::io::Result<()> {
 fn get_detail(r: &mut impl Read) -> std::io::Result<Detail> {
     let mut form = [0u8];
     r.read_exact(&mut form)?;
-    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
     Ok(match form {
         [0] => Detail::Record {
             record: Place {
                 file: get_text(r)?.into(),
-                line: size(get_u64(r)?),
-                index: get_opt(r)?.map(size),
-                event: get_opt(r)?.map(size),
-                id: get_opt_text(r)?,
+                line: get_len(r)?,
+                index: get_opt(r, get_len)?,
+                event: get_opt(r, get_len)?,
+                id: get_opt(r, get_text)?,
             },
-            title: get_opt_text(r)?,
+            title: get_opt(r, get_text)?,
         },
         [1] => Detail::Match {
             sequence: get_text(r)?.into(),
@@ -253,39 +242,28 @@ fn get_detail(r: &mut impl Read) -> std::io::Result<Detail> {
     })
 }
 
-fn put_opt(w: &mut impl Write, n: Option<u64>) -> std::io::Result<()> {
-    match n {
-        Some(n) => {
+/// An optional value: a byte saying whether it follows, then the value.
+fn put_opt<W: Write, T>(
+    w: &mut W,
+    v: Option<T>,
+    put: fn(&mut W, T) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    match v {
+        Some(v) => {
             w.write_all(&[1])?;
-            w.write_all(&n.to_le_bytes())
+            put(w, v)
         }
         None => w.write_all(&[0]),
     }
 }
 
-/// The byte before an optional value: whether the value follows.
-fn get_some(r: &mut impl Read) -> std::io::Result<bool> {
+fn get_opt<R: Read, T>(
+    r: &mut R,
+    get: fn(&mut R) -> std::io::Result<T>,
+) -> std::io::Result<Option<T>> {
     let mut some = [0u8];
     r.read_exact(&mut some)?;
-    Ok(some != [0])
-}
-
-fn get_opt(r: &mut impl Read) -> std::io::Result<Option<u64>> {
-    get_some(r)?.then(|| get_u64(r)).transpose()
-}
-
-fn put_opt_text(w: &mut impl Write, s: Option<&str>) -> std::io::Result<()> {
-    match s {
-        Some(s) => {
-            w.write_all(&[1])?;
-            put_text(w, s)
-        }
-        None => w.write_all(&[0]),
-    }
-}
-
-fn get_opt_text(r: &mut impl Read) -> std::io::Result<Option<String>> {
-    get_some(r)?.then(|| get_text(r)).transpose()
+    (some != [0]).then(|| get(r)).transpose()
 }
 
 fn put_len(w: &mut impl Write, n: usize) -> std::io::Result<()> {
@@ -303,8 +281,12 @@ fn get_u64(r: &mut impl Read) -> std::io::Result<u64> {
     Ok(u64::from_le_bytes(b))
 }
 
+fn get_len(r: &mut impl Read) -> std::io::Result<usize> {
+    Ok(usize::try_from(get_u64(r)?).unwrap_or(usize::MAX))
+}
+
 fn get_text(r: &mut impl Read) -> std::io::Result<String> {
-    let n = usize::try_from(get_u64(r)?).unwrap_or(usize::MAX);
+    let n = get_len(r)?;
     let mut bytes = Vec::new();
     r.take(n as u64).read_to_end(&mut bytes)?;
     if bytes.len() != n {

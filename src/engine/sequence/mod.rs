@@ -68,12 +68,8 @@ pub enum Detail {
 }
 
 impl Detail {
+    /// The JSON `v`, kept as its text.
     pub fn new(v: &Value) -> Detail {
-        Detail::of(v)
-    }
-
-    /// What `v` writes as JSON.
-    pub fn of<T: Serialize>(v: &T) -> Detail {
         Detail::Json(serde_json::value::to_raw_value(v).ok())
     }
 
