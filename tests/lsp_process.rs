@@ -151,3 +151,27 @@ fn json_that_is_not_json_rpc_gets_an_error_and_the_session_goes_on() {
     );
     assert_eq!(exit_code(&mut child), Some(0));
 }
+
+#[test]
+fn a_batch_and_ids_the_server_cannot_read_do_not_end_the_session() {
+    let (mut child, mut to, mut from) = start();
+    send(
+        &mut to,
+        &serde_json::json!([{"jsonrpc": "2.0", "id": 3, "method": "x"}]),
+    );
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "id": 1.5, "method": "x"}),
+    );
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "id": 18_446_744_073_709_551_615u64, "method": "x"}),
+    );
+    // The session goes on.
+    shut_down(&mut to, &mut from, 11);
+    send(
+        &mut to,
+        &serde_json::json!({"jsonrpc": "2.0", "method": "exit"}),
+    );
+    assert_eq!(exit_code(&mut child), Some(0));
+}

@@ -2,8 +2,8 @@
 //! session at the first message it cannot decode (its framed reader stops
 //! after an error), so one malformed message from a client would kill the
 //! editor's server. This reads the frames itself and hands on only
-//! well-formed ones. A frame that is not a JSON-RPC message (not JSON, or
-//! JSON of another shape) becomes, when it has an id, a request under that
+//! well-formed ones. A frame that is not a JSON-RPC message the server can
+//! decode (not JSON, JSON of another shape, a batch) becomes, when it has an id, a request under that
 //! id (`tensen/invalidMessage`, which the server answers with a "method not
 //! found" error), or else a harmless `$/tensen/malformed` notification;
 //! bytes that are not a frame are skipped up to the next `Content-Length`.
@@ -30,38 +30,24 @@ fn content_length(headers: &[u8]) -> Option<usize> {
     })
 }
 
-/// Whether `v` has the shape of a JSON-RPC 2.0 request, notification or
-/// response (lists are passed on as they were: the server answers them).
-fn json_rpc(v: &serde_json::Value) -> bool {
-    use serde_json::Value;
-    let Some(o) = v.as_object() else {
-        return v.is_array();
-    };
-    if o.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return false;
-    }
-    let id_ok = match o.get("id") {
-        None | Some(Value::String(_)) => true,
-        Some(Value::Number(n)) => n.is_i64() || n.is_u64(),
-        Some(_) => false,
-    };
-    match o.get("method") {
-        Some(Value::String(_)) => {
-            id_ok
-                && o.get("params")
-                    .is_none_or(|p| p.is_object() || p.is_array() || p.is_null())
-        }
-        Some(_) => false,
-        None => o.contains_key("id") && (o.contains_key("result") || o.contains_key("error")),
-    }
+/// Whether `body` is a message the server can decode: asked of the
+/// server's own message types, so the guard and the server never disagree.
+fn json_rpc(body: &[u8]) -> bool {
+    use tower_lsp_server::jsonrpc::{Request, Response};
+    serde_json::from_slice::<Response>(body).is_ok()
+        || serde_json::from_slice::<Request>(body).is_ok()
 }
 
 /// What a message of the wrong shape becomes: a request the server
 /// answers with an error (method not found) under the message's own id,
 /// or, without a usable id, a notification nobody answers.
 fn invalid(v: &serde_json::Value) -> Vec<u8> {
-    match v.get("id") {
-        Some(id @ (serde_json::Value::String(_) | serde_json::Value::Number(_))) => {
+    use tower_lsp_server::jsonrpc::Id;
+    match v
+        .get("id")
+        .and_then(|id| serde_json::from_value::<Id>(id.clone()).ok())
+    {
+        Some(id) if id != Id::Null => {
             serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tensen/invalidMessage"})
                 .to_string()
                 .into_bytes()
@@ -94,10 +80,13 @@ pub async fn pump(mut input: impl AsyncRead + Unpin, mut output: impl AsyncWrite
             }
             let body: Vec<u8> = buf.get(start..start + len).unwrap_or(&[]).to_vec();
             buf.drain(..start + len);
-            let body = match serde_json::from_slice::<serde_json::Value>(&body) {
-                Ok(v) if json_rpc(&v) => body,
-                Ok(v) => invalid(&v),
-                Err(_) => MALFORMED.as_bytes().to_vec(),
+            let body = if json_rpc(&body) {
+                body
+            } else {
+                match serde_json::from_slice::<serde_json::Value>(&body) {
+                    Ok(v) => invalid(&v),
+                    Err(_) => MALFORMED.as_bytes().to_vec(),
+                }
             };
             let frame = format!("Content-Length: {}\r\n\r\n", body.len());
             if output.write_all(frame.as_bytes()).await.is_err()
