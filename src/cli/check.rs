@@ -36,10 +36,8 @@ pub fn run(paths: &[PathBuf], format: Format, deny_warnings: bool, color: ColorC
                 .and_then(|s| writeln!(stdout, "{s}"))
         }
     };
-    match written {
-        Err(e) if super::closed_pipe(&e) => return ExitCode::SUCCESS,
-        Err(_) => return ExitCode::from(2),
-        Ok(()) => {}
+    if let Err(e) = written {
+        return super::write_error(&e);
     }
     if diags.iter().any(|d| d.code == check::Code::UnreadableFile) {
         ExitCode::from(2)

@@ -18,7 +18,7 @@ mod test;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// The version and the commit it was built from (`unknown` outside a git
 /// checkout), as `--version` prints it.
@@ -159,20 +159,21 @@ pub fn main() -> ExitCode {
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
         Command::Run(args) => run::run(args),
         Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "tensen", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            // What `clap_complete::generate` does, with the write's error
+            // returned rather than a panic.
+            let mut cmd = Cli::command();
+            cmd.set_bin_name("tensen");
+            cmd.build();
+            let written = clap_complete::Generator::try_generate(
+                &shell,
+                &cmd,
+                &mut std::io::stdout().lock(),
+            );
+            written.map_or_else(|e| write_error(&e), |()| ExitCode::SUCCESS)
         }
-        Command::Man => {
-            use clap::CommandFactory;
-            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                }
-            }
-        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout().lock())
+            .map_or_else(|e| write_error(&e), |()| ExitCode::SUCCESS),
         Command::Test(args) => test::run(&args),
         #[cfg(feature = "lsp")]
         Command::Lsp => match crate::lsp::serve_stdio() {
@@ -186,7 +187,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// A reader that stopped reading (`tensen test | head -3`) ends the
+/// A reader that stopped reading (`tensen check rules/ | head -3`) ends the
 /// command quietly with 0, as for other Unix tools: printing to a closed
 /// pipe fails, and the standard printing macros panic on failure; this
 /// hook turns exactly that panic into the exit, and leaves others alone.
@@ -212,13 +213,13 @@ pub fn closed_pipe(e: &std::io::Error) -> bool {
 }
 
 /// The exit of a command whose output could not be written: quiet and 0
-/// when the reader went away (`| head`), an error otherwise.
-fn write_error(e: &std::io::Error) -> ExitCode {
+/// when the reader went away (`| head`), 2 (an I/O failure) otherwise.
+pub(super) fn write_error(e: &std::io::Error) -> ExitCode {
     if closed_pipe(e) {
         return ExitCode::SUCCESS;
     }
     eprintln!("error: cannot write the output: {e}");
-    ExitCode::from(3)
+    ExitCode::from(2)
 }
 
 /// Whether to color output for stderr.

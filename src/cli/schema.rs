@@ -60,11 +60,7 @@ pub fn run(source: Option<&str>, rules: &[PathBuf]) -> ExitCode {
             })()
         }
     };
-    match result {
-        Err(e) if super::closed_pipe(&e) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::from(2),
-        Ok(()) => ExitCode::SUCCESS,
-    }
+    result.map_or_else(|e| super::write_error(&e), |()| ExitCode::SUCCESS)
 }
 
 /// The first sentence of a doc comment, on one line. A period ends it
