@@ -252,3 +252,21 @@ fn fmt_diff_prints_a_unified_diff_and_changes_nothing() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_loop_warns_but_does_not_stop_fmt_or_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.tsn"), FORMATTED).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let out = tensen(&["fmt", "--check", folder]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("link-loop"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = tensen(&["schema", "--rules", folder]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

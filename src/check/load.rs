@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::diagnostic::{Code, Diagnostic, Severity};
-use super::Sources;
+use super::{FileId, Sources};
 use crate::syntax::Span;
 
 /// Files and folders skipped while walking.
@@ -35,7 +35,9 @@ pub fn load_paths(paths: &[PathBuf]) -> (Sources, Vec<Diagnostic>) {
     files.dedup();
     for file in &files {
         match std::fs::read(file) {
-            Ok(bytes) => add_bytes(&mut sources, &display(file), bytes, &mut diags),
+            Ok(bytes) => {
+                add_bytes(&mut sources, &display(file), bytes, &mut diags);
+            }
             Err(err) => diags.push(unreadable(file, &err)),
         }
     }
@@ -43,12 +45,16 @@ pub fn load_paths(paths: &[PathBuf]) -> (Sources, Vec<Diagnostic>) {
     (sources, diags)
 }
 
-/// Adds one file's bytes; reports text that is not UTF-8 at its first bad byte.
-pub fn add_bytes(sources: &mut Sources, name: &str, bytes: Vec<u8>, diags: &mut Vec<Diagnostic>) {
+/// Adds one file's bytes; reports text that is not UTF-8 at its first bad
+/// byte. Returns the file's id.
+pub fn add_bytes(
+    sources: &mut Sources,
+    name: &str,
+    bytes: Vec<u8>,
+    diags: &mut Vec<Diagnostic>,
+) -> FileId {
     match String::from_utf8(bytes) {
-        Ok(text) => {
-            sources.add(name, text);
-        }
+        Ok(text) => sources.add(name, text),
         Err(err) => {
             let at = err.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
@@ -63,6 +69,7 @@ pub fn add_bytes(sources: &mut Sources, name: &str, bytes: Vec<u8>, diags: &mut 
                 .label(format!("invalid byte at offset {at}"))
                 .help("save the file as UTF-8"),
             );
+            id
         }
     }
 }

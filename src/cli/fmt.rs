@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::check::{self, load, render, Sources};
+use crate::check::{self, load, render, Diagnostic, FileId, Severity, Sources};
 use crate::syntax::format::format_source;
 
 /// What `fmt` does with a file that is not in the canonical layout.
@@ -25,57 +25,50 @@ pub enum Mode {
 const STDIN: &str = "<stdin>";
 
 pub fn run(paths: &[PathBuf], mode: Mode) -> ExitCode {
-    if paths.len() == 1 && paths.first().is_some_and(|p| p.as_os_str() == "-") {
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        if paths.len() > 1 {
+            eprintln!("error: `-` (standard input) cannot be formatted with other paths");
+            return ExitCode::from(2);
+        }
         return stdin(mode);
     }
-    if paths.iter().any(|p| p.as_os_str() == "-") {
-        eprintln!("error: `-` (standard input) cannot be formatted with other paths");
-        return ExitCode::from(2);
-    }
-    let (sources, load_diags) = load::load_paths(paths);
-    let mut failed = !load_diags.is_empty();
+    let (sources, mut diags) = load::load_paths(paths);
+    let mut failed = false;
     let mut changed = Vec::new();
-    let mut syntax = Vec::new();
     let mut stdout = std::io::stdout().lock();
     for (id, file) in sources.iter() {
         if file.builtin || !file.parse {
             continue;
         }
-        match format_source(&file.text) {
-            Ok(formatted) if formatted == file.text => {}
-            Ok(formatted) => {
-                match mode {
-                    Mode::Write => {
-                        if let Err(err) = write_atomically(&file.name, &formatted) {
-                            eprintln!("error: cannot write `{}`: {err}", file.name);
-                            failed = true;
-                            continue;
-                        }
-                    }
-                    Mode::Diff => {
-                        let diff = unified_diff(&file.name, &file.text, &formatted);
-                        if let Err(e) = stdout.write_all(diff.as_bytes()) {
-                            return super::write_error(&e);
-                        }
-                    }
-                    Mode::Check => {}
+        let formatted = match formatted(id, &file.text) {
+            Ok(f) if f == file.text => continue,
+            Ok(f) => f,
+            Err(syntax) => {
+                diags.extend(syntax);
+                continue;
+            }
+        };
+        match mode {
+            Mode::Write => {
+                if let Err(err) = write_atomically(&file.name, &formatted) {
+                    eprintln!("error: cannot write `{}`: {err}", file.name);
+                    failed = true;
+                    continue;
                 }
-                changed.push(file.name.clone());
             }
-            Err(errors) => {
-                failed = true;
-                syntax.extend(errors.iter().map(|e| check::syntax_diagnostic(id, e)));
+            Mode::Diff => {
+                let diff = unified_diff(&file.name, &file.text, &formatted);
+                if let Err(e) = stdout.write_all(diff.as_bytes()) {
+                    return super::write_error(&e);
+                }
             }
+            Mode::Check => {}
         }
+        changed.push(&file.name);
     }
-    let mut diags = load_diags;
-    diags.extend(syntax);
-    if !diags.is_empty() {
-        eprint!(
-            "{}",
-            render::terminal(&diags, &sources, super::use_color(super::ColorChoice::Auto))
-        );
+    if report(&diags, &sources) {
         eprintln!("files with errors were left unchanged");
+        failed = true;
     }
     for name in &changed {
         match mode {
@@ -88,13 +81,7 @@ pub fn run(paths: &[PathBuf], mode: Mode) -> ExitCode {
             Mode::Diff => {}
         }
     }
-    if failed {
-        ExitCode::from(2)
-    } else if mode != Mode::Write && !changed.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    exit(failed, mode, !changed.is_empty())
 }
 
 /// Formats standard input: the formatted text on standard output (or, with
@@ -103,21 +90,14 @@ fn stdin(mode: Mode) -> ExitCode {
     let mut bytes = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
         eprintln!("error: cannot read standard input: {e}");
-        return ExitCode::from(3);
+        return ExitCode::from(2);
     }
     let mut sources = Sources::new();
     let mut diags = Vec::new();
-    load::add_bytes(&mut sources, STDIN, bytes, &mut diags);
-    let Some((id, file)) = sources.iter().find(|(_, f)| !f.builtin) else {
-        return ExitCode::from(3);
-    };
-    let result = if file.parse {
-        format_source(&file.text).map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| check::syntax_diagnostic(id, e))
-                .collect::<Vec<_>>()
-        })
+    let id = load::add_bytes(&mut sources, STDIN, bytes, &mut diags);
+    let text = sources.get(id).map_or("", |f| f.text.as_str());
+    let result = if diags.is_empty() {
+        formatted(id, text)
     } else {
         Err(Vec::new())
     };
@@ -125,24 +105,48 @@ fn stdin(mode: Mode) -> ExitCode {
         Ok(f) => f,
         Err(syntax) => {
             diags.extend(syntax);
-            eprint!(
-                "{}",
-                render::terminal(&diags, &sources, super::use_color(super::ColorChoice::Auto))
-            );
+            report(&diags, &sources);
             return ExitCode::from(2);
         }
     };
-    let same = formatted == file.text;
+    let same = formatted == text;
     let out = match mode {
         Mode::Write => formatted,
         Mode::Check if same => String::new(),
         Mode::Check => format!("{STDIN}\n"),
-        Mode::Diff => unified_diff(STDIN, &file.text, &formatted),
+        Mode::Diff => unified_diff(STDIN, text, &formatted),
     };
     if let Err(e) = std::io::stdout().lock().write_all(out.as_bytes()) {
         return super::write_error(&e);
     }
-    if mode != Mode::Write && !same {
+    exit(false, mode, !same)
+}
+
+/// A file's text in the canonical layout, or its syntax errors.
+fn formatted(id: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
+    format_source(text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| check::syntax_diagnostic(id, e))
+            .collect()
+    })
+}
+
+/// Prints the diagnostics; whether any is an error (warnings, such as a
+/// link loop skipped, do not stop `fmt`).
+fn report(diags: &[Diagnostic], sources: &Sources) -> bool {
+    if !diags.is_empty() {
+        let color = super::use_color(super::ColorChoice::Auto);
+        eprint!("{}", render::terminal(diags, sources, color));
+    }
+    diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// 2 if something failed; 1 if `--check` or `--diff` found a change.
+fn exit(failed: bool, mode: Mode, changes: bool) -> ExitCode {
+    if failed {
+        ExitCode::from(2)
+    } else if mode != Mode::Write && changes {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -164,11 +164,8 @@ pub fn main() -> ExitCode {
             let mut cmd = Cli::command();
             cmd.set_bin_name("tensen");
             cmd.build();
-            let written = clap_complete::Generator::try_generate(
-                &shell,
-                &cmd,
-                &mut std::io::stdout().lock(),
-            );
+            let written =
+                clap_complete::Generator::try_generate(&shell, &cmd, &mut std::io::stdout().lock());
             written.map_or_else(|e| write_error(&e), |()| ExitCode::SUCCESS)
         }
         Command::Man => clap_mangen::Man::new(Cli::command())
