@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::diagnostic::{Code, Diagnostic, Severity};
+use super::diagnostic::{Code, Diagnostic};
 use super::{FileId, Sources};
 use crate::syntax::Span;
 
@@ -79,26 +79,29 @@ fn display(path: &Path) -> String {
 }
 
 fn unreadable(path: &Path, err: &std::io::Error) -> Diagnostic {
-    if crate::files::is_link_loop(err) {
-        return Diagnostic {
-            code: Code::LinkLoop,
-            severity: Severity::Warning,
-            message: format!("`{}`: {err}", display(path)),
-            labels: Vec::new(),
-            help: Some("every file below it is read once already".to_string()),
-            path: Some(display(path)),
-        };
-    }
+    let (code, message, help) = if crate::files::is_link_loop(err) {
+        (
+            Code::LinkLoop,
+            format!("`{}`: {err}", display(path)),
+            "every file below it is read once already",
+        )
+    } else {
+        (
+            Code::UnreadableFile,
+            format!(
+                "cannot read `{}`: {}",
+                display(path),
+                crate::files::io_reason(err)
+            ),
+            "check the path and its permissions",
+        )
+    };
     Diagnostic {
-        code: Code::UnreadableFile,
-        severity: Severity::Error,
-        message: format!(
-            "cannot read `{}`: {}",
-            display(path),
-            crate::files::io_reason(err)
-        ),
+        code,
+        severity: code.severity(),
+        message,
         labels: Vec::new(),
-        help: Some("check the path and its permissions".to_string()),
+        help: Some(help.to_string()),
         path: Some(display(path)),
     }
 }

@@ -86,11 +86,13 @@ fn decision(kind: OutputKind, d: &Decision, at: &str, color: bool) -> String {
         or_empty(&d.principal),
         or_empty(&d.action)
     );
-    if !or_empty(&d.resource).is_empty() {
-        text.push_str(&format!("  {}", or_empty(&d.resource)));
+    let resource = or_empty(&d.resource);
+    if !resource.is_empty() {
+        text.push_str(&format!("  {resource}"));
     }
-    if !or_empty(&d.message).is_empty() {
-        text.push_str(&format!("  \"{}\"", or_empty(&d.message)));
+    let message = or_empty(&d.message);
+    if !message.is_empty() {
+        text.push_str(&format!("  \"{message}\""));
     }
     if !d.missing.is_empty() {
         text.push_str(&format!("  missing: {}", clean(&d.missing.join(", "))));
@@ -103,7 +105,7 @@ fn decision(kind: OutputKind, d: &Decision, at: &str, color: bool) -> String {
 
 /// An attack sequence as a timeline: a headline, then one line per step.
 fn sequence(f: &SequenceFinding, color: bool) -> String {
-    let key = clean(&format!("{} {}", f.key.0, f.key.1)).into_owned();
+    let key = format!("{} {}", clean(&f.key.0), clean(&f.key.1));
     let text = [or_empty(&f.summary), or_empty(&f.title)]
         .into_iter()
         .find(|t| !t.is_empty())
