@@ -117,7 +117,7 @@ pub fn run(args: &TestArgs) -> ExitCode {
                 if ci {
                     failures.push(format!(
                         "no snapshot yet (CI is set, so nothing was written): run `tensen test --accept` and commit {}",
-                        p.with_extension("").display()
+                        p.display()
                     ));
                 } else {
                     notes.push(format!(

@@ -67,7 +67,8 @@ pub fn render(case: &TestCase<'_>, outputs: &[Output]) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
     Matched,
-    /// No snapshot yet: written as pending (`.tsnap.new`).
+    /// No snapshot yet: written as pending (the `.tsnap.new` named), or,
+    /// when nothing may be written, the snapshot that is missing.
     New(PathBuf),
     /// Written as the snapshot (`--accept`).
     Accepted(PathBuf),
@@ -127,11 +128,14 @@ pub fn compare(case: &TestCase<'_>, rendered: &str, mode: Mode, color: bool) -> 
     let stored = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return if accept {
-                let _ = std::fs::remove_file(&new);
-                store(&path, Status::Accepted(path.clone()))
-            } else {
-                store(&new, Status::New(new.clone()))
+            return match mode {
+                Mode::Accept => {
+                    let _ = std::fs::remove_file(&new);
+                    store(&path, Status::Accepted(path.clone()))
+                }
+                Mode::Review => store(&new, Status::New(new.clone())),
+                // Nothing written: the snapshot to make is the one named.
+                Mode::ReadOnly => Status::New(path.clone()),
             };
         }
         Err(e) => {
