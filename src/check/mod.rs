@@ -98,6 +98,12 @@ impl Sources {
         self.files.get(id.0 as usize)
     }
 
+    /// The folder no test input of a file in `dir` may be read from outside
+    /// of: the ruleset's folder, else the file's own.
+    pub fn input_root(&self, dir: &std::path::Path) -> PathBuf {
+        self.root.clone().unwrap_or_else(|| dir.to_path_buf())
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()

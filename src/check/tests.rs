@@ -101,7 +101,7 @@ fn check_input_path(sources: &Sources, file: FileId, lit: &StrLit, diags: &mut V
         .parent()
         .map(FsPath::to_path_buf)
         .unwrap_or_default();
-    let root = sources.root.clone().unwrap_or_else(|| dir.clone());
+    let root = sources.input_root(&dir);
     let (Some(target), Some(root)) = (normalize(&dir.join(given)), normalize(&root)) else {
         escape("leaves the ruleset's folder through `..`", diags);
         return;

@@ -28,17 +28,12 @@ pub struct TestCase<'a> {
     /// 1-based line of the `test` keyword.
     pub line: usize,
     pub clauses: &'a [Clause],
-    /// The ruleset's folder, when the paths given have one.
-    pub root: Option<PathBuf>,
+    /// The folder no test input is read from outside of
+    /// ([`Sources::input_root`](crate::check::Sources::input_root)).
+    pub root: PathBuf,
 }
 
 impl TestCase<'_> {
-    /// The folder no test input is read from outside of: the ruleset's,
-    /// else the test file's.
-    pub fn root(&self) -> PathBuf {
-        self.root.clone().unwrap_or_else(|| self.dir())
-    }
-
     /// The folder test inputs are relative to.
     pub fn dir(&self) -> PathBuf {
         self.file
@@ -71,12 +66,14 @@ pub fn discover<'a>(
                 .text
                 .get(..item.span.start)
                 .map_or(1, |t| t.matches('\n').count() + 1);
+            let file = PathBuf::from(&src.name);
+            let root = sources.input_root(file.parent().unwrap_or(Path::new("")));
             out.push(TestCase {
                 name: name.value.clone(),
-                file: PathBuf::from(&src.name),
+                file,
                 line,
                 clauses,
-                root: sources.root.clone(),
+                root,
             });
         }
     }

@@ -101,8 +101,7 @@ fn read_input(case: &TestCase<'_>, given: &str) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let reason = |e: std::io::Error| crate::files::io_reason(&e);
     let real = std::fs::canonicalize(case.dir().join(given)).map_err(reason)?;
-    let root = case.root();
-    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    let root = std::fs::canonicalize(&case.root).unwrap_or_else(|_| case.root.clone());
     if !real.starts_with(&root) {
         return Err(format!(
             "leads outside the ruleset's folder (to {}); not read",
