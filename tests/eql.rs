@@ -119,7 +119,7 @@ fn tensen_keys(c: &Case) -> Vec<String> {
             signal: *sig,
             time: *t,
             pos: pos as u64,
-            entities: BTreeMap::from([("k".to_string(), k.to_string())]),
+            entities: BTreeMap::from([("k".to_string(), k.to_string())]).into(),
             severity: 5.0,
             rule: SIGNALS[*sig].into(),
             detail: tensen::engine::sequence::Detail::new(&serde_json::Value::Null),

@@ -73,7 +73,7 @@ fn ports_agree_with_panthers_labels() {
         let fired = match evaluate_json(&engine, &case["log"], &at, &opts) {
             RecordOutcome::Evaluated { outputs, .. } => outputs
                 .iter()
-                .any(|o| o.kind == OutputKind::Signal && o.rule() == name.as_str()),
+                .any(|o| o.kind == OutputKind::Signal && **o.rule() == *name.as_str()),
             RecordOutcome::Unclaimed => false,
         };
         let expected = case["expected"].as_bool().unwrap();

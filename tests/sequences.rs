@@ -24,7 +24,7 @@ type At = (i64, u64);
 /// (key, start, end, revision) of each match.
 type Found = (String, At, At, u32);
 
-fn joined<'a>(i: &'a Instance, s: &Step) -> Option<&'a String> {
+fn joined<'a>(i: &'a Instance, s: &Step) -> Option<&'a str> {
     s.signals
         .contains(&i.signal)
         .then(|| i.entities.get(&s.join))
@@ -85,7 +85,7 @@ fn oracle(p: &Pattern, insts: &[Instance], now: i64) -> Vec<Found> {
     for i in insts {
         for s in &p.steps {
             if let Some(k) = joined(i, s) {
-                keys.insert(k.clone());
+                keys.insert(k.to_string());
             }
         }
     }
@@ -112,7 +112,7 @@ fn oracle(p: &Pattern, insts: &[Instance], now: i64) -> Vec<Found> {
             let stop = insts
                 .iter()
                 .filter(|i| p.until.contains(&i.signal))
-                .filter(|i| i.entities.get(&p.key) == Some(&key))
+                .filter(|i| i.entities.get(&p.key) == Some(&*key))
                 .map(|i| (i.time, i.pos))
                 .filter(|u| *u > end && u.0 <= close)
                 .min();
@@ -121,7 +121,7 @@ fn oracle(p: &Pattern, insts: &[Instance], now: i64) -> Vec<Found> {
                 .filter(|i| {
                     p.steps
                         .iter()
-                        .any(|s| s.absent.is_none() && joined(i, s) == Some(&key))
+                        .any(|s| s.absent.is_none() && joined(i, s) == Some(&*key))
                 })
                 .map(|i| (i.time, i.pos))
                 .filter(|a| *a > end && a.0 <= close && stop.is_none_or(|u| *a < u))
@@ -166,7 +166,7 @@ impl Ctx<'_> {
             }
             let cut = self.insts.iter().any(|i| {
                 p.until.contains(&i.signal)
-                    && i.entities.get(&p.key).map(String::as_str) == Some(self.key)
+                    && i.entities.get(&p.key) == Some(self.key)
                     && (i.time, i.pos) > start
                     && (i.time, i.pos) < end
             });
@@ -187,9 +187,7 @@ impl Ctx<'_> {
             let Some(e) = end else { return };
             let d = (e.0 + window, u64::MAX);
             let broken = self.insts.iter().any(|i| {
-                joined(i, step).map(String::as_str) == Some(self.key)
-                    && (i.time, i.pos) > e
-                    && (i.time, i.pos) <= d
+                joined(i, step) == Some(self.key) && (i.time, i.pos) > e && (i.time, i.pos) <= d
             });
             if !broken && d.0 <= self.now {
                 self.search(k + 1, Some(d), start, Some(d), best);
@@ -202,7 +200,7 @@ impl Ctx<'_> {
         let mut candidates: Vec<&Instance> = self
             .insts
             .iter()
-            .filter(|i| joined(i, step).map(String::as_str) == Some(self.key))
+            .filter(|i| joined(i, step) == Some(self.key))
             .filter(|i| later((i.time, i.pos)))
             .collect();
         candidates.sort_by_key(|i| (i.time, i.pos));
@@ -211,7 +209,7 @@ impl Ctx<'_> {
             let chosen: Vec<&Instance> = combo.iter().map(|&c| candidates[c]).collect();
             if let Some(count) = &step.count {
                 if let Some(d) = &count.distinct {
-                    let vals: Option<BTreeSet<&String>> =
+                    let vals: Option<BTreeSet<&str>> =
                         chosen.iter().map(|c| c.entities.get(d)).collect();
                     if vals.is_none_or(|v| v.len() != n) {
                         continue;
@@ -255,9 +253,9 @@ fn instance(signal: usize, time: i64, pos: u64, entities: BTreeMap<String, Strin
         signal,
         time,
         pos,
-        entities,
+        entities: entities.into(),
         severity: 5.0,
-        rule: format!("s{signal}"),
+        rule: format!("s{signal}").into(),
         detail: tensen::engine::sequence::Detail::new(&serde_json::Value::Null),
         denied_by: Vec::new(),
     }

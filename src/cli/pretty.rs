@@ -136,7 +136,7 @@ fn sequence(f: &SequenceFinding, color: bool) -> String {
         let denied: Vec<&str> = step
             .signals
             .iter()
-            .flat_map(|s| s.denied_by.iter().map(String::as_str))
+            .flat_map(|s| s.denied_by.iter().map(|g| &**g))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();

@@ -11,11 +11,14 @@ use super::record::At;
 use super::value::{compare, equal, Truth, Val};
 use crate::syntax::ast::{BinOp, CmpOp};
 
+/// Bytes reserved for a rendered template.
+const TEMPLATE_ROOM: usize = 128;
+
 /// The values of a record's derived fields: each computed the first time a
 /// rule of the record reads it, with the fields it found missing (noted
 /// again at every read, so a rule's `missing` is what it would be without).
 pub struct Memo<'r> {
-    cells: Vec<std::cell::OnceCell<(Val<'r>, Vec<String>)>>,
+    cells: Vec<std::cell::OnceCell<(Val<'r>, Vec<&'r str>)>>,
 }
 
 impl<'r> Memo<'r> {
@@ -32,8 +35,9 @@ pub struct Eval<'r> {
     record: At<'r>,
     /// Derived fields already computed for this record, if shared.
     memo: Option<&'r Memo<'r>>,
-    /// Fields whose absence made a condition unknown, in order, without repeats.
-    pub missing: Vec<String>,
+    /// Fields whose absence made a condition unknown, in order, without
+    /// repeats (borrowed from the rules: noting one allocates nothing).
+    pub missing: Vec<&'r str>,
     quant: Quant,
     /// The elements bound by the `any(x in LIST: ...)` around, outermost first.
     bound: Vec<Val<'r>>,
@@ -363,7 +367,9 @@ impl<'r> Eval<'r> {
             }
             CExpr::List(items) => Val::List(items.iter().map(|i| self.value(i)).collect()),
             CExpr::Template(parts) => {
-                let mut out = String::new();
+                // Room for a title or a message at once: grown from empty,
+                // a string is reallocated at every doubling.
+                let mut out = String::with_capacity(TEMPLATE_ROOM);
                 for part in parts {
                     match part {
                         TPart::Text(t) => out.push_str(t),
@@ -394,7 +400,7 @@ impl<'r> Eval<'r> {
     /// The value of `rest` from a bound element: an object's fields, or a
     /// list's elements (`p[0]`, `p[*]`), then on as usual; nothing more:
     /// the element itself.
-    fn element_field(&mut self, element: Val<'r>, rest: &[PathSeg], text: &str) -> Val<'r> {
+    fn element_field(&mut self, element: Val<'r>, rest: &[PathSeg], text: &'r str) -> Val<'r> {
         let Some((first, after)) = rest.split_first() else {
             return element;
         };
@@ -428,7 +434,7 @@ impl<'r> Eval<'r> {
 
     /// The value of path `segs` (written `text`) from `root` (the record
     /// or a bound element).
-    fn field(&mut self, root: At<'r>, segs: &[PathSeg], text: &str) -> Val<'r> {
+    fn field(&mut self, root: At<'r>, segs: &[PathSeg], text: &'r str) -> Val<'r> {
         let many = segs.iter().any(|s| matches!(s, PathSeg::Each));
         if !many {
             return match resolve_one(root, segs) {
@@ -450,9 +456,9 @@ impl<'r> Eval<'r> {
         Val::Many(found.into_iter().map(Val::from_node).collect())
     }
 
-    fn note_missing(&mut self, text: &str) {
-        if !self.missing.iter().any(|m| m == text) {
-            self.missing.push(text.to_string());
+    fn note_missing(&mut self, text: &'r str) {
+        if !self.missing.contains(&text) {
+            self.missing.push(text);
         }
     }
 }

@@ -98,6 +98,21 @@ impl Output {
         }
     }
 
+    /// Renders its JSON line now, to be written later ([`Output::line`]):
+    /// written into a buffer kept per thread, then copied once at its
+    /// size, where a new string would grow several times per line.
+    pub fn render_line(&mut self) {
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let line = BUFFER.with_borrow_mut(|buf| {
+            buf.clear();
+            serde_json::to_writer(&mut *buf, &*self).ok()?;
+            std::str::from_utf8(buf).ok().map(String::from)
+        });
+        self.line = Some(line.unwrap_or_default());
+    }
+
     /// Writes the output's JSON line, newline included, without building
     /// it as a string first.
     pub fn write_line(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
@@ -123,7 +138,7 @@ impl Output {
     }
 
     /// The signal, guardrail or sequence that made it.
-    pub fn rule(&self) -> &str {
+    pub fn rule(&self) -> &Arc<str> {
         match &self.finding {
             Finding::Signal(s) => &s.rule,
             Finding::Decision(d) => &d.guardrail,

@@ -283,9 +283,7 @@ impl Evaluation<'_, '_> {
                             if let (true, RecordOutcome::Evaluated { outputs, .. }) =
                                 (opts.render_lines, &mut outcome)
                             {
-                                for o in outputs {
-                                    o.line = Some(o.to_line().into_owned());
-                                }
+                                outputs.iter_mut().for_each(Output::render_line);
                             }
                             outcome
                         }),

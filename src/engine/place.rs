@@ -16,7 +16,8 @@ pub struct Place {
     /// An inline test event's number in its test: written instead of the
     /// line (see [`super::run::RecordRef::event`]).
     pub event: Option<usize>,
-    pub id: Option<String>,
+    /// Shared: a record's place is copied into each of its findings and hits.
+    pub id: Option<Arc<str>>,
 }
 
 impl Serialize for Place {
@@ -31,7 +32,7 @@ impl Serialize for Place {
             m.serialize_entry("index", &i)?;
         }
         if let Some(id) = &self.id {
-            m.serialize_entry("id", id)?;
+            m.serialize_entry("id", &**id)?;
         }
         m.end()
     }

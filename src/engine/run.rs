@@ -135,12 +135,12 @@ impl Known {
 }
 
 /// The record's own id, where its format has one.
-fn record_id(record: At<'_>, known: &Known) -> Option<String> {
+fn record_id(record: At<'_>, known: &Known) -> Option<Arc<str>> {
     let id = |f: &F| {
         let v = known.get(record, *f)?;
         match v.node() {
-            Node::Str(s) => Some(s.to_string()),
-            Node::Num(_) => Some(v.to_json().to_string()),
+            Node::Str(s) => Some(Arc::from(&**s)),
+            Node::Num(_) => Some(Arc::from(v.to_json().to_string())),
             _ => None,
         }
     };
@@ -154,7 +154,7 @@ fn record_id(record: At<'_>, known: &Known) -> Option<String> {
             .iter()
             .find_map(id)
             .unwrap_or_default();
-        Some(format!("{resource}@{state}"))
+        Some(Arc::from(format!("{resource}@{state}")))
     })
 }
 
@@ -194,7 +194,7 @@ impl Here<'_> {
 }
 
 fn render<'r>(eval: &mut Eval<'r>, e: Option<&'r CExpr>) -> Option<String> {
-    e.map(|e| eval.value(e).render())
+    e.map(|e| eval.value(e).into_rendered())
 }
 
 fn severity<'r>(eval: &mut Eval<'r>, s: &'r SeverityRt) -> Option<f64> {
@@ -324,7 +324,7 @@ pub fn evaluate(
                     let entities = values
                         .iter()
                         .filter(|(_, v)| !matches!(v, Val::Missing | Val::Null))
-                        .map(|(n, v)| (n.to_string(), v.render()))
+                        .map(|(n, v)| (Arc::clone(n), v.render_shared()))
                         .collect();
                     hits.push(super::sequence::Instance {
                         signal: i,
@@ -332,7 +332,7 @@ pub fn evaluate(
                         pos: 0,
                         entities,
                         severity: sev,
-                        rule: sig.name.to_string(),
+                        rule: sig.name.clone(),
                         detail: super::sequence::Detail::Record {
                             record: here.place().clone(),
                             title: title.clone(),
@@ -397,10 +397,10 @@ pub fn evaluate(
     if !hits.is_empty() {
         // Detection and prevention in one picture: the guardrails that
         // would have denied the record of each step.
-        let denied: Vec<String> = outputs
+        let denied: Vec<Arc<str>> = outputs
             .iter()
             .filter(|o| o.kind == OutputKind::Deny)
-            .map(|o| o.rule().to_string())
+            .map(|o| Arc::clone(o.rule()))
             .collect();
         for h in &mut hits {
             h.denied_by.clone_from(&denied);
@@ -462,7 +462,10 @@ fn decide<'r>(
             match (decision, exempt) {
                 (_, Some(_)) | (Truth::False, _) => (OutputKind::Allow, Vec::new()),
                 (Truth::True, None) => (OutputKind::Deny, Vec::new()),
-                (Truth::Unknown, None) => (OutputKind::Unknown, std::mem::take(&mut eval.missing)),
+                (Truth::Unknown, None) => (
+                    OutputKind::Unknown,
+                    eval.missing.iter().map(|m| m.to_string()).collect(),
+                ),
             }
         }
         GuardScope::Baseline => {
@@ -482,7 +485,10 @@ fn decide<'r>(
             match applies.and(required) {
                 Truth::True => (OutputKind::Compliant, Vec::new()),
                 Truth::False => (OutputKind::NonCompliant, Vec::new()),
-                Truth::Unknown => (OutputKind::Unknown, std::mem::take(&mut eval.missing)),
+                Truth::Unknown => (
+                    OutputKind::Unknown,
+                    eval.missing.iter().map(|m| m.to_string()).collect(),
+                ),
             }
         }
     };
@@ -507,7 +513,7 @@ fn decide<'r>(
             .and_then(|s| s.derived.get(name))
             .map(|e| eval.value(e))
             .filter(|v| !v.is_missing())
-            .map(|v| v.render())
+            .map(Val::into_rendered)
     };
     let action = derived("action", &mut eval)
         .or_else(|| known.first_str(record, &[F::EventName]).map(str::to_string));

@@ -137,6 +137,22 @@ impl<'r> Val<'r> {
         }
     }
 
+    /// [`Val::render`], keeping a string it owns instead of copying it.
+    pub fn into_rendered(self) -> String {
+        match self {
+            Val::Str(s) => s.into_owned(),
+            other => other.render(),
+        }
+    }
+
+    /// [`Val::render`] as shared text (a string: one allocation).
+    pub fn render_shared(&self) -> std::sync::Arc<str> {
+        match self {
+            Val::Str(s) => std::sync::Arc::from(&**s),
+            other => std::sync::Arc::from(other.render()),
+        }
+    }
+
     /// [`Val::render`], appended to `out`.
     pub fn render_into(&self, out: &mut String) {
         match self {

@@ -8,7 +8,7 @@ use crate::engine::run::{Output, OutputKind};
 use crate::syntax::ast::{ClauseKind, CmpOp, CountTest, ExpectWhat, ExprKind, Lit};
 
 fn rule_of(o: &Output) -> Option<&str> {
-    Some(o.rule())
+    Some(&**o.rule())
 }
 
 /// Findings that count for `expect RULE count N`: a signal's or sequence's

@@ -35,24 +35,24 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
             step_ctx.insert("time".into(), json!(iso(last.time)));
             step_ctx.insert("severity".into(), json!(last.severity));
             max_severity = max_severity.max(last.severity);
-            for (k, v) in &last.entities {
-                step_ctx.insert(k.clone(), json!(v));
+            for (k, v) in last.entities.iter() {
+                step_ctx.insert(k.to_string(), json!(v));
             }
         }
         for h in used {
-            for (k, v) in &h.entities {
-                match k.as_str() {
+            for (k, v) in h.entities.iter() {
+                match k {
                     "principal" | "user" | "actor" => {
-                        actors.insert(v.clone());
+                        actors.insert(v);
                     }
                     "ip" | "source_ip" | "endpoint" => {
-                        endpoints.insert(v.clone());
+                        endpoints.insert(v);
                     }
                     _ => {}
                 }
             }
             for g in &h.denied_by {
-                let labels = prevention.entry(g.as_str()).or_default();
+                let labels = prevention.entry(&**g).or_default();
                 if !labels.contains(&step.label.as_str()) {
                     labels.push(step.label.as_str());
                 }
@@ -91,8 +91,8 @@ pub(super) fn finding(seq: &SequenceRt, pattern: &Pattern, m: &Match) -> (Output
         summary,
         tactics: seq.tactics.clone(),
         techniques: seq.techniques.clone(),
-        actors: actors.into_iter().collect(),
-        endpoints: endpoints.into_iter().collect(),
+        actors: actors.into_iter().map(String::from).collect(),
+        endpoints: endpoints.into_iter().map(String::from).collect(),
         steps,
         prevented_by: prevention
             .into_iter()
@@ -118,9 +118,11 @@ pub(super) fn as_instance(
         signal,
         time: m.end.0,
         pos: m.end.1,
-        entities: BTreeMap::from([(pattern.key.clone(), m.key.clone())]),
+        entities: [(Arc::from(pattern.key.as_str()), Arc::from(m.key.as_str()))]
+            .into_iter()
+            .collect(),
         severity,
-        rule: seq.name.to_string(),
+        rule: seq.name.clone(),
         detail: Detail::Match {
             sequence: seq.name.clone(),
             first_seen: iso(m.start.0),

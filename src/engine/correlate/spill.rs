@@ -12,6 +12,7 @@
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::sync::Arc;
 
 use crate::engine::place::Place;
 use crate::engine::sequence::{Detail, Instance};
@@ -147,7 +148,7 @@ fn encode(inst: &Instance, w: &mut impl Write) -> std::io::Result<()> {
     w.write_all(&inst.pos.to_le_bytes())?;
     w.write_all(&inst.severity.to_bits().to_le_bytes())?;
     put_len(w, inst.entities.len())?;
-    for (name, value) in &inst.entities {
+    for (name, value) in inst.entities.iter() {
         put_text(w, name)?;
         put_text(w, value)?;
     }
@@ -169,16 +170,17 @@ fn decode(r: &mut impl BufRead) -> std::io::Result<Option<Instance>> {
     let time = get_u64(r)?.cast_signed();
     let pos = get_u64(r)?;
     let severity = f64::from_bits(get_u64(r)?);
-    let mut entities = std::collections::BTreeMap::new();
+    let mut entities = Vec::new();
     for _ in 0..get_len(r)? {
         let name = get_text(r)?;
-        entities.insert(name, get_text(r)?);
+        entities.push((Arc::from(name), Arc::from(get_text(r)?)));
     }
-    let rule = get_text(r)?;
+    let entities = entities.into_iter().collect();
+    let rule = Arc::from(get_text(r)?);
     let detail = get_detail(r)?;
     let mut denied_by = Vec::new();
     for _ in 0..get_len(r)? {
-        denied_by.push(get_text(r)?);
+        denied_by.push(Arc::from(get_text(r)?));
     }
     Ok(Some(Instance {
         signal,
@@ -229,7 +231,7 @@ fn get_detail(r: &mut impl Read) -> std::io::Result<Detail> {
                 line: get_len(r)?,
                 index: get_opt(r, get_len)?,
                 event: get_opt(r, get_len)?,
-                id: get_opt(r, get_text)?,
+                id: get_opt(r, get_text)?.map(Arc::from),
             },
             title: get_opt(r, get_text)?,
         },
@@ -304,7 +306,11 @@ mod tests {
             signal: 0,
             time,
             pos,
-            entities: [("principal".to_string(), format!("arn:…/ü{pos}"))].into(),
+            entities: std::collections::BTreeMap::from([(
+                "principal".to_string(),
+                format!("arn:…/ü{pos}"),
+            )])
+            .into(),
             severity: 5.5,
             rule: "r".into(),
             detail: match pos % 3 {
@@ -315,7 +321,7 @@ mod tests {
                         line: 7,
                         index: (pos > 3).then_some(2),
                         event: None,
-                        id: Some(format!("id{pos}")),
+                        id: Some(format!("id{pos}").into()),
                     },
                     title: (pos > 3).then(|| "a \"title\"".to_string()),
                 },
@@ -324,7 +330,7 @@ mod tests {
                     first_seen: format!("2024-05-01T00:00:0{pos}.000Z"),
                 },
             },
-            denied_by: (0..pos % 3).map(|g| format!("g{g}")).collect(),
+            denied_by: (0..pos % 3).map(|g| format!("g{g}").into()).collect(),
         }
     }
 

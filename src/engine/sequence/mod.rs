@@ -9,6 +9,7 @@
 //! The per-key search lives in `search.rs`; `tests/sequences.rs` checks the
 //! two against a brute-force oracle of the definition.
 
+mod entities;
 mod search;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+pub use entities::Entities;
 use rustc_hash::FxHashMap;
 use search::{KeyState, Plan};
 
@@ -36,14 +38,14 @@ pub struct Instance {
     /// Position in the input: breaks ties of time; one record, one position.
     pub pos: u64,
     /// Entity values, by entity name.
-    pub entities: BTreeMap<String, String>,
+    pub entities: Entities,
     pub severity: f64,
-    pub rule: String,
+    pub rule: Arc<str>,
     /// The finding's `record` reference, or a sequence match's summary.
     pub detail: Detail,
     /// Guardrails that decided `deny` on the same record.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub denied_by: Vec<String>,
+    pub denied_by: Vec<Arc<str>>,
 }
 
 /// Where an instance came from, as findings show it. Kept typed (no JSON
@@ -275,6 +277,11 @@ pub struct Matcher {
     pub state: MatcherState,
 }
 
+/// Whether `key` is in the partition `(i, n)` a matcher is run for.
+fn in_partition(partition: Option<(u64, u64)>, key: &str) -> bool {
+    partition.is_none_or(|(i, n)| n == 0 || key_hash(key) % n == i)
+}
+
 /// FNV-1a: the partition of a key, the same on every machine and run.
 pub fn key_hash(key: &str) -> u64 {
     key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -309,12 +316,6 @@ impl Matcher {
         self.routes.contains_key(&signal) || self.pattern.until.contains(&signal)
     }
 
-    fn in_partition(&self, key: &str) -> bool {
-        self.opts
-            .partition
-            .is_none_or(|(i, n)| n == 0 || key_hash(key) % n == i)
-    }
-
     /// Feeds one instance; instances must come in order of [`Instance::at`].
     pub fn feed(&mut self, inst: &Inst) -> Vec<Emit> {
         let at = inst.at();
@@ -327,24 +328,22 @@ impl Matcher {
             self.flush_group(&mut out);
         }
         self.close_before(at.0, &mut out);
-        let mut routed: Vec<(&str, Role)> = Vec::new();
-        for f in self.routes.get(&inst.signal).into_iter().flatten() {
-            let join = self.pattern.steps.get(*f).map(|s| s.join.as_str());
-            if let Some(k) = join.and_then(|j| inst.entities.get(j)) {
-                routed.push((k, Role::Step(*f)));
-            }
-        }
-        if self.pattern.until.contains(&inst.signal) {
-            if let Some(k) = inst.entities.get(&self.pattern.key) {
-                routed.push((k, Role::Until));
-            }
-        }
-        for (k, role) in routed {
-            if self.in_partition(k) {
+        // The keys it joins: a step's entity, or the key of an `until`.
+        let steps = self.routes.get(&inst.signal).into_iter().flatten();
+        let steps = steps.filter_map(|f| {
+            let join = &self.pattern.steps.get(*f)?.join;
+            Some((inst.entities.shared(join)?, Role::Step(*f)))
+        });
+        let until = match self.pattern.until.contains(&inst.signal) {
+            true => inst.entities.shared(&self.pattern.key),
+            false => None,
+        };
+        for (k, role) in steps.chain(until.map(|k| (k, Role::Until))) {
+            if in_partition(self.opts.partition, k) {
                 // A key with state already shares its text.
-                let key = match self.state.keys.get_key_value(k) {
+                let key = match self.state.keys.get_key_value(&**k) {
                     Some((key, _)) => key.clone(),
-                    None => Arc::from(k),
+                    None => k.clone(),
                 };
                 self.state.group.push((key, role, inst.clone()));
                 self.state.group_at = Some(at);
@@ -392,7 +391,7 @@ impl Matcher {
         // By key, and by role within a key (the sort is stable).
         let mut group = std::mem::take(&mut self.state.group);
         group.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-        let mut rest = group.into_iter().peekable();
+        let mut rest = group.drain(..).peekable();
         let mut events: Vec<(Role, Inst)> = Vec::new();
         while let Some((key, role, inst)) = rest.next() {
             events.clear();
@@ -418,6 +417,9 @@ impl Matcher {
             self.emit(emits, out);
             self.put(key, entry);
         }
+        // Its room is kept for the next record's instances.
+        drop(rest);
+        self.state.group = group;
         self.evict();
     }
 

@@ -586,7 +586,7 @@ fn fill(count: &super::Count, seen: &[Inst], now: At) -> Option<Vec<Inst>> {
     for i in seen.iter().rev() {
         if let Some(d) = &count.distinct {
             let Some(v) = i.entities.get(d) else { continue };
-            if !values.insert(v.clone()) {
+            if !values.insert(v) {
                 continue;
             }
         }
