@@ -463,14 +463,18 @@ impl<'r> Eval<'r> {
     }
 }
 
-/// The one value a path without `[*]` reaches.
+/// The first value a path reaches, in document order (for a path without
+/// `[*]`, the one it reaches), found without collecting the others.
 pub fn resolve_one<'r>(root: At<'r>, segs: &[PathSeg]) -> Option<At<'r>> {
     let mut v = root;
-    for seg in segs {
+    for (i, seg) in segs.iter().enumerate() {
         v = match seg {
             PathSeg::Name(key) => v.get(key)?,
-            PathSeg::Index(i) => v.item(*i)?,
-            PathSeg::Each => return resolve(v, std::slice::from_ref(seg)).first().copied(),
+            PathSeg::Index(n) => v.item(*n)?,
+            PathSeg::Each => {
+                let rest = segs.get(i + 1..).unwrap_or(&[]);
+                return v.items().find_map(|item| resolve_one(item, rest));
+            }
         };
     }
     Some(v)
@@ -478,11 +482,7 @@ pub fn resolve_one<'r>(root: At<'r>, segs: &[PathSeg]) -> Option<At<'r>> {
 
 /// Whether a path reaches anything (even `null`).
 fn exists(root: At<'_>, segs: &[PathSeg]) -> bool {
-    if segs.iter().any(|s| matches!(s, PathSeg::Each)) {
-        !resolve(root, segs).is_empty()
-    } else {
-        resolve_one(root, segs).is_some()
-    }
+    resolve_one(root, segs).is_some()
 }
 
 /// Every value `segs` reaches from `record`.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::compile::CExpr;
-use super::eval::{resolve, resolve_one, Eval, Memo};
+use super::eval::{resolve_one, Eval, Memo};
 pub use super::output::{severity_label, stable_id, Output, OutputKind};
 use super::output::{Decision, Finding, Place, SignalFinding};
 use super::record::{At, Node};
@@ -276,7 +276,7 @@ pub fn evaluate(
         .sources
         .get(source)
         .and_then(|s| s.time.as_ref())
-        .and_then(|p| resolve(record, &p.segments).first().copied());
+        .and_then(|p| resolve_one(record, &p.segments));
     let time = time_value.map(|v| Val::from_node(v).render());
     let time_ms = time_value.and_then(super::time::epoch_ms);
     let source_name: Arc<str> = engine
