@@ -31,8 +31,8 @@ fn clean(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-fn or_empty(s: &Option<String>) -> std::borrow::Cow<'_, str> {
-    clean(s.as_deref().unwrap_or(""))
+fn or_empty(s: Option<&str>) -> std::borrow::Cow<'_, str> {
+    clean(s.unwrap_or(""))
 }
 
 pub fn line(out: &Output, color: bool) -> String {
@@ -58,7 +58,7 @@ fn signal(f: &SignalFinding, at: &str, color: bool) -> String {
         "medium" => "33",
         _ => "36",
     };
-    let text = [or_empty(&f.title), or_empty(&f.summary)]
+    let text = [or_empty(f.title.as_deref()), or_empty(f.summary.as_deref())]
         .into_iter()
         .find(|t| !t.is_empty())
         .unwrap_or_default();
@@ -67,7 +67,7 @@ fn signal(f: &SignalFinding, at: &str, color: bool) -> String {
         paint("SIGNAL ", "1", color),
         paint(label, code, color),
         f.rule,
-        or_empty(&f.time),
+        or_empty(f.time.as_deref()),
         text
     )
 }
@@ -83,14 +83,14 @@ fn decision(kind: OutputKind, d: &Decision, at: &str, color: bool) -> String {
         "{} {}  {}  {}",
         paint(&format!("{word:<8}"), code, color),
         d.guardrail,
-        or_empty(&d.principal),
-        or_empty(&d.action)
+        or_empty(d.principal.as_deref()),
+        or_empty(d.action.as_deref())
     );
-    let resource = or_empty(&d.resource);
+    let resource = or_empty(d.resource.as_deref());
     if !resource.is_empty() {
         text.push_str(&format!("  {resource}"));
     }
-    let message = or_empty(&d.message);
+    let message = or_empty(d.message.as_deref());
     if !message.is_empty() {
         text.push_str(&format!("  \"{message}\""));
     }
@@ -106,7 +106,7 @@ fn decision(kind: OutputKind, d: &Decision, at: &str, color: bool) -> String {
 /// An attack sequence as a timeline: a headline, then one line per step.
 fn sequence(f: &SequenceFinding, color: bool) -> String {
     let key = format!("{} {}", clean(&f.key.0), clean(&f.key.1));
-    let text = [or_empty(&f.summary), or_empty(&f.title)]
+    let text = [or_empty(f.summary.as_deref()), or_empty(f.title.as_deref())]
         .into_iter()
         .find(|t| !t.is_empty())
         .unwrap_or_default();

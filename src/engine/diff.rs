@@ -61,7 +61,7 @@ fn keep(out: &Output, into: &mut HashMap<String, Kept>) {
     };
     let s = |v: &Option<String>| v.as_deref().unwrap_or("-").to_string();
     into.insert(
-        d.id.clone(),
+        d.id.to_string(),
         Kept {
             kind: out.kind,
             group: (

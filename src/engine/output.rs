@@ -52,8 +52,25 @@ pub fn severity_label(s: f64) -> &'static str {
     }
 }
 
-/// A stable 64-bit FNV-1a hash, printed as hex: finding ids.
-pub fn stable_id(parts: &[&str]) -> String {
+/// A finding's id: a stable hash of what identifies it, written as 16 hex
+/// digits (kept as the number until it is written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FindingId(pub u64);
+
+impl std::fmt::Display for FindingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl Serialize for FindingId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A stable 64-bit FNV-1a hash of `parts`: finding ids.
+pub fn stable_id(parts: &[&str]) -> FindingId {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for b in part.bytes().chain(std::iter::once(0u8)) {
@@ -61,7 +78,7 @@ pub fn stable_id(parts: &[&str]) -> String {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{h:016x}")
+    FindingId(h)
 }
 
 /// One output of a run.
@@ -129,11 +146,11 @@ impl Output {
     }
 
     /// Its finding id.
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> FindingId {
         match &self.finding {
-            Finding::Signal(s) => &s.id,
-            Finding::Decision(d) => &d.id,
-            Finding::Sequence(s) => &s.id,
+            Finding::Signal(s) => s.id,
+            Finding::Decision(d) => d.id,
+            Finding::Sequence(s) => s.id,
         }
     }
 
@@ -199,11 +216,11 @@ impl Serialize for Output {
 /// A signal that fired on a record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignalFinding {
-    pub id: String,
+    pub id: FindingId,
     pub rule: Arc<str>,
     pub source: Arc<str>,
-    /// The record's time, as written.
-    pub time: Option<String>,
+    /// The record's time, as written (shared by the record's findings).
+    pub time: Option<Arc<str>>,
     pub severity: f64,
     pub title: Option<String>,
     pub summary: Option<String>,
@@ -250,7 +267,7 @@ impl Serialize for SignalFinding {
 /// A guardrail's decision on a record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
-    pub id: String,
+    pub id: FindingId,
     pub guardrail: Arc<str>,
     pub scope: GuardScope,
     /// `deny`, `allow`, `unknown`, `compliant` or `non_compliant`.
@@ -260,7 +277,7 @@ pub struct Decision {
     pub exempt: Option<&'static str>,
     pub message: Option<String>,
     pub title: Option<String>,
-    pub time: Option<String>,
+    pub time: Option<Arc<str>>,
     pub principal: Option<String>,
     pub action: Option<String>,
     pub resource: Option<String>,
@@ -300,7 +317,7 @@ impl Serialize for Decision {
 /// An attack sequence found, shaped like GuardDuty's `Sequence`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SequenceFinding {
-    pub id: String,
+    pub id: FindingId,
     pub rule: Arc<str>,
     pub revision: u32,
     /// The key's name and value.

@@ -485,6 +485,6 @@ fn record_status(statuses: &mut Statuses, out: &Output) {
     };
     let text = |v: &Option<String>| v.as_deref().unwrap_or("-").to_string();
     let key = (d.guardrail.to_string(), text(&d.account), text(&d.region));
-    let resource = d.resource.clone().unwrap_or_else(|| d.id.clone());
+    let resource = d.resource.clone().unwrap_or_else(|| d.id.to_string());
     statuses.entry(key).or_default().insert(resource, column);
 }

@@ -175,9 +175,18 @@ struct Here<'r> {
     record: At<'r>,
     known: &'r Known,
     place: std::cell::OnceCell<Place>,
+    /// The record's time, and the text its findings show.
+    time_value: Option<At<'r>>,
+    time: std::cell::OnceCell<Option<Arc<str>>>,
 }
 
 impl Here<'_> {
+    fn time(&self) -> Option<Arc<str>> {
+        self.time
+            .get_or_init(|| self.time_value.map(|v| Val::from_node(v).render_shared()))
+            .clone()
+    }
+
     fn place(&self) -> &Place {
         self.place
             .get_or_init(|| place(self.at, self.record, self.known))
@@ -265,20 +274,21 @@ pub fn evaluate(
     };
     let mut outputs = Vec::new();
     let known = &engine.known;
-    let here = Here {
-        at,
-        record,
-        known,
-        place: std::cell::OnceCell::new(),
-    };
     // The record's time as written (for output) and in epoch ms (for sequences).
     let time_value = engine
         .sources
         .get(source)
         .and_then(|s| s.time.as_ref())
         .and_then(|p| resolve_one(record, &p.segments));
-    let time = time_value.map(|v| Val::from_node(v).render());
     let time_ms = time_value.and_then(super::time::epoch_ms);
+    let here = Here {
+        at,
+        record,
+        known,
+        place: std::cell::OnceCell::new(),
+        time_value,
+        time: std::cell::OnceCell::new(),
+    };
     let source_name: Arc<str> = engine
         .sources
         .get(source)
@@ -348,7 +358,7 @@ pub fn evaluate(
                 id: stable_id(&[&sig.name, &here.key()]),
                 rule: sig.name.clone(),
                 source: source_name.clone(),
-                time: time.clone(),
+                time: here.time(),
                 severity: sev,
                 title,
                 summary: render(&mut eval, sig.summary.as_ref()),
@@ -387,7 +397,7 @@ pub fn evaluate(
             let Some(g) = engine.guardrails.get(i) else {
                 continue;
             };
-            match decide(engine, g, &memo, &here, time.as_deref(), opts) {
+            match decide(engine, g, &memo, &here, opts) {
                 Some(Decided::Counted) => allowed += 1,
                 Some(Decided::Built(out)) => outputs.push(out),
                 None => {}
@@ -429,7 +439,6 @@ fn decide<'r>(
     g: &'r super::rules::GuardrailRt,
     memo: &'r Memo<'r>,
     here: &Here<'r>,
-    time: Option<&str>,
     opts: &RunOptions,
 ) -> Option<Decided> {
     let record = here.record;
@@ -539,7 +548,7 @@ fn decide<'r>(
         exempt,
         message,
         title: render(&mut eval, g.title.as_ref()),
-        time: time.map(str::to_string),
+        time: here.time(),
         principal: known.first_str(record, &[F::UserArn]).map(str::to_string),
         action,
         resource: known
