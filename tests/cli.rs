@@ -230,7 +230,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let parens = format!("let a = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000));
     let chain = format!(
         "signal s on cloudtrail {{ when {} }}\n",
-        vec!["readOnly"; 200_000].join(" or ")
+        vec!["(readOnly"; 10_000].join(" or ") + &")".repeat(10_000)
     );
     let nots = format!(
         "signal s on cloudtrail {{ when {}readOnly }}\n",
@@ -261,6 +261,47 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         );
         let o = tensen(&["fmt", "--check", path_arg(&file)]);
         assert_no_crash(&o);
+    }
+}
+
+#[test]
+fn a_long_flat_chain_of_and_or_or_is_not_nesting() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","readOnly":false,"eventTime":"2024-01-01T00:00:00Z"}"#;
+    let input = temp_file(&dir, "r.json", record.as_bytes());
+    for (n, joiner, last, fires) in [
+        (300, " or ", "readOnly == false", true),
+        (200_000, " or ", "readOnly == false", true),
+        (300, " and ", "readOnly == true", false),
+        (5_000, " and ", "readOnly == false", true),
+    ] {
+        let operands: Vec<String> = (0..n - 1)
+            .map(|i| {
+                let op = if joiner == " or " { "==" } else { "!=" };
+                format!("eventName {op} \"X{i}\"")
+            })
+            .chain([last.to_string()])
+            .collect();
+        let text = format!(
+            "signal s on cloudtrail {{ when {} }}\n",
+            operands.join(joiner)
+        );
+        let file = temp_file(&dir, "chain.tsn", text.as_bytes());
+        let o = tensen(&["check", path_arg(&file)]);
+        assert_eq!(o.status.code(), Some(0), "{n}{joiner}: {}", stderr(&o));
+        let run = |file: &Path| {
+            let o = tensen(&["run", path_arg(file), "--input", path_arg(&input)]);
+            assert_eq!(o.status.code(), Some(0), "{n}{joiner}: {}", stderr(&o));
+            String::from_utf8(o.stdout).unwrap()
+        };
+        let before = run(&file);
+        assert_eq!(before.contains("\"kind\":\"signal\""), fires, "{n}{joiner}");
+        // Formatted, it means the same and is formatted.
+        let o = tensen(&["fmt", path_arg(&file)]);
+        assert_no_crash(&o);
+        assert_eq!(run(&file), before, "{n}{joiner}");
+        let o = tensen(&["fmt", "--check", path_arg(&file)]);
+        assert_eq!(o.status.code(), Some(0), "{n}{joiner}: {}", stderr(&o));
     }
 }
 

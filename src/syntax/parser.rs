@@ -641,6 +641,44 @@ pub fn bin(
     )
 }
 
+/// Chains of one `and` or `or` up to this many operands are built leaning
+/// left, as they are read; longer ones balanced.
+const CHAIN_LEFT: usize = 64;
+
+/// A chain `a or b or c ...` of one operator, left to right. A long one is
+/// built as a balanced tree of the same operands in the same order: the
+/// same meaning (`and` and `or` are associative, in three-valued logic
+/// too, and still evaluated left to right) at a depth that grows with the
+/// logarithm of its length, so a long flat chain is not "nested too deep".
+/// The formatter and `explain` read chains flat, whatever their shape.
+pub fn chain(errors: &mut Vec<Recovered<'_>>, op: BinOp, operands: Vec<Expr>) -> Expr {
+    if operands.len() <= CHAIN_LEFT {
+        let mut rest = operands.into_iter();
+        let Some(mut acc) = rest.next() else {
+            return Expr::new(ExprKind::Error, Span::new(0, 0));
+        };
+        for b in rest {
+            let (l, r) = (acc.span.start, b.span.end);
+            acc = bin(errors, op, acc, b, l, r);
+        }
+        return acc;
+    }
+    balanced(errors, op, operands)
+}
+
+fn balanced(errors: &mut Vec<Recovered<'_>>, op: BinOp, mut operands: Vec<Expr>) -> Expr {
+    if operands.len() <= 1 {
+        return operands
+            .pop()
+            .unwrap_or_else(|| Expr::new(ExprKind::Error, Span::new(0, 0)));
+    }
+    let right = operands.split_off(operands.len() / 2);
+    let lhs = balanced(errors, op, operands);
+    let rhs = balanced(errors, op, right);
+    let (l, r) = (lhs.span.start, rhs.span.end);
+    bin(errors, op, lhs, rhs, l, r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -238,7 +238,8 @@ fn group(e: &Expr) -> Option<(String, Span, BinOp, Vec<&Expr>)> {
     (operands.len() > 1).then(|| (open.to_string(), paren.span, op, operands))
 }
 
-/// The operands of a top-level `and`/`or` chain, left to right.
+/// The operands of a top-level `and`/`or` chain, left to right (a long
+/// chain is held balanced: both sides are read).
 pub fn chain(e: &Expr) -> Option<(BinOp, Vec<&Expr>)> {
     let ExprKind::Binary { op, .. } = &e.kind else {
         return None;
@@ -255,7 +256,7 @@ fn collect_chain<'a>(e: &'a Expr, op: BinOp, out: &mut Vec<&'a Expr>) {
     match &e.kind {
         ExprKind::Binary { op: o, lhs, rhs } if *o == op => {
             collect_chain(lhs, op, out);
-            out.push(rhs);
+            collect_chain(rhs, op, out);
         }
         _ => out.push(e),
     }
