@@ -306,6 +306,25 @@ fn a_long_flat_chain_of_and_or_or_is_not_nesting() {
 }
 
 #[test]
+fn a_ten_megabyte_field_name_checks() {
+    // Looking for a "did you mean" for it took minutes (edit distance to
+    // every field, each the product of the two lengths).
+    let dir = tempfile::tempdir().unwrap();
+    let name = "a".repeat(10 << 20);
+    let text = format!("signal s on cloudtrail {{ when {name} == \"x\" }}\n");
+    let file = temp_file(&dir, "long.tsn", text.as_bytes());
+    let o = tensen(&["check", "--format", "json", path_arg(&file)]);
+    assert_no_crash(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains("unknown-field"),
+        "{}",
+        &out[..out.len().min(500)]
+    );
+}
+
+#[test]
 fn a_five_megabyte_ruleset_checks() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::new();
