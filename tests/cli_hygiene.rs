@@ -115,6 +115,49 @@ fn a_closed_pipe_ends_a_command_quietly_with_0() {
 }
 
 #[test]
+fn rules_given_after_input_are_taken_back_from_it() {
+    // `--input` takes every word up to the next flag (a shell glob works);
+    // what follows it that is a rule path is the rules, not records.
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let rule = "signal s on cloudtrail {\n    when eventName == \"GetObject\"\n}\n";
+    std::fs::write(rules.join("a.tsn"), rule).unwrap();
+    let record = r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"2024-01-01T00:00:00Z"}"#;
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(&a, format!("{record}\n")).unwrap();
+    std::fs::write(&b, format!("{record}\n")).unwrap();
+    let p = |p: &PathBuf| p.to_str().unwrap().to_string();
+    let (r, a, b) = (p(&rules), p(&a), p(&b));
+    let first = tensen(&["run", &r, "--input", &a, &b]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_eq!(text(&first.stdout).lines().count(), 2);
+    for args in [
+        vec!["run", "--input", &a, &b, &r],
+        vec!["run", "-i", &a, "-i", &b, &r],
+    ] {
+        let o = tensen(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+        assert_eq!(o.stdout, first.stdout, "{args:?}");
+    }
+    let o = tensen(&["diff", "--input", &a, &r, &r]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = tensen(&["explain", "--record", &a, "--rules", &r, "s"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("signal `s`"),
+        "{}",
+        text(&o.stdout)
+    );
+    // Still a usage error when there are no rules at all, or no records.
+    for args in [vec!["run", "--input", &a, &b], vec!["run", "--input", &r]] {
+        let o = tensen(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(text(&o.stderr).contains("required arguments"), "{args:?}");
+    }
+}
+
+#[test]
 fn bad_sequence_options_are_refused_before_any_work() {
     let examples = root().join("examples");
     let data = root().join("examples/data");

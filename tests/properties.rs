@@ -2,7 +2,9 @@
 //! - the parser, checker and formatter never panic, on random bytes or on
 //!   random token soup;
 //! - formatting is idempotent and keeps every comment;
-//! - parse → format → parse gives the same tree (spans aside).
+//! - parse → format → parse gives the same tree (spans aside);
+//! - formatting keeps a file's meaning: `check` finds the same problems
+//!   before and after (doc comments stay attached to their items).
 
 #![allow(
     clippy::unwrap_used,
@@ -180,6 +182,10 @@ fn expr() -> impl Strategy<Value = String> {
 fn comment() -> impl Strategy<Value = String> {
     prop_oneof![
         "// [a-z ]{0,10}".prop_map(|c| format!("{c}\n")),
+        "/// [a-z ]{0,10}".prop_map(|c| format!("{c}\n")),
+        "/// [a-z ]{0,10}\n// [a-z ]{0,10}".prop_map(|c| format!("{c}\n")),
+        "// [a-z ]{0,10}\n/// [a-z ]{0,10}".prop_map(|c| format!("{c}\n")),
+        "/// [a-z ]{0,10}\n\n".prop_map(|c| c.to_string()),
         "/\\* [a-z ]{0,10} \\*/".prop_map(|c| format!("{c} ")),
         Just(String::new()),
         Just(String::new()),
@@ -259,6 +265,19 @@ fn token_soup() -> impl Strategy<Value = String> {
         .prop_map(|ts| ts.into_iter().map(|(t, w)| format!("{t}{w}")).collect())
 }
 
+/// What `check` finds in a file, positions aside.
+fn problems(src: &str) -> Vec<String> {
+    let mut sources = Sources::new();
+    sources.add("f.tsn", src);
+    let mut found: Vec<String> = analyze(&sources)
+        .diagnostics
+        .iter()
+        .map(|d| format!("{:?} {}", d.code, d.message))
+        .collect();
+    found.sort();
+    found
+}
+
 fn run_everything(src: &str) {
     let mut sources = Sources::new();
     sources.add("soup.tsn", src);
@@ -292,6 +311,7 @@ proptest! {
         prop_assert_eq!(&twice, &once, "not idempotent for:\n{}", src);
         prop_assert_eq!(shape(&src), shape(&once));
         prop_assert_eq!(comments(&src), comments(&once));
+        prop_assert_eq!(problems(&src), problems(&once), "meaning changed for:\n{}\nformatted:\n{}", src, once);
         run_everything(&src);
     }
 }

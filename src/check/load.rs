@@ -13,6 +13,21 @@ pub(crate) fn skipped(name: &str) -> bool {
     name.starts_with('.') || name == "target" || name == "node_modules"
 }
 
+/// Whether `path` is a rule path: a `.tsn` file, or a folder with one
+/// below it (as [`load_paths`] walks it).
+pub fn is_rule_path(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            let (mut files, mut failed) = (Vec::new(), Vec::new());
+            let keep = |name: &str| name.ends_with(".tsn");
+            crate::files::walk(path, &skipped, &keep, &mut files, &mut failed);
+            !files.is_empty()
+        }
+        Ok(_) => path.extension().is_some_and(|e| e == "tsn"),
+        Err(_) => false,
+    }
+}
+
 /// Loads every rule file under `paths`. The ruleset's root is the folder
 /// given (or the common folder of all paths given).
 pub fn load_paths(paths: &[PathBuf]) -> (Sources, Vec<Diagnostic>) {

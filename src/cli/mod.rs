@@ -86,9 +86,11 @@ enum Command {
     /// Compare two rulesets' guardrail decisions over the same records.
     Diff {
         /// The current rules (file or folder).
-        old: PathBuf,
+        #[arg(value_name = "OLD")]
+        old: Option<PathBuf>,
         /// The changed rules (file or folder).
-        new: PathBuf,
+        #[arg(value_name = "NEW")]
+        new: Option<PathBuf>,
         /// Record files or folders.
         #[arg(long, short, required = true, num_args = 1..)]
         input: Vec<PathBuf>,
@@ -101,7 +103,8 @@ enum Command {
     /// Show why a rule did or did not fire on one record.
     Explain {
         /// The signal or guardrail to explain.
-        rule: String,
+        #[arg(value_name = "RULE")]
+        rule: Option<String>,
         /// The record: FILE, FILE:LINE or FILE:LINE#INDEX.
         #[arg(long)]
         record: String,
@@ -147,17 +150,49 @@ pub fn main() -> ExitCode {
         Command::Diff {
             old,
             new,
-            input,
+            mut input,
             format,
             management_account,
-        } => diff::run(&old, &new, &input, format, management_account),
+        } => {
+            let mut named = old.into_iter().chain(new).collect::<Vec<_>>();
+            if named.len() < 2 {
+                named.extend(take_rule_paths(&mut input));
+            }
+            let [old, new] =
+                <[PathBuf; 2]>::try_from(named).unwrap_or_else(|_| missing("diff", "<OLD> <NEW>"));
+            if input.is_empty() {
+                missing("diff", "--input <PATHS>...");
+            }
+            diff::run(&old, &new, &input, format, management_account)
+        }
         Command::Explain {
             rule,
             record,
-            rules,
-        } => explain::run(&rule, &rules, &record),
+            mut rules,
+        } => {
+            // `--rules r/ RULE`: the rule name is the last word, not a path.
+            let rule = rule.or_else(|| match rules.last() {
+                Some(last) if rules.len() > 1 && !last.exists() => {
+                    rules.pop().map(|r| r.to_string_lossy().into_owned())
+                }
+                _ => None,
+            });
+            let rule = rule.unwrap_or_else(|| missing("explain", "<RULE>"));
+            explain::run(&rule, &rules, &record)
+        }
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
-        Command::Run(args) => run::run(args),
+        Command::Run(mut args) => {
+            if args.rules.is_empty() {
+                args.rules = take_rule_paths(&mut args.input);
+            }
+            if args.rules.is_empty() {
+                missing("run", "<RULES>...");
+            }
+            if args.input.is_empty() {
+                missing("run", "--input <PATHS>...");
+            }
+            run::run(args)
+        }
         Command::Completions { shell } => {
             // What `clap_complete::generate` does, with the write's error
             // returned rather than a panic.
@@ -263,4 +298,34 @@ pub fn load_ruleset(
         eprint!("{}", render::terminal(&diags, &sources, color));
     }
     Some((sources, analysis))
+}
+
+/// The positional rule paths that `--input` swallowed, when they are
+/// missing: `--input` takes every word up to the next flag (so that a
+/// shell glob works), and `tensen run --input logs/ rules/` means the rules
+/// to be `rules/`. They are the values from the first one that is a rule
+/// path (a `.tsn` file, or a folder with one below it) on.
+fn take_rule_paths(values: &mut Vec<PathBuf>) -> Vec<PathBuf> {
+    match values
+        .iter()
+        .position(|p| crate::check::load::is_rule_path(p))
+    {
+        Some(first) => values.split_off(first),
+        None => Vec::new(),
+    }
+}
+
+/// Usage error for missing required arguments of subcommand `sub`, as
+/// clap reports its own (exit code 2).
+fn missing(sub: &str, what: &str) -> ! {
+    let mut cli = Cli::command();
+    cli.build();
+    let command = cli.find_subcommand(sub).cloned().unwrap_or(cli);
+    command
+        .bin_name(format!("tensen {sub}"))
+        .error(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            format!("the following required arguments were not provided:\n  {what}"),
+        )
+        .exit()
 }

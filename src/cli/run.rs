@@ -40,8 +40,8 @@ pub enum Only {
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Rule files or folders.
-    #[arg(required = true)]
+    /// Rule files or folders (given after `--input`, they are taken back
+    /// from it: see `take_rule_paths`).
     pub rules: Vec<PathBuf>,
     /// Record files or folders (JSON lines, JSON arrays, CloudTrail
     /// `Records` files, `.gz`); `-` reads standard input.

@@ -15,7 +15,7 @@
 mod expr;
 
 use super::ast::*;
-use super::lexer::Comment;
+use super::lexer::{Comment, CommentKind};
 use super::parser::{parse, SyntaxError};
 use super::Span;
 
@@ -103,19 +103,53 @@ impl Formatter<'_> {
     }
 
     /// Prints, each on its own line, every pending comment that starts
-    /// before `upto`.
+    /// before `upto`. A comment from inside the code that follows a doc
+    /// comment (one the layout moves up, out of a line printed whole) is
+    /// printed above that doc comment, not between it and what it
+    /// documents, which would leave the doc documenting nothing.
     fn leading(&mut self, upto: usize) {
-        while let Some(c) = self.comments.get(self.next) {
-            if c.span.start >= upto {
-                break;
+        let from = self.next;
+        let pending = self.comments.get(from..).unwrap_or(&[]);
+        let count = pending.iter().take_while(|c| c.span.start < upto).count();
+        let mut order: Vec<usize> = Vec::with_capacity(count);
+        // Where the run of doc comments being printed starts in `order`.
+        let mut docs_at: Option<usize> = None;
+        let mut prev_end: Option<usize> = None;
+        // Past the code after a doc run: every comment from here on is
+        // from inside that code.
+        let mut inside = false;
+        for (i, c) in pending.iter().enumerate().take(count) {
+            inside |= prev_end.is_some_and(|end| {
+                let gap = self.src.get(end.min(c.span.start)..c.span.start);
+                !gap.unwrap_or("").trim().is_empty()
+            });
+            prev_end = Some(c.span.end);
+            match docs_at {
+                Some(at) if inside => {
+                    order.insert(at, from + i);
+                    docs_at = Some(at + 1);
+                    continue;
+                }
+                _ => inside = false,
             }
+            if c.kind == CommentKind::Doc {
+                docs_at = docs_at.or(Some(order.len()));
+            } else {
+                docs_at = None;
+            }
+            order.push(from + i);
+        }
+        for i in order {
+            let Some(c) = self.comments.get(i) else {
+                continue;
+            };
             self.keep_blank(c.span.start);
             self.start_line();
             self.out.push_str(&c.text);
             self.newline();
             self.last_end = c.span.end;
-            self.next += 1;
         }
+        self.next = from + count;
     }
 
     /// Appends the comments that follow `after` on the same source line,
