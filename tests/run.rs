@@ -382,6 +382,19 @@ fn explain_shows_each_operand_with_its_values() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("did you mean `tls`?"));
+    // The record from standard input: `-`, or `-:LINE`.
+    let records = std::fs::read(&input).unwrap();
+    for arg in ["-", "-:1"] {
+        let o = tensen(
+            &["explain", "tls", "--rules", s(&rules), "--record", arg],
+            "1",
+            Some(&records),
+        );
+        assert_eq!(o.status.code(), Some(0), "{arg}: {}", stderr(&o));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("over the record at <stdin>:1"), "{out}");
+        assert!(out.contains("outcome: unknown"), "{out}");
+    }
 }
 
 #[test]

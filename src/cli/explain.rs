@@ -10,7 +10,7 @@ use crate::engine::read::{read, Input};
 use crate::engine::rules::Engine;
 use crate::engine::value::Truth;
 
-/// `FILE[:LINE][#INDEX]`
+/// `FILE[:LINE][#INDEX]` (`FILE` `-`: standard input)
 fn parse_record_arg(arg: &str) -> (PathBuf, Option<usize>, Option<usize>) {
     let (rest, index) = match arg.rsplit_once('#') {
         Some((r, i)) if i.parse::<usize>().is_ok() => (r, i.parse().ok()),
@@ -43,7 +43,12 @@ pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str) -> ExitCode {
     };
     let engine = Engine::from_analysis(&analysis);
     let (file, line, index) = parse_record_arg(record_arg);
-    let batch = read(&Input::File(file.clone()));
+    // `-` (or `-:LINE`): the records on standard input.
+    let input = match file.to_str() {
+        Some("-") => Input::Stdin,
+        _ => Input::File(file),
+    };
+    let batch = read(&input);
     for e in &batch.errors {
         eprintln!("warning: {e}");
     }
@@ -55,7 +60,7 @@ pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str) -> ExitCode {
         .collect();
     let Some((at, record)) = candidates.first() else {
         eprintln!("error: no record at `{record_arg}`");
-        eprintln!("  help: write FILE, FILE:LINE or FILE:LINE#INDEX (the index counts records in a `Records` list from 0)");
+        eprintln!("  help: write FILE, FILE:LINE or FILE:LINE#INDEX (the index counts records in a `Records` list from 0); FILE `-` is standard input");
         return ExitCode::from(3);
     };
     let Some(ex) = explain(&analysis, &engine, rule, record) else {

@@ -105,8 +105,9 @@ enum Command {
         /// The signal or guardrail to explain.
         #[arg(value_name = "RULE")]
         rule: Option<String>,
-        /// The record: FILE, FILE:LINE or FILE:LINE#INDEX.
-        #[arg(long)]
+        /// The record: FILE, FILE:LINE or FILE:LINE#INDEX (`-`: standard
+        /// input).
+        #[arg(long, allow_hyphen_values = true)]
         record: String,
         /// Rule files or folders.
         #[arg(long, default_value = ".", num_args = 1..)]
