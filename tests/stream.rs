@@ -354,6 +354,55 @@ fn runs_chained_by_state_equal_one_run() {
 }
 
 #[test]
+fn a_record_dated_in_the_future_does_not_stop_later_batches() {
+    // One record dated 9999 in the first batch used to move the saved
+    // watermark to 9999: every later record was "late" and no sequence was
+    // found again.
+    let (dir, text) = setup(3000, 4);
+    let all: Vec<&str> = text.lines().collect();
+    let future = all[10].replace("2024-03-01T", "9999-12-31T");
+    let run = |state: &str, chunk: &str| {
+        let o = tensen(
+            dir.path(),
+            &["run", "rules.tsn", "-i", "-", "--state", state],
+            Some(chunk),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    let chunk = |lines: &[&str]| -> String { lines.iter().map(|l| format!("{l}\n")).collect() };
+    let first = chunk(&all[..1000]);
+    let rest = chunk(&all[1000..]);
+    let clean = [run("clean.state", &first), run("clean.state", &rest)];
+    let with_future = format!("{first}{future}\n");
+    let dirty = [run("dirty.state", &with_future), run("dirty.state", &rest)];
+    let err = String::from_utf8_lossy(&dirty[0].stderr);
+    assert!(
+        err.contains("1 record dated more than a day past the clock"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&dirty[1].stderr).contains("later than"));
+    // By what they found (ids also hash positions, one apart here).
+    let found = |runs: &[Output]| {
+        let outs: Vec<Value> = runs.iter().flat_map(lines).collect();
+        let mut found: Vec<String> = sequences(&outs)
+            .values()
+            .map(|f| {
+                let f = without_records(f);
+                format!(
+                    "{} {} {} {}",
+                    f["rule"], f["key"], f["first_seen"], f["last_seen"]
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    assert!(!found(&clean).is_empty());
+    assert_eq!(found(&dirty), found(&clean));
+}
+
+#[test]
 fn partitions_together_write_what_one_run_writes() {
     let (dir, _) = setup(2000, 4);
     let sorted = |o: &Output| {
@@ -651,13 +700,7 @@ fn a_batch_run_is_exact_whatever_it_holds_back() {
                 ..CorrelateOptions::default()
             },
         );
-        let mut seq = Sequencing {
-            correlator,
-            position: 0,
-            flush: true,
-            records: true,
-            input: None,
-        };
+        let mut seq = Sequencing::with_correlator(correlator);
         let mut out = Vec::new();
         let summary = run_inputs(
             &engine,

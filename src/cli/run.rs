@@ -374,6 +374,14 @@ fn print_summary(s: &RunSummary, engine: &Engine, stateful: bool) {
             if s.untimed == 1 { "" } else { "s" }
         );
     }
+    if s.future > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} record{} dated more than a day past the clock took no part in sequences (nor moved their time forward)",
+            s.future,
+            if s.future == 1 { "" } else { "s" }
+        );
+    }
     if q.evicted > 0 {
         let _ = writeln!(
             err,

@@ -99,6 +99,10 @@ pub fn start<'e>(engine: &'e Engine, args: &SequenceArgs) -> Result<Sequencing<'
             },
             max_open: args.max_open,
             partition: args.partition,
+            now: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_millis()).ok()),
         },
     );
     if let Some(path) = &args.state {

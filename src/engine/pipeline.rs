@@ -34,6 +34,10 @@ pub struct RunSummary {
     /// Signals that feed sequences but fired on records without a readable
     /// time, so took no part in them.
     pub untimed: usize,
+    /// Records of a streaming or chained run dated past the wall clock (by
+    /// more than [`FUTURE_TOLERANCE_MS`]): they moved no watermark and
+    /// their signals took no part in sequences.
+    pub future: usize,
     pub sequences: CorrelateStats,
 }
 
@@ -54,7 +58,14 @@ pub struct Sequencing<'e> {
     /// The followed file and how far it has been read: restored from
     /// `--state`, kept up to date by `--follow`, saved with the state.
     pub input: Option<super::correlate::InputMark>,
+    /// Records dated after this (epoch ms) are in the future: one record
+    /// dated 9999 would move a saved watermark past every later batch.
+    horizon: Option<i64>,
 }
+
+/// How far past the wall clock a streaming or chained run takes a record's
+/// time as real (clocks drift, zones get mixed up).
+pub const FUTURE_TOLERANCE_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// How far behind the newest record a streaming or chained run lets
 /// signal instances arrive (CloudTrail's usual delivery delay).
@@ -77,6 +88,9 @@ pub struct SequenceSetup {
     /// This run's share of the sequence keys (`I/N`); only partition 0
     /// writes the records' own outputs.
     pub partition: Option<(u64, u64)>,
+    /// The wall clock (epoch ms): a streaming or chained run takes records
+    /// dated well after it out of sequences. `None`: no such check.
+    pub now: Option<i64>,
 }
 
 impl<'e> Sequencing<'e> {
@@ -102,32 +116,48 @@ impl<'e> Sequencing<'e> {
             input: None,
             flush: !setup.stateful,
             records: setup.partition.is_none_or(|(i, _)| i == 0),
+            horizon: match (streaming, setup.now) {
+                (true, Some(now)) => Some(now.saturating_add(FUTURE_TOLERANCE_MS)),
+                _ => None,
+            },
         }
     }
 
     /// A plain batch run: the whole input ordered, everything decided.
     pub fn batch(engine: &'e Engine) -> Self {
+        Sequencing::with_correlator(Correlator::new(
+            &engine.sequences,
+            engine.signals.len(),
+            super::correlate::CorrelateOptions::default(),
+        ))
+    }
+
+    /// A batch run through a correlator set up by the caller.
+    pub fn with_correlator(correlator: Correlator<'e>) -> Self {
         Sequencing {
-            correlator: Correlator::new(
-                &engine.sequences,
-                engine.signals.len(),
-                super::correlate::CorrelateOptions::default(),
-            ),
+            correlator,
             position: 0,
             input: None,
             flush: true,
             records: true,
+            horizon: None,
         }
     }
 
     /// Takes one evaluated record: its position, time and hits.
+    /// One record's time and signal instances; returns how many instances
+    /// were handed to sequences, `None` if the record is dated in the
+    /// future (past the horizon) and took no part.
     pub(super) fn take(
         &mut self,
         time: Option<i64>,
         hits: Vec<super::sequence::Instance>,
-    ) -> usize {
+    ) -> Option<usize> {
         self.position += 1;
         if let Some(t) = time {
+            if self.horizon.is_some_and(|h| t > h) {
+                return None;
+            }
             self.correlator.observe(t);
         }
         let n = hits.len();
@@ -135,7 +165,7 @@ impl<'e> Sequencing<'e> {
             h.pos = self.position;
             self.correlator.push(h);
         }
-        n
+        Some(n)
     }
 }
 
@@ -429,7 +459,10 @@ pub(super) fn take_outcome(
         } => {
             summary.evaluated += 1;
             summary.untimed += untimed;
-            summary.hits += seq.take(time, hits);
+            match seq.take(time, hits) {
+                Some(n) => summary.hits += n,
+                None => summary.future += 1,
+            }
             if !seq.records {
                 return;
             }
