@@ -121,6 +121,7 @@ fn stream(records: usize, jitter: i64, seed: u64) -> String {
         let user = format!("u{}", next() % 12);
         let record = serde_json::json!({
             "eventVersion": "1.08",
+            "eventID": format!("e{seed}-{n}"),
             "eventTime": format!("2024-03-01T{:02}:{:02}:{:02}Z", at / 60, at % 60, n % 60),
             "eventSource": "s3.amazonaws.com",
             "eventName": event,
@@ -400,6 +401,59 @@ fn a_record_dated_in_the_future_does_not_stop_later_batches() {
     };
     assert!(!found(&clean).is_empty());
     assert_eq!(found(&dirty), found(&clean));
+}
+
+#[test]
+fn a_batch_read_twice_on_one_state_counts_once() {
+    let (dir, text) = setup(3000, 4);
+    let run = |chunk: &str| {
+        tensen(
+            dir.path(),
+            &["run", "rules.tsn", "-i", "-", "--state", "s.json"],
+            Some(chunk),
+        )
+    };
+    let first = run(&text);
+    assert!(first.status.success());
+    let saved = state_of(&dir.path().join("s.json"));
+    let again = run(&text);
+    assert!(again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("not counted again"), "{err}");
+    // Nothing joined a match twice: the state is the one the first run
+    // saved, but for how many records the runs have read.
+    let mut after = state_of(&dir.path().join("s.json"));
+    assert_eq!(after["position"], 6000);
+    after["position"] = saved["position"].clone();
+    assert_eq!(after, saved);
+    let revised: Vec<Value> = lines(&again)
+        .into_iter()
+        .filter(|o| o["kind"] == "sequence")
+        .collect();
+    assert!(revised.is_empty(), "{revised:?}");
+}
+
+#[test]
+fn two_runs_on_one_state_are_refused() {
+    let (dir, text) = setup(100, 0);
+    let state = dir.path().join("s.json");
+    let held = tensen::engine::correlate::lock_state(&state).unwrap();
+    let o = tensen(
+        dir.path(),
+        &["run", "rules.tsn", "-i", "-", "--state", "s.json"],
+        Some(&text),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("in use by another tensen run"), "{err}");
+    assert!(o.stdout.is_empty(), "refused before any work");
+    drop(held);
+    let o = tensen(
+        dir.path(),
+        &["run", "rules.tsn", "-i", "-", "--state", "s.json"],
+        Some(&text),
+    );
+    assert!(o.status.success());
 }
 
 #[test]

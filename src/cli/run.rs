@@ -374,6 +374,14 @@ fn print_summary(s: &RunSummary, engine: &Engine, stateful: bool) {
             if s.untimed == 1 { "" } else { "s" }
         );
     }
+    if q.duplicates > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} signal instance{} already in the sequence state (records read before, by id) not counted again",
+            q.duplicates,
+            if q.duplicates == 1 { " was" } else { "s were" }
+        );
+    }
     if s.future > 0 {
         let _ = writeln!(
             err,

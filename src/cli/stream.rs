@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use crate::engine::correlate::{load_state, rules_hash, save_state, state_folder, Revisions};
+use crate::engine::correlate::{
+    load_state, lock_state, rules_hash, save_state, state_folder, Revisions,
+};
 use crate::engine::pipeline::{SequenceSetup, Sequencing};
 use crate::engine::rules::Engine;
 
@@ -115,6 +117,8 @@ pub fn start<'e>(engine: &'e Engine, args: &SequenceArgs) -> Result<Sequencing<'
                 folder.display()
             ));
         }
+        // Held until the run ends, its state saved.
+        seq.state_lock = Some(lock_state(path).map_err(|e| e.to_string())?);
         if let Some(saved) = load_state(path, &hash(engine)).map_err(|e| e.to_string())? {
             seq.position = saved.position;
             seq.input = saved.input.clone();

@@ -61,6 +61,8 @@ pub struct Sequencing<'e> {
     /// Records dated after this (epoch ms) are in the future: one record
     /// dated 9999 would move a saved watermark past every later batch.
     horizon: Option<i64>,
+    /// The `--state` file's lock, held for the whole run.
+    pub state_lock: Option<super::correlate::StateLock>,
 }
 
 /// How far past the wall clock a streaming or chained run takes a record's
@@ -120,6 +122,7 @@ impl<'e> Sequencing<'e> {
                 (true, Some(now)) => Some(now.saturating_add(FUTURE_TOLERANCE_MS)),
                 _ => None,
             },
+            state_lock: None,
         }
     }
 
@@ -141,6 +144,7 @@ impl<'e> Sequencing<'e> {
             flush: true,
             records: true,
             horizon: None,
+            state_lock: None,
         }
     }
 

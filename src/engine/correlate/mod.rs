@@ -24,7 +24,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use build::{build_sequences, SequenceRt};
-pub use state::{load_state, save_state, state_folder, InputMark, SavedState, StateError};
+pub use state::{
+    load_state, lock_state, save_state, state_folder, InputMark, SavedState, StateError, StateLock,
+};
 
 use super::run::Output;
 use super::sequence::{At, Change, Emit, Inst, Instance, MatchOptions, Matcher};
@@ -70,6 +72,10 @@ pub struct CorrelateStats {
     /// A batch run whose instances came out of order beyond its hold, so
     /// its findings were redone from the sorted log.
     pub redone: bool,
+    /// Instances of a streaming or chained run that were already waiting
+    /// (the same signal on a record of the same id: a batch read twice),
+    /// not counted again.
+    pub duplicates: u64,
 }
 
 /// How far behind the newest record a batch run feeds the matchers.
@@ -93,6 +99,10 @@ pub struct Correlator<'e> {
     batch: Option<Batch>,
     /// Instances in `buffer`.
     buffered: usize,
+    /// A streaming or chained run's waiting instances, by signal and
+    /// record id: one read again (a batch run twice on one `--state`) is
+    /// not counted twice.
+    waiting: std::collections::HashSet<(usize, Arc<str>)>,
 }
 
 /// What a batch run keeps to stay exact behind its watermark.
@@ -125,6 +135,7 @@ impl<'e> Correlator<'e> {
             stats: CorrelateStats::default(),
             batch,
             buffered: 0,
+            waiting: std::collections::HashSet::new(),
         }
     }
 
@@ -158,6 +169,14 @@ impl<'e> Correlator<'e> {
                 self.stats.late_examples.push(inst.detail.value());
             }
             return;
+        }
+        if self.batch.is_none() {
+            if let Some(id) = inst.record_id() {
+                if !self.waiting.insert((inst.signal, id)) {
+                    self.stats.duplicates += 1;
+                    return;
+                }
+            }
         }
         self.buffered += 1;
         self.buffer
@@ -253,6 +272,13 @@ impl<'e> Correlator<'e> {
             }
             let insts = entry.remove();
             self.buffered = self.buffered.saturating_sub(insts.len());
+            if !self.waiting.is_empty() {
+                for i in &insts {
+                    if let Some(id) = i.record_id() {
+                        self.waiting.remove(&(i.signal, id));
+                    }
+                }
+            }
             self.step(&insts, None, &mut out);
         }
         if self.released.is_none_or(|r| to > r) {
@@ -370,6 +396,10 @@ impl<'e> Correlator<'e> {
         self.watermark = saved.watermark;
         self.released = saved.released;
         for inst in saved.buffer {
+            if let Some(id) = inst.record_id() {
+                self.waiting.insert((inst.signal, id));
+            }
+            self.buffered += 1;
             self.buffer
                 .entry(inst.at())
                 .or_default()

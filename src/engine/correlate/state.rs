@@ -126,6 +126,47 @@ pub fn save_state(path: &Path, state: &SavedState) -> Result<(), StateError> {
     })
 }
 
+/// A run's hold on a state file: an advisory lock on `STATE.lock` beside
+/// it, released when dropped (or when the process ends, however it ends).
+/// Two runs on one state would each continue the same saved matches and
+/// the last to save would lose the other's.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: std::fs::File,
+}
+
+/// Takes the lock of the state file `path`, or says which run holds it.
+pub fn lock_state(path: &Path) -> Result<StateLock, StateError> {
+    let mut lock = path.as_os_str().to_owned();
+    lock.push(".lock");
+    let lock = std::path::PathBuf::from(lock);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(|e| {
+            StateError(format!(
+                "{}: cannot lock the state: {}",
+                lock.display(),
+                crate::files::io_reason(&e)
+            ))
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(StateLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StateError(format!(
+            "{}: in use by another tensen run ({} is locked); run one at a time on a state",
+            path.display(),
+            lock.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StateError(format!(
+            "{}: cannot lock the state: {}",
+            lock.display(),
+            crate::files::io_reason(&e)
+        ))),
+    }
+}
+
 /// The folder a state file is saved in (`.` for a bare file name).
 pub fn state_folder(path: &Path) -> &Path {
     path.parent()
@@ -163,6 +204,17 @@ fn remove_stale(dir: &Path, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_state_is_locked_while_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let held = lock_state(&path).unwrap();
+        let err = lock_state(&path).unwrap_err();
+        assert!(err.0.contains("in use by another tensen run"), "{err}");
+        drop(held);
+        assert!(lock_state(&path).is_ok());
+    }
 
     #[test]
     fn a_save_removes_what_killed_saves_left() {

@@ -134,6 +134,19 @@ impl Instance {
     pub fn at(&self) -> At {
         (self.time, self.pos)
     }
+
+    /// The id of the record it fired on, where the record has one.
+    pub fn record_id(&self) -> Option<Arc<str>> {
+        match &self.detail {
+            Detail::Record { record, .. } => record.id.clone(),
+            Detail::Match { .. } => None,
+            // As a state file gives it back: `{"record": {"id": ...}, ...}`.
+            Detail::Json(raw) => {
+                let v: Value = serde_json::from_str(raw.as_deref()?.get()).ok()?;
+                v.pointer("/record/id")?.as_str().map(Arc::from)
+            }
+        }
+    }
 }
 
 pub type Inst = Arc<Instance>;
