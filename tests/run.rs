@@ -398,6 +398,104 @@ fn explain_shows_each_operand_with_its_values() {
 }
 
 #[test]
+fn explain_a_sequence_shows_each_key_its_matches_and_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.tsn");
+    std::fs::write(
+        &rules,
+        r#"signal login on cloudtrail {
+    report false
+    when eventName == "ConsoleLogin"
+    entity user = userIdentity.userName
+}
+signal exfil on cloudtrail {
+    report false
+    when eventName == "GetObject"
+    entity user = userIdentity.userName
+}
+sequence takeover {
+    by user
+    within 30m
+    steps {
+        first: login
+        take: exfil
+    }
+}"#,
+    )
+    .unwrap();
+    let record = |user: &str, event: &str, minute: u32| {
+        format!(
+            "{{\"eventVersion\":\"1.08\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"{event}\",\"eventTime\":\"2024-03-01T01:{minute:02}:00Z\",\"userIdentity\":{{\"type\":\"IAMUser\",\"userName\":\"{user}\"}}}}\n"
+        )
+    };
+    let text = [
+        record("alice", "ConsoleLogin", 0),
+        record("bob", "ConsoleLogin", 1),
+        record("alice", "GetObject", 5),
+        record("carol", "GetObject", 6),
+        record("carol", "ConsoleLogin", 7),
+    ]
+    .concat();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, &text).unwrap();
+    let args = [
+        "explain",
+        "takeover",
+        "--rules",
+        s(&rules),
+        "--record",
+        s(&input),
+    ];
+    let o = tensen(&args, "1", None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("sequence `takeover` by user within 30m, over 5 records"),
+        "{out}"
+    );
+    assert!(out.contains("user = alice: 1 match"), "{out}");
+    assert!(
+        out.contains(
+            "found: first seen 2024-03-01T01:00:00.000Z, last seen 2024-03-01T01:05:00.000Z"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("user = bob: no match"), "{out}");
+    assert!(
+        out.contains("why not: step `take` never came (no exfil for this key)"),
+        "{out}"
+    );
+    assert!(out.contains("user = carol: no match"), "{out}");
+    assert!(
+        out.contains("why not: every step came, but never in order within 30m\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2024-03-01T01:06:00.000Z  take         exfil  ("),
+        "{out}"
+    );
+    // One key; from standard input.
+    let o = tensen(
+        &[
+            "explain",
+            "takeover",
+            "--rules",
+            s(&rules),
+            "--record",
+            "-",
+            "--key",
+            "bob",
+        ],
+        "1",
+        Some(text.as_bytes()),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("user = bob: no match"), "{out}");
+    assert!(!out.contains("alice"), "{out}");
+}
+
+#[test]
 fn diff_counts_what_a_change_newly_denies() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("old")).unwrap();

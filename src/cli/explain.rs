@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use crate::check;
 use crate::engine::explain::explain;
-use crate::engine::read::{read, Input};
+use crate::engine::explain_sequence::explain_sequence;
+use crate::engine::read::{list_inputs, read, Input};
 use crate::engine::rules::Engine;
 use crate::engine::value::Truth;
 
@@ -32,7 +33,7 @@ fn mark(t: Truth) -> &'static str {
     }
 }
 
-pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str) -> ExitCode {
+pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str, key: Option<&str>) -> ExitCode {
     let Some(analysis) = super::load_rules(
         rules,
         false,
@@ -43,6 +44,25 @@ pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str) -> ExitCode {
     };
     let engine = Engine::from_analysis(&analysis);
     let (file, line, index) = parse_record_arg(record_arg);
+    if engine.sequences.iter().any(|s| &*s.name == rule) {
+        if line.is_some() || index.is_some() {
+            eprintln!("note: a sequence is explained over every record of the input, not one");
+        }
+        // Files and folders, as `run --input` reads them.
+        let (inputs, errors) = list_inputs(&[file]);
+        for e in &errors {
+            eprintln!("warning: {e}");
+        }
+        let mut records = Vec::new();
+        for input in &inputs {
+            let batch = read(input);
+            for e in &batch.errors {
+                eprintln!("warning: {e}");
+            }
+            records.extend(batch.records);
+        }
+        return sequence(&engine, rule, records, key);
+    }
     // `-` (or `-:LINE`): the records on standard input.
     let input = match file.to_str() {
         Some("-") => Input::Stdin,
@@ -122,3 +142,95 @@ fn print_fields(fields: &[(String, String)]) {
         println!("              {name} = {value}");
     }
 }
+
+/// A sequence over every record of the input: each key's timeline, its
+/// matches, or why it has none.
+fn sequence(
+    engine: &Engine,
+    rule: &str,
+    records: Vec<(crate::engine::run::RecordRef, serde_json::Value)>,
+    key: Option<&str>,
+) -> ExitCode {
+    let Some(ex) = explain_sequence(engine, rule, records, key) else {
+        eprintln!("error: the sequence `{rule}` has no steps to explain");
+        return ExitCode::from(2);
+    };
+    let within = ex
+        .within
+        .map(|w| format!(" within {w}"))
+        .unwrap_or_default();
+    println!(
+        "sequence `{}` by {}{within}, over {} record{}",
+        ex.sequence,
+        ex.by,
+        ex.records,
+        if ex.records == 1 { "" } else { "s" }
+    );
+    for s in &ex.steps {
+        println!("  step {s}");
+    }
+    if ex.keys.is_empty() {
+        println!();
+        match key {
+            Some(k) => println!("no signal of its steps fired for {} `{k}`", ex.by),
+            None => println!("no signal of its steps fired on these records"),
+        }
+    }
+    let shown = if key.is_some() {
+        usize::MAX
+    } else {
+        SHOWN_KEYS
+    };
+    for k in ex.keys.iter().take(shown) {
+        println!();
+        match k.matches.len() {
+            0 => println!("{} = {}: no match", ex.by, k.key),
+            n => println!(
+                "{} = {}: {n} match{}",
+                ex.by,
+                k.key,
+                if n == 1 { "" } else { "es" }
+            ),
+        }
+        for m in &k.matches {
+            println!(
+                "  found: first seen {}, last seen {} (revision {})",
+                m.first_seen, m.last_seen, m.revision
+            );
+        }
+        for r in &k.missing {
+            println!("  why not: {r}");
+        }
+        let n = k.timeline.len();
+        let long = key.is_none() && n > SHOWN_INSTANCES;
+        for (i, e) in k.timeline.iter().enumerate() {
+            let half = SHOWN_INSTANCES / 2;
+            if long && i >= half && i < n - half {
+                if i == half {
+                    println!("  ... {} more (--key {} shows all)", n - 2 * half, k.key);
+                }
+                continue;
+            }
+            println!(
+                "  {}  {:<12} {}  ({})",
+                e.time,
+                e.roles.join(", "),
+                e.signal,
+                e.place
+            );
+        }
+    }
+    if ex.keys.len() > shown {
+        println!();
+        println!(
+            "... and {} more keys: pick one with --key VALUE",
+            ex.keys.len() - shown
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Keys shown for a sequence when no `--key` is given, and instances of a
+/// key's timeline (the first and last halves).
+const SHOWN_KEYS: usize = 20;
+const SHOWN_INSTANCES: usize = 20;

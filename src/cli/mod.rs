@@ -112,6 +112,9 @@ enum Command {
         /// Rule files or folders.
         #[arg(long, default_value = ".", num_args = 1..)]
         rules: Vec<PathBuf>,
+        /// For a sequence: only the key with this value (e.g. a user's ARN).
+        #[arg(long)]
+        key: Option<String>,
     },
     /// Run rules over records: findings and guardrail decisions.
     Run(run::RunArgs),
@@ -170,6 +173,7 @@ pub fn main() -> ExitCode {
             rule,
             record,
             mut rules,
+            key,
         } => {
             // `--rules r/ RULE`: the rule name is the last word, not a path.
             let rule = rule.or_else(|| match rules.last() {
@@ -179,7 +183,7 @@ pub fn main() -> ExitCode {
                 _ => None,
             });
             let rule = rule.unwrap_or_else(|| missing("explain", "<RULE>"));
-            explain::run(&rule, &rules, &record)
+            explain::run(&rule, &rules, &record, key.as_deref())
         }
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
         Command::Run(mut args) => {

@@ -3,7 +3,8 @@
 //! `compile` turns checked expressions into a form cheap to evaluate;
 //! `eval` evaluates them over one record in three-valued logic; `read` turns
 //! files as AWS delivers them into records; `rules` and `run` put signals and
-//! guardrails to work over them; `sequence` matches attack sequences over
+//! guardrails to work over them (`explain`, `explain_sequence` show why);
+//! `sequence` matches attack sequences over
 //! signal instances and `correlate` runs the matchers in a stream;
 //! `pipeline` and `follow` drive a whole run.
 
@@ -15,6 +16,7 @@ pub mod dispatch;
 pub mod envelope;
 pub mod eval;
 pub mod explain;
+pub mod explain_sequence;
 pub mod follow;
 pub mod output;
 pub mod parse;
