@@ -6,6 +6,7 @@
 #                             baselines, one core and both, rules that cannot match, jq
 #   benches/run.sh memory [N] peak memory of examples/ over N records (default 10000000;
 #                             needs ~11 GB of disk in $TMPDIR)
+#   benches/run.sh lsp [LINES] the language server over stdio: an edit to its diagnostics
 #   benches/run.sh sequences [N] [CHAINS]
 #                             one sequence over N records with CHAINS injected attack
 #                             chains (default 1000000, 100), next to Python eql
@@ -72,6 +73,12 @@ if [[ "$what" == memory ]]; then
     python3 benches/gen_cloudtrail.py "$records" "$work/trail.jsonl"
     /usr/bin/time -f '%e s, peak %M KB' target/release/tensen run examples --input "$work/trail.jsonl" > /dev/null 2> "$work/err"
     tail -3 "$work/err"
+fi
+
+if [[ "$what" == all || "$what" == lsp ]]; then
+    echo
+    echo "== lsp: one-word edits to publishDiagnostics, over stdio"
+    python3 benches/lsp_latency.py target/release/tensen "${records:-10000}" 40
 fi
 
 if [[ "$what" == all || "$what" == sequences ]]; then

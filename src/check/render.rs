@@ -2,6 +2,8 @@
 //! machines. All three read the same [`Diagnostic`]s.
 
 use ariadne::{Color, Config, IndexType, Label as ALabel, Report, ReportKind};
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
 
 use super::diagnostic::{Code, Diagnostic, FileId, Severity};
@@ -102,22 +104,66 @@ fn floor_char_boundary(text: &str, i: usize) -> usize {
 
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or("");
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let col = text
-        .get(line_start..offset)
-        .map(|s| s.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, col)
+    Lines::new(text).line_col(offset)
 }
 
-fn location(sources: &Sources, file: FileId, span: Span) -> Option<Value> {
-    let f = sources.get(file)?;
-    let (line, column) = line_col(&f.text, span.start);
-    let (end_line, end_column) = line_col(&f.text, span.end);
+/// Where each line of a text starts: positions found by a binary search,
+/// not by counting the newlines before each one (a file with hundreds of
+/// diagnostics was scanned from its start hundreds of times).
+struct Lines<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Lines<'t> {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Lines { text, starts }
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
+        (line, col + 1)
+    }
+}
+
+/// Line indexes of the files of a ruleset, built when first asked.
+struct Positions<'s> {
+    sources: &'s Sources,
+    lines: std::cell::RefCell<BTreeMap<FileId, std::rc::Rc<Lines<'s>>>>,
+}
+
+impl<'s> Positions<'s> {
+    fn new(sources: &'s Sources) -> Positions<'s> {
+        Positions {
+            sources,
+            lines: std::cell::RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    /// The start and end of `span` in `file`, 1-based line and column.
+    fn span(&self, file: FileId, span: Span) -> Option<((usize, usize), (usize, usize))> {
+        let f = self.sources.get(file)?;
+        let lines = self
+            .lines
+            .borrow_mut()
+            .entry(file)
+            .or_insert_with(|| std::rc::Rc::new(Lines::new(&f.text)))
+            .clone();
+        Some((lines.line_col(span.start), lines.line_col(span.end)))
+    }
+}
+
+fn location(at: &Positions<'_>, file: FileId, span: Span) -> Option<Value> {
+    let f = at.sources.get(file)?;
+    let ((line, column), (end_line, end_column)) = at.span(file, span)?;
     Some(json!({
         "file": f.name,
         "line": line,
@@ -129,6 +175,7 @@ fn location(sources: &Sources, file: FileId, span: Span) -> Option<Value> {
 
 /// One JSON object per diagnostic.
 pub fn json(diags: &[Diagnostic], sources: &Sources) -> Vec<Value> {
+    let at = Positions::new(sources);
     diags
         .iter()
         .map(|d| {
@@ -136,7 +183,7 @@ pub fn json(diags: &[Diagnostic], sources: &Sources) -> Vec<Value> {
                 .labels
                 .iter()
                 .filter_map(|l| {
-                    let mut loc = location(sources, l.file, l.span)?;
+                    let mut loc = location(&at, l.file, l.span)?;
                     if let Some(obj) = loc.as_object_mut() {
                         obj.insert("message".into(), json!(l.message));
                         obj.insert("primary".into(), json!(l.primary));
@@ -146,7 +193,7 @@ pub fn json(diags: &[Diagnostic], sources: &Sources) -> Vec<Value> {
                 .collect();
             let primary = d
                 .primary()
-                .and_then(|l| location(sources, l.file, l.span))
+                .and_then(|l| location(&at, l.file, l.span))
                 .or_else(|| d.path.as_ref().map(|p| json!({ "file": p })));
             json!({
                 "code": d.code.as_str(),
@@ -172,10 +219,10 @@ pub fn sarif(diags: &[Diagnostic], sources: &Sources) -> Value {
             })
         })
         .collect();
+    let at = Positions::new(sources);
     let region = |file: FileId, span: Span| -> Option<Value> {
         let f = sources.get(file)?;
-        let (start_line, start_column) = line_col(&f.text, span.start);
-        let (end_line, end_column) = line_col(&f.text, span.end);
+        let ((start_line, start_column), (end_line, end_column)) = at.span(file, span)?;
         Some(json!({
             "physicalLocation": {
                 "artifactLocation": { "uri": f.name.replace('\\', "/") },
@@ -253,5 +300,23 @@ fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_col;
+
+    #[test]
+    fn lines_and_columns_count_characters_from_one() {
+        let text = "ab\nçé x\n\nlast";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 2), (1, 3));
+        assert_eq!(line_col(text, 3), (2, 1));
+        // `x` is after two two-byte characters and a space.
+        assert_eq!(line_col(text, 8), (2, 4));
+        assert_eq!(line_col(text, 10), (3, 1));
+        assert_eq!(line_col(text, 11), (4, 1));
+        assert_eq!(line_col(text, 999), (4, 5));
     }
 }

@@ -23,7 +23,7 @@ where
         // Lengths further apart than the limit are further apart in edits.
         .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| {
-            let d = strsim::damerau_levenshtein(&lower, &c.to_lowercase());
+            let d = strsim::osa_distance(&lower, &c.to_lowercase());
             (d, c)
         })
         .filter(|(d, _)| *d <= limit)

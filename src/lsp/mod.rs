@@ -24,7 +24,10 @@ use workspace::Workspace;
 /// (VS Code: `tensen: Run tests in file`), with the document's URI.
 pub const RUN_TESTS_COMMAND: &str = "tensen.runTestsInFile";
 
-/// Diagnostics wait this long after a change for the next one.
+/// A change that comes within this long of the one before waits as long
+/// for the next one before diagnostics are computed; a change after a pause
+/// is analysed at once (a debounce on the trailing edge only would make
+/// every single keystroke wait for nothing).
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(15);
 
 pub struct Backend {
@@ -41,16 +44,26 @@ impl Backend {
         Some(ws.snapshot_for(&doc_name(uri)))
     }
 
-    /// Publishes diagnostics once changes pause for [`DEBOUNCE`]; requests
-    /// meanwhile see the latest text (snapshots are rebuilt on demand).
+    /// Publishes diagnostics at once after a pause, or once a burst of
+    /// changes pauses for [`DEBOUNCE`]; requests meanwhile see the latest
+    /// text (snapshots are rebuilt on demand).
     fn refresh_later(&self) {
-        let generation = match self.state.lock() {
-            Ok(mut ws) => ws.changed(),
+        let (generation, burst) = match self.state.lock() {
+            Ok(mut ws) => {
+                let now = std::time::Instant::now();
+                let burst = ws
+                    .last_change
+                    .is_some_and(|t| now.duration_since(t) < DEBOUNCE);
+                ws.last_change = Some(now);
+                (ws.changed(), burst)
+            }
             Err(_) => return,
         };
         let (client, state) = (self.client.clone(), self.state.clone());
         tokio::spawn(async move {
-            tokio::time::sleep(DEBOUNCE).await;
+            if burst {
+                tokio::time::sleep(DEBOUNCE).await;
+            }
             let current = state.lock().map(|ws| ws.generation).unwrap_or(0);
             if current == generation {
                 publish(&client, &state).await;

@@ -22,13 +22,20 @@ pub struct Workspace {
     pub open: BTreeMap<String, (i32, String)>,
     /// By folder (`None`: documents outside every folder).
     snapshots: BTreeMap<Option<PathBuf>, Arc<Snapshot>>,
+    /// When the last change came, for the debounce of diagnostics.
+    pub last_change: Option<std::time::Instant>,
 }
 
 impl Workspace {
     /// Something changed: every snapshot is stale.
     pub fn changed(&mut self) -> u64 {
         self.generation += 1;
-        self.snapshots.clear();
+        // Dropped on a thread of their own: freeing a large ruleset's
+        // analysis takes milliseconds, and this is on every keystroke.
+        let stale = std::mem::take(&mut self.snapshots);
+        if !stale.is_empty() {
+            std::thread::spawn(move || drop(stale));
+        }
         self.generation
     }
 
