@@ -7,6 +7,8 @@
     reason = "each test file uses a part; tests fail loudly on purpose"
 )]
 
+pub mod streams;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
