@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::diagnostic::{Code, Diagnostic, FileId, Severity};
 use super::Sources;
-use crate::syntax::Span;
+use crate::syntax::{LineStarts, Span};
 
 /// Renders diagnostics like rustc, with source lines and underlines.
 pub fn terminal(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
@@ -107,30 +107,30 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     Lines::new(text).line_col(offset)
 }
 
-/// Where each line of a text starts: positions found by a binary search,
-/// not by counting the newlines before each one (a file with hundreds of
+/// A text's line starts: positions found by a binary search, not by
+/// counting the newlines before each one (a file with hundreds of
 /// diagnostics was scanned from its start hundreds of times).
 struct Lines<'t> {
     text: &'t str,
-    starts: Vec<usize>,
+    starts: LineStarts,
 }
 
 impl<'t> Lines<'t> {
     fn new(text: &'t str) -> Lines<'t> {
-        let mut starts = vec![0];
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Lines { text, starts }
+        Lines {
+            text,
+            starts: LineStarts::new(text),
+        }
     }
 
     fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|s| *s <= offset).max(1);
-        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let (line, start) = self.starts.line_of(offset);
         let col = self
             .text
             .get(start..offset)
             .map_or(0, |s| s.chars().count());
-        (line, col + 1)
+        (line + 1, col + 1)
     }
 }
 

@@ -16,6 +16,7 @@ use super::pipeline::{evaluate_records, Sequencing};
 use super::rules::Engine;
 use super::run::{evaluate_json, RecordOutcome, RecordRef, RunOptions};
 use super::sequence::{Instance, Pattern, Step};
+use super::value::format_duration;
 
 /// One instance on a key's timeline.
 #[derive(Debug, Clone, PartialEq)]
@@ -262,21 +263,9 @@ fn step_text(step: &Step, rule_name: &dyn Fn(usize) -> String) -> String {
     text
 }
 
-/// A duration in the language's own words (`90s`, `15m`, `2h`, `1d`).
+/// A duration in the language's own words (`90s`, `15m`, `2h`).
 fn duration(ms: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [
-        (86_400_000, "d"),
-        (3_600_000, "h"),
-        (60_000, "m"),
-        (1_000, "s"),
-    ];
-    UNITS
-        .iter()
-        .find(|(u, _)| ms >= *u && ms % u == 0)
-        .map_or_else(
-            || format!("{ms}ms"),
-            |(u, name)| format!("{}{name}", ms / u),
-        )
+    format_duration(u64::try_from(ms).unwrap_or(0))
 }
 
 fn place(at: &RecordRef) -> String {

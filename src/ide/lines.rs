@@ -18,24 +18,21 @@ pub struct Range {
 /// Where each line starts, for one text.
 pub struct LineIndex<'t> {
     text: &'t str,
-    starts: Vec<usize>,
+    starts: crate::syntax::LineStarts,
 }
 
 impl<'t> LineIndex<'t> {
     pub fn new(text: &'t str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts: crate::syntax::LineStarts::new(text),
+        }
     }
 
     /// The position of a byte offset (clamped to the text).
     pub fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
-        let line = self
-            .starts
-            .partition_point(|s| *s <= offset)
-            .saturating_sub(1);
-        let start = self.starts.get(line).copied().unwrap_or(0);
+        let (line, start) = self.starts.line_of(offset);
         let character = self
             .text
             .get(start..offset)
@@ -56,12 +53,12 @@ impl<'t> LineIndex<'t> {
     /// The byte offset of a position; past the end of a line is its end,
     /// past the last line is the end of the text.
     pub fn offset(&self, pos: Pos) -> usize {
-        let Some(&start) = self.starts.get(pos.line as usize) else {
+        let Some(start) = self.starts.start(pos.line as usize) else {
             return self.text.len();
         };
         let end = self
             .starts
-            .get(pos.line as usize + 1)
+            .start(pos.line as usize + 1)
             .map_or(self.text.len(), |e| e.saturating_sub(1));
         let line = self.text.get(start..end).unwrap_or("");
         let mut units = 0u32;

@@ -37,3 +37,28 @@ impl Span {
         self.start..self.end
     }
 }
+
+/// Where each line of a text starts (byte offsets): the line of an offset
+/// by a binary search, for the renderers of positions (terminal and JSON
+/// diagnostics count characters, the language server UTF-16 units).
+#[derive(Debug, Clone)]
+pub struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    pub fn new(text: &str) -> LineStarts {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineStarts(starts)
+    }
+
+    /// The 0-based line of `offset`, and the offset where that line starts.
+    pub fn line_of(&self, offset: usize) -> (usize, usize) {
+        let line = self.0.partition_point(|s| *s <= offset).saturating_sub(1);
+        (line, self.start(line).unwrap_or(0))
+    }
+
+    /// Where 0-based line `line` starts, if the text has it.
+    pub fn start(&self, line: usize) -> Option<usize> {
+        self.0.get(line).copied()
+    }
+}
