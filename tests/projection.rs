@@ -233,3 +233,69 @@ fn what_is_skipped_is_checked_as_serde_json_checks_it() {
     let doc = p.parse(br#"{"eventName":"a","eventName":"b"}"#).unwrap();
     assert_eq!(doc.root().to_json(), serde_json::json!({"eventName": "b"}));
 }
+
+/// What is kept is the value `serde_json` reads into a `Value`, number
+/// for number and escape for escape.
+#[test]
+fn what_is_kept_is_the_value_serde_json_reads() {
+    use tensen::engine::compile::PathSeg;
+    use tensen::engine::project::Projection;
+    use tensen::engine::record::{Key, Names, NO_KEY};
+    let kept = [vec![PathSeg::Name(Key {
+        id: NO_KEY,
+        name: "kept".into(),
+    })]];
+    let p = Projection::new(kept.iter().map(Vec::as_slice), Names::default());
+    let values = [
+        "0.1",
+        "0.30000000000000004",
+        "2.2250738585072011e-308",
+        "2.2250738585072014e-308",
+        "4.9e-324",
+        "1e-400",
+        "-1e-400",
+        "1.7976931348623157e308",
+        "9007199254740993",
+        "9007199254740993.0",
+        "123456789012345678901234567890",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551615",
+        "1E5",
+        "1e+5",
+        "-0.0",
+        "-0",
+        "-0e0",
+        "-0.0E5",
+        "[1,-0.0]",
+        "[1, -0.0]",
+        "0e0",
+        "3.141592653589793238462643383279",
+        "1.00000000000000011102230246251565404236316680908203125",
+        "[1, -2, 3.5, 7e-3]",
+        r#""\u00e9\ud83d\ude00\/\b\f\n\r\t\"\\""#,
+        r#""plain""#,
+        r#""\u0000x""#,
+        r#"{"a": {"b": [null, true, false]}, "": "", "a": 2}"#,
+        "\r\n\t {\"x\" :\t[ ] }",
+    ];
+    for v in values {
+        let text = format!(r#"{{"kept": {v}, "eventName": "x"}}"#);
+        let ours = p.parse(text.as_bytes()).unwrap().root().to_json();
+        let theirs: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(ours["kept"], theirs["kept"], "{v}");
+        // As written too: `-0.0` equals `0.0` but is not written so.
+        assert_eq!(
+            serde_json::to_string(&ours["kept"]).unwrap(),
+            serde_json::to_string(&theirs["kept"]).unwrap(),
+            "{v}"
+        );
+    }
+    // Keys are matched after their escapes are read.
+    let text = r#"{"k\u0065pt": "escaped", "eventN\u0061me": "x"}"#;
+    let ours = p.parse(text.as_bytes()).unwrap().root().to_json();
+    assert_eq!(
+        ours,
+        serde_json::json!({"kept": "escaped", "eventName": "x"})
+    );
+}

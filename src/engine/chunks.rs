@@ -78,9 +78,13 @@ impl LineChunks {
         } else {
             memchr::memrchr(b'\n', &self.pending).map_or(self.pending.len(), |i| i + 1)
         };
+        // The next chunk's buffer holds the cut line and a whole chunk
+        // without growing (a grown buffer is copied into fresh pages).
+        let tail = self.pending.get(cut..).unwrap_or_default();
         let mut rest = self.spare.take().unwrap_or_default();
         rest.clear();
-        rest.extend_from_slice(self.pending.get(cut..).unwrap_or_default());
+        rest.reserve(tail.len() + self.chunk + 1);
+        rest.extend_from_slice(tail);
         self.pending.truncate(cut);
         let chunk = std::mem::replace(&mut self.pending, rest);
         let lines = memchr::memchr_iter(b'\n', &chunk).count();
