@@ -30,6 +30,7 @@ pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod files;
+pub mod iam;
 pub mod ide;
 #[cfg(feature = "lsp")]
 pub mod lsp;

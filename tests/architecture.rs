@@ -15,18 +15,24 @@ use std::path::{Path, PathBuf};
 /// Each layer and the tensen layers it may use.
 const LAYERS: &[(&str, &[&str])] = &[
     ("syntax", &[]),
-    ("check", &["syntax", "files"]),
-    ("engine", &["syntax", "check", "files"]),
-    ("testing", &["syntax", "check", "engine", "files"]),
-    ("ide", &["syntax", "check", "engine", "testing", "files"]),
+    ("iam", &[]),
+    ("check", &["syntax", "iam", "files"]),
+    ("engine", &["syntax", "iam", "check", "files"]),
+    ("testing", &["syntax", "iam", "check", "engine", "files"]),
+    (
+        "ide",
+        &["syntax", "iam", "check", "engine", "testing", "files"],
+    ),
     (
         "lsp",
-        &["syntax", "check", "engine", "testing", "ide", "files"],
+        &[
+            "syntax", "iam", "check", "engine", "testing", "ide", "files",
+        ],
     ),
 ];
 
 const ALL: &[&str] = &[
-    "syntax", "check", "engine", "testing", "ide", "lsp", "cli", "files",
+    "syntax", "iam", "check", "engine", "testing", "ide", "lsp", "cli", "files",
 ];
 
 /// Crates only the command line and the language server may name.

@@ -574,7 +574,7 @@ fn arith<'r>(op: BinOp, a: Val<'r>, b: Val<'r>) -> Val<'r> {
 /// The service of an endpoint: `s3` of `s3.amazonaws.com`.
 fn service_of(endpoint: &str) -> &str {
     match endpoint.strip_suffix(".amazonaws.com") {
-        Some(host) => host.split('.').next().unwrap_or(host),
+        Some(_) => crate::iam::prefix_of(endpoint),
         None => endpoint,
     }
 }
@@ -609,6 +609,13 @@ fn call<'r>(f: Func, args: Vec<Val<'r>>) -> Val<'r> {
         Func::Service => match first {
             Val::Str(Cow::Borrowed(s)) => Val::Str(Cow::Borrowed(service_of(s))),
             other => text(&other, &|s| Val::Str(Cow::Owned(service_of(s).to_string()))),
+        },
+        Func::IamAction => match (&first, &args.next().unwrap_or(Val::Missing)) {
+            (Val::Str(source), Val::Str(name)) => {
+                Val::Str(Cow::Owned(crate::iam::action_of(source, name)))
+            }
+            (Val::Missing, _) | (_, Val::Missing) => Val::Missing,
+            _ => Val::Null,
         },
         Func::Account => text(&first, &arn_part(4)),
         Func::Region => text(&first, &arn_part(3)),

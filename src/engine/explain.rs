@@ -121,19 +121,21 @@ pub fn explain(
                 scope,
             );
             if let Some(deny) = truth_of("deny when") {
-                match deny.and(excepted.negate()) {
-                    Truth::True | Truth::Unknown if exempt.is_some() => {
-                        format!(
-                            "allow: exempt ({}), whatever the clauses say",
-                            exempt.unwrap_or_default()
-                        )
+                match (deny.and(excepted.negate()), exempt) {
+                    (Truth::True | Truth::Unknown, super::exempt::Exempt::Yes(why)) => {
+                        format!("allow: exempt ({why}), whatever the clauses say")
                     }
-                    Truth::True => "deny".to_string(),
-                    Truth::False if excepted == Truth::True => {
+                    (Truth::True | Truth::Unknown, super::exempt::Exempt::Unknown(field)) => {
+                        format!("unknown: whether it is exempt depends on `{field}`, missing")
+                    }
+                    (Truth::True, _) => "deny".to_string(),
+                    (Truth::False, _) if excepted == Truth::True => {
                         "allow: an `except` clause holds".to_string()
                     }
-                    Truth::False => "allow".to_string(),
-                    Truth::Unknown => "unknown: a field the decision needs is missing".to_string(),
+                    (Truth::False, _) => "allow".to_string(),
+                    (Truth::Unknown, _) => {
+                        "unknown: a field the decision needs is missing".to_string()
+                    }
                 }
             } else {
                 let applies = truth_of("applies").unwrap_or(Truth::True);

@@ -43,6 +43,11 @@ pub const ENGINE_FIELDS: &[&str] = &[
     "awsRegion",
     "region",
     "Region",
+    "eventType",
+    "eventSource",
+    "sharedEventID",
+    "resources",
+    "requestParameters.keyId",
 ];
 
 /// One level of the tree of paths read.

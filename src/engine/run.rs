@@ -9,6 +9,10 @@ use serde_json::Value;
 
 use super::compile::CExpr;
 use super::eval::{resolve_one, Eval, Memo};
+pub use super::exempt::exemption;
+use super::exempt::Exempt;
+pub use super::known::Known;
+use super::known::F;
 pub use super::output::{severity_label, stable_id, Output, OutputKind};
 use super::output::{Decision, Finding, Place, SignalFinding};
 use super::record::{At, Node};
@@ -78,60 +82,6 @@ pub enum RecordOutcome {
         /// The record's event time (epoch ms), if readable.
         time: Option<i64>,
     },
-}
-
-/// The fields the engine itself reads, in the order of
-/// [`ENGINE_FIELDS`](super::project::ENGINE_FIELDS).
-#[derive(Debug, Clone, Copy)]
-enum F {
-    EventId,
-    Id,
-    IdUpper,
-    MetadataUid,
-    ConfigurationStateId,
-    ArnUpper,
-    Arn,
-    ResourceId,
-    UserArn,
-    IssuerArn,
-    UserType,
-    UserAccount,
-    RecipientAccount,
-    EventName,
-    AwsAccountId,
-    AccountId,
-    AwsAccountIdUpper,
-    AwsRegion,
-    Region,
-    RegionUpper,
-}
-
-/// The paths of the fields the engine reads by name, resolved once.
-#[derive(Debug, Clone)]
-pub struct Known {
-    paths: Vec<super::compile::FieldPath>,
-}
-
-impl Known {
-    pub fn new(names: &super::record::Names) -> Known {
-        Known {
-            paths: super::project::ENGINE_FIELDS
-                .iter()
-                .map(|d| super::compile::dotted_path(d, names))
-                .collect(),
-        }
-    }
-
-    fn get<'r>(&self, record: At<'r>, f: F) -> Option<At<'r>> {
-        let path = self.paths.get(f as usize)?;
-        resolve_one(record, &path.segments)
-    }
-
-    fn first_str<'r>(&self, record: At<'r>, fields: &[F]) -> Option<&'r str> {
-        fields
-            .iter()
-            .find_map(|f| self.get(record, *f).and_then(At::as_str))
-    }
 }
 
 /// The record's own id, where its format has one.
@@ -215,47 +165,6 @@ fn severity<'r>(eval: &mut Eval<'r>, s: &'r SeverityRt) -> Option<f64> {
             _ => None,
         },
     }
-}
-
-/// Why a record is exempt from guardrails, as AWS exempts it.
-pub fn exemption(
-    record: At<'_>,
-    known: &Known,
-    opts: &RunOptions,
-    scope: GuardScope,
-) -> Option<&'static str> {
-    if scope == GuardScope::Baseline {
-        return None;
-    }
-    let arns = [
-        known.get(record, F::UserArn),
-        known.get(record, F::IssuerArn),
-    ];
-    let service_linked = arns.iter().flatten().filter_map(|v| v.as_str()).any(|arn| {
-        arn.contains(":role/aws-service-role/") || arn.contains(":assumed-role/AWSServiceRole")
-    });
-    if service_linked {
-        return Some("service-linked role");
-    }
-    if known.first_str(record, &[F::UserType]) == Some("AWSService") {
-        return Some("AWS service principal");
-    }
-    if let Some(mgmt) = &opts.management_account {
-        // SCPs do not restrict principals of the management account; RCPs
-        // do not restrict its resources (the account that received the call).
-        let account = match scope {
-            GuardScope::Principal => known.first_str(record, &[F::UserAccount]).or_else(|| {
-                known
-                    .first_str(record, &[F::UserArn])
-                    .and_then(|arn| arn.split(':').nth(4))
-            }),
-            _ => known.first_str(record, &[F::RecipientAccount]),
-        };
-        if account == Some(mgmt.as_str()) {
-            return Some("management account");
-        }
-    }
-    None
 }
 
 /// Evaluates every rule of the record's source.
@@ -463,18 +372,28 @@ fn decide<'r>(
                 }
             }
             let decision = deny.and(excepted.negate());
-            exempt = if decision == Truth::False {
-                None
+            let out_of_reach = if decision == Truth::False {
+                Exempt::No
             } else {
                 exemption(record, &engine.known, opts, g.scope)
             };
-            match (decision, exempt) {
-                (_, Some(_)) | (Truth::False, _) => (OutputKind::Allow, Vec::new()),
-                (Truth::True, None) => (OutputKind::Deny, Vec::new()),
-                (Truth::Unknown, None) => (
+            match (decision, out_of_reach) {
+                (Truth::False, _) => (OutputKind::Allow, Vec::new()),
+                (_, Exempt::Yes(why)) => {
+                    exempt = Some(why);
+                    (OutputKind::Allow, Vec::new())
+                }
+                (Truth::True, Exempt::No) => (OutputKind::Deny, Vec::new()),
+                (Truth::Unknown, Exempt::No) => (
                     OutputKind::Unknown,
                     eval.missing.iter().map(|m| m.to_string()).collect(),
                 ),
+                (_, Exempt::Unknown(field)) => {
+                    let mut missing: Vec<String> =
+                        eval.missing.iter().map(|m| m.to_string()).collect();
+                    missing.push(field.to_string());
+                    (OutputKind::Unknown, missing)
+                }
             }
         }
         GuardScope::Baseline => {
@@ -586,7 +505,7 @@ mod tests {
     #[test]
     fn the_engine_fields_are_named_in_order() {
         let fields = super::super::project::ENGINE_FIELDS;
-        assert_eq!(fields.len(), F::RegionUpper as usize + 1);
+        assert_eq!(fields.len(), F::KeyId as usize + 1);
         assert_eq!(fields[F::EventId as usize], "eventID");
         assert_eq!(
             fields[F::IssuerArn as usize],
@@ -595,5 +514,8 @@ mod tests {
         assert_eq!(fields[F::EventName as usize], "eventName");
         assert_eq!(fields[F::AwsAccountIdUpper as usize], "AwsAccountId");
         assert_eq!(fields[F::RegionUpper as usize], "Region");
+        assert_eq!(fields[F::EventType as usize], "eventType");
+        assert_eq!(fields[F::SharedEventId as usize], "sharedEventID");
+        assert_eq!(fields[F::KeyId as usize], "requestParameters.keyId");
     }
 }

@@ -1,0 +1,146 @@
+//! What SCPs and RCPs never judge, as AWS documents it, so that a
+//! guardrail's preview says what AWS would have done (the table is in
+//! `docs/guardrails.md`):
+//!
+//! - only authorized API calls (`eventType` `AwsApiCall`): sign-ins,
+//!   console actions and AWS service events are not judged;
+//! - calls that need no permission or are authentication
+//!   ([`crate::iam::UNDENIABLE`]);
+//! - service-linked roles (both kinds), AWS service principals (SCPs only:
+//!   RCPs apply to them);
+//! - RCPs: only the services AWS lists, only actions authorized on a
+//!   resource, not `kms:RetireGrant`, not AWS managed KMS keys;
+//! - the management account: the caller's account for SCPs, the
+//!   resource's account for RCPs (from `resources[].accountId`; the
+//!   account that received the event only when it cannot be the caller's
+//!   copy of a cross-account call).
+
+use super::known::{Known, F};
+use super::record::At;
+use super::rules::GuardScope;
+use super::run::RunOptions;
+
+/// Whether a record is out of a guardrail's reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exempt {
+    No,
+    /// Out of reach, and why.
+    Yes(&'static str),
+    /// It may be: the record does not say (the field that would).
+    Unknown(&'static str),
+}
+
+/// Why a record is exempt from a guardrail of `scope`, as AWS exempts it.
+pub fn exemption(record: At<'_>, known: &Known, opts: &RunOptions, scope: GuardScope) -> Exempt {
+    let resource_side = match scope {
+        GuardScope::Baseline => return Exempt::No,
+        GuardScope::Principal => false,
+        GuardScope::Resource => true,
+    };
+    if let Some(kind) = known.first_str(record, &[F::EventType]) {
+        if kind != "AwsApiCall" {
+            return Exempt::Yes("not an authorized API call");
+        }
+    }
+    let source = known.first_str(record, &[F::EventSource]);
+    if let (Some(source), Some(name)) = (source, known.first_str(record, &[F::EventName])) {
+        let action = crate::iam::action_of(source, name);
+        if crate::iam::undeniable(&action) {
+            return Exempt::Yes("a call no policy can deny");
+        }
+        if resource_side {
+            if !crate::iam::rcp_governs(crate::iam::prefix_of(source)) {
+                return Exempt::Yes("a service RCPs do not govern");
+            }
+            if action.eq_ignore_ascii_case("kms:RetireGrant") {
+                return Exempt::Yes("a call RCPs do not govern");
+            }
+            // RCPs apply to the resources an action is authorized on; an
+            // action on none (`s3:ListAllMyBuckets`) has no owner whose
+            // RCP applies.
+            let listed = crate::iam::actions().get(&action);
+            if listed.is_some_and(|a| a.resource_types.is_empty()) {
+                return Exempt::Yes("a call on no resource");
+            }
+        }
+    }
+    if service_linked(record, known) {
+        return Exempt::Yes("service-linked role");
+    }
+    if !resource_side && known.first_str(record, &[F::UserType]) == Some("AWSService") {
+        return Exempt::Yes("AWS service principal");
+    }
+    if resource_side && aws_managed_key(record, known) {
+        return Exempt::Yes("AWS managed KMS key");
+    }
+    let Some(mgmt) = opts.management_account.as_deref() else {
+        return Exempt::No;
+    };
+    let account = if resource_side {
+        match resource_account(record, known) {
+            Some(a) => Some(a),
+            None => return Exempt::Unknown("resources[].accountId"),
+        }
+    } else {
+        caller_account(record, known)
+    };
+    if account == Some(mgmt) {
+        Exempt::Yes("management account")
+    } else {
+        Exempt::No
+    }
+}
+
+fn service_linked(record: At<'_>, known: &Known) -> bool {
+    [F::UserArn, F::IssuerArn]
+        .iter()
+        .filter_map(|f| known.get(record, *f).and_then(At::as_str))
+        .any(|arn| {
+            arn.contains(":role/aws-service-role/") || arn.contains(":assumed-role/AWSServiceRole")
+        })
+}
+
+/// A KMS call on a key AWS manages (`alias/aws/...`), named by its alias.
+fn aws_managed_key(record: At<'_>, known: &Known) -> bool {
+    known
+        .first_str(record, &[F::KeyId])
+        .is_some_and(|k| k.starts_with("alias/aws/") || k.contains(":alias/aws/"))
+}
+
+/// The account of the principal that made the call.
+fn caller_account<'r>(record: At<'r>, known: &Known) -> Option<&'r str> {
+    known.first_str(record, &[F::UserAccount]).or_else(|| {
+        known
+            .first_str(record, &[F::UserArn])
+            .and_then(|arn| arn.split(':').nth(4))
+    })
+}
+
+/// The account that owns the resource acted on: the first account named in
+/// `resources`; else the account that received the event, unless that is
+/// the caller's own and the event is one of a cross-account pair
+/// (`sharedEventID`), whose caller's copy says nothing of the owner.
+pub fn resource_account<'r>(record: At<'r>, known: &Known) -> Option<&'r str> {
+    let listed = known.get(record, F::Resources).and_then(|list| {
+        list.items()
+            .find_map(|r| r.get_name("accountId").and_then(At::as_str))
+    });
+    if listed.is_some() {
+        return listed;
+    }
+    let recipient = known.first_str(
+        record,
+        &[
+            F::RecipientAccount,
+            F::AwsAccountId,
+            F::AccountId,
+            F::AwsAccountIdUpper,
+        ],
+    )?;
+    let shared = known.get(record, F::SharedEventId).is_some();
+    if shared && caller_account(record, known) == Some(recipient) {
+        None
+    } else {
+        Some(recipient)
+    }
+}
