@@ -73,6 +73,18 @@ fn hover_explains_items_fields_functions_and_words() {
         ide::hover(&snap, "rules.tsn", pos).unwrap(),
         "duration: 3600000 ms (3600 s)"
     );
+    // An IAM action in a string: its access level and resource types.
+    let guardrail = "guardrail g on cloudtrail {\n    scope principal\n    deny when action in [\"s3:ListAllMyBuckets\", \"s3:GetObject\"]\n}\n";
+    let (snap, pos) = at(guardrail, "GetObject", 2);
+    assert_eq!(
+        ide::hover(&snap, "rules.tsn", pos).unwrap(),
+        "IAM action **s3:GetObject**\n\naccess level: Read; authorized on: `accesspointobject`, `object`"
+    );
+    let (snap, pos) = at(guardrail, "ListAll", 0);
+    assert_eq!(
+        ide::hover(&snap, "rules.tsn", pos).unwrap(),
+        "IAM action **s3:ListAllMyBuckets**\n\naccess level: List; authorized on: no resource type (`*`)"
+    );
     // Past the end, on nothing: no hover, no panic.
     let (snap, _) = at(RULES, "signal", 0);
     assert_eq!(

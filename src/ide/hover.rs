@@ -26,7 +26,38 @@ pub fn hover(snap: &Snapshot, name: &str, pos: Pos) -> Option<String> {
             return found;
         }
     }
-    word(text, offset)
+    iam_action(text, offset).or_else(|| word(text, offset))
+}
+
+/// An IAM action named in a string (`"s3:GetObject"`): its access level
+/// and the resource types it is authorized on, as AWS lists them.
+fn iam_action(text: &str, offset: usize) -> Option<String> {
+    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = offset
+        + text
+            .get(offset..)?
+            .find('\n')
+            .unwrap_or(text.len() - offset);
+    let open = line_start + text.get(line_start..offset)?.rfind('"')? + 1;
+    let close = offset + text.get(offset..line_end)?.find('"')?;
+    let name = text.get(open..close)?;
+    if !name.contains(':') {
+        return None;
+    }
+    let a = crate::iam::actions().get(name)?;
+    let on = if a.resource_types.is_empty() {
+        "no resource type (`*`)".to_string()
+    } else {
+        a.resource_types
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(format!(
+        "IAM action **{}**\n\naccess level: {}; authorized on: {on}",
+        a.name, a.access
+    ))
 }
 
 fn item(snap: &Snapshot, name: &str) -> Option<String> {

@@ -10,6 +10,7 @@ use super::schema::Schema;
 use super::suggest::did_you_mean;
 use super::types::Ty;
 
+mod action;
 mod bound;
 
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, Lit, Path, SegmentKind, UnaryOp};
@@ -207,6 +208,9 @@ impl ExprChecker<'_> {
             }
             BinOp::Cmp(cmp) => {
                 self.constant_comparison(cmp, lhs, rhs, span);
+                if matches!(cmp, CmpOp::Eq | CmpOp::Ne) {
+                    self.action_names(lhs, rhs, false);
+                }
                 if !lt.comparable(&rt) {
                     let help = match (&lt, &rhs.kind) {
                         (
@@ -243,6 +247,7 @@ impl ExprChecker<'_> {
                 Ty::Bool
             }
             BinOp::In | BinOp::NotIn => {
+                self.action_names(lhs, rhs, false);
                 let ok = match rt.element() {
                     Ty::Cidr => matches!(lt.element(), Ty::Ip | Ty::String | Ty::Any),
                     Ty::Any => true,
@@ -258,6 +263,7 @@ impl ExprChecker<'_> {
                 Ty::Bool
             }
             BinOp::Matches => {
+                self.action_names(lhs, rhs, true);
                 self.expect_text(&lt, lhs.span, "matches", "left");
                 if !matches!(rt.element(), Ty::String | Ty::Any) {
                     self.mismatch(
