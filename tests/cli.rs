@@ -400,3 +400,76 @@ fn symbolic_link_loops_are_reported_and_every_file_read_once() {
     assert!(stderr(&o).contains("symbolic link loop"), "{}", stderr(&o));
     assert!(stderr(&o).contains("read 1 records"), "{}", stderr(&o));
 }
+
+/// `--org FILE`: AWS's `list-accounts` output is read as it is; a broken
+/// file is an error with its place, before any record is read.
+#[test]
+fn org_files_are_read_or_refused_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = temp_file(
+        &dir,
+        "rules.tsn",
+        b"guardrail deny_all on cloudtrail {\n    scope principal\n    deny when eventName != \"\"\n}\n",
+    );
+    let records = temp_file(
+        &dir,
+        "in.jsonl",
+        br#"{"eventVersion":"1.09","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventType":"AwsApiCall","eventID":"a","recipientAccountId":"222222222222","userIdentity":{"type":"IAMUser","accountId":"222222222222"}}
+{"eventVersion":"1.09","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventType":"AwsApiCall","eventID":"b","recipientAccountId":"222222222222","userIdentity":{"type":"AWSAccount","accountId":"999999999999"}}
+"#,
+    );
+    let org = temp_file(
+        &dir,
+        "org.json",
+        br#"{"Accounts": [{"Id": "222222222222", "Status": "ACTIVE"}]}"#,
+    );
+    let o = tensen(&[
+        "run",
+        path_arg(&rules),
+        "--input",
+        path_arg(&records),
+        "--org",
+        path_arg(&org),
+        "--only",
+        "deny,allow",
+    ]);
+    assert_no_crash(&o);
+    let out = stdout(&o);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["decision"], "deny");
+    assert_eq!(lines[1]["decision"], "allow");
+    assert_eq!(lines[1]["exempt"], "principal outside the organization");
+    let broken = temp_file(&dir, "broken.json", b"{\n  \"accounts\": [\"2222\"]\n}\n");
+    let o = tensen(&[
+        "run",
+        path_arg(&rules),
+        "--input",
+        path_arg(&records),
+        "--org",
+        path_arg(&broken),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`accounts[0]` is not a 12-digit account id"),
+        "{}",
+        stderr(&o)
+    );
+    let o = tensen(&[
+        "run",
+        path_arg(&rules),
+        "--input",
+        path_arg(&records),
+        "--org",
+        "/nonexistent/org.json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--org /nonexistent/org.json"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -32,6 +32,17 @@ fn engine(rules: &str) -> Engine {
 /// The one decision of a one-guardrail ruleset, `allow`s built, with the
 /// management account known.
 fn decide(engine: &Engine, record: Value) -> (OutputKind, Value) {
+    decide_with(
+        engine,
+        record,
+        RunOptions {
+            management_account: Some(MANAGEMENT.to_string()),
+            ..RunOptions::default()
+        },
+    )
+}
+
+fn decide_with(engine: &Engine, record: Value, opts: RunOptions) -> (OutputKind, Value) {
     let at = RecordRef {
         file: Arc::from("test.json"),
         line: 1,
@@ -40,8 +51,7 @@ fn decide(engine: &Engine, record: Value) -> (OutputKind, Value) {
     };
     let opts = RunOptions {
         keep_allow: true,
-        management_account: Some(MANAGEMENT.to_string()),
-        ..RunOptions::default()
+        ..opts
     };
     match evaluate_json(engine, &record, &at, &opts) {
         RecordOutcome::Unclaimed => panic!("record not claimed"),
@@ -280,6 +290,84 @@ fn the_management_account_is_the_callers_for_scps_and_the_resources_for_rcps() {
         }"#,
     );
     let (kind, d) = decide(&scp, call("s3.amazonaws.com", "GetObject", mgmt_caller));
+    assert_eq!(
+        (kind, d["exempt"].clone()),
+        (OutputKind::Allow, json!("management account"))
+    );
+}
+
+/// With the organization known, SCPs judge only its principals and RCPs
+/// only its resources.
+#[test]
+fn only_the_organizations_principals_and_resources_are_judged() {
+    let org = tensen::engine::org::Organization::from_json(&format!(
+        r#"{{"management_account": "{MANAGEMENT}", "accounts": ["{MEMBER}"]}}"#
+    ))
+    .unwrap();
+    let opts = || RunOptions {
+        organization: Some(Arc::new(org.clone())),
+        ..RunOptions::default()
+    };
+    let outsider = json!({
+        "recipientAccountId": MEMBER,
+        "userIdentity": {"type": "AWSAccount", "accountId": "999999999999", "principalId": "AIDAX"},
+        "resources": [{"accountId": MEMBER, "ARN": "arn:aws:s3:::member-bucket"}],
+    });
+    let scp = engine(
+        r#"guardrail deny_all on cloudtrail {
+            scope principal
+            deny when eventName != ""
+        }"#,
+    );
+    let (kind, d) = decide_with(
+        &scp,
+        call("s3.amazonaws.com", "GetObject", outsider.clone()),
+        opts(),
+    );
+    assert_eq!(
+        (kind, d["exempt"].clone()),
+        (
+            OutputKind::Allow,
+            json!("principal outside the organization")
+        )
+    );
+    let (kind, _) = decide_with(
+        &scp,
+        call("s3.amazonaws.com", "GetObject", json!({})),
+        opts(),
+    );
+    assert_eq!(kind, OutputKind::Deny);
+    let rcp = engine(
+        r#"guardrail deny_all on cloudtrail {
+            scope resource
+            deny when eventName != ""
+        }"#,
+    );
+    // An outsider on the organization's bucket: the RCP applies.
+    let (kind, _) = decide_with(
+        &rcp,
+        call("s3.amazonaws.com", "GetObject", outsider),
+        opts(),
+    );
+    assert_eq!(kind, OutputKind::Deny);
+    // A member on another organization's bucket: out of this RCP's reach.
+    let elsewhere =
+        json!({"resources": [{"accountId": "999999999999", "ARN": "arn:aws:s3:::theirs"}]});
+    let (kind, d) = decide_with(
+        &rcp,
+        call("s3.amazonaws.com", "GetObject", elsewhere),
+        opts(),
+    );
+    assert_eq!(
+        (kind, d["exempt"].clone()),
+        (
+            OutputKind::Allow,
+            json!("resource outside the organization")
+        )
+    );
+    // The file's management account is exempt as `--management-account` is.
+    let mgmt = json!({"userIdentity": {"type": "IAMUser", "accountId": MANAGEMENT}});
+    let (kind, d) = decide_with(&scp, call("s3.amazonaws.com", "GetObject", mgmt), opts());
     assert_eq!(
         (kind, d["exempt"].clone()),
         (OutputKind::Allow, json!("management account"))

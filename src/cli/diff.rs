@@ -23,7 +23,12 @@ pub fn run(
     input: &[PathBuf],
     format: RunFormat,
     management_account: Option<String>,
+    org: Option<&std::path::Path>,
 ) -> ExitCode {
+    let organization = match super::run::read_org(org) {
+        Ok(org) => org,
+        Err(code) => return code,
+    };
     let (Some(old_engine), Some(new_engine)) = (engine_for(old), engine_for(new)) else {
         return ExitCode::from(2);
     };
@@ -46,6 +51,7 @@ pub fn run(
     let opts = RunOptions {
         source: None,
         management_account,
+        organization,
         keep_allow: false,
         render_lines: false,
         whole_records: false,

@@ -99,6 +99,9 @@ enum Command {
         /// The organization's management account: exempt from guardrails.
         #[arg(long)]
         management_account: Option<String>,
+        /// The organization, as for `run --org`.
+        #[arg(long, value_name = "FILE")]
+        org: Option<PathBuf>,
     },
     /// Show why a rule did or did not fire on one record.
     Explain {
@@ -157,6 +160,7 @@ pub fn main() -> ExitCode {
             mut input,
             format,
             management_account,
+            org,
         } => {
             let mut named = old.into_iter().chain(new).collect::<Vec<_>>();
             if named.len() < 2 {
@@ -167,7 +171,14 @@ pub fn main() -> ExitCode {
             if input.is_empty() {
                 missing("diff", "--input <PATHS>...");
             }
-            diff::run(&old, &new, &input, format, management_account)
+            diff::run(
+                &old,
+                &new,
+                &input,
+                format,
+                management_account,
+                org.as_deref(),
+            )
         }
         Command::Explain {
             rule,

@@ -65,6 +65,12 @@ pub struct RunArgs {
     /// The organization's management account: exempt from guardrails.
     #[arg(long)]
     pub management_account: Option<String>,
+    /// The organization (JSON: `management_account` and `accounts`, or
+    /// AWS's `list-accounts` / `describe-organization` output): principal
+    /// guardrails judge only its principals, resource guardrails only its
+    /// resources.
+    #[arg(long, value_name = "FILE")]
+    pub org: Option<PathBuf>,
     /// The reference path: parse every record whole and evaluate every rule
     /// of its source, instead of only the fields the rules read and the
     /// rules a record can match (the outputs are the same; for checking
@@ -120,6 +126,10 @@ pub fn run(args: RunArgs) -> ExitCode {
     let mut opts = RunOptions {
         source: None,
         management_account: args.management_account.clone(),
+        organization: match read_org(args.org.as_deref()) {
+            Ok(org) => org,
+            Err(code) => return code,
+        },
         keep_allow: args.only.contains(&Only::Allow),
         render_lines: matches!(args.format, RunFormat::Json),
         whole_records: args.whole_records,
@@ -424,4 +434,28 @@ fn interrupted() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     let set = flag.clone();
     let _ = ctrlc::set_handler(move || set.store(true, std::sync::atomic::Ordering::SeqCst));
     flag
+}
+
+/// The organization of `--org FILE`, or an error printed (exit 2).
+pub fn read_org(
+    path: Option<&std::path::Path>,
+) -> Result<Option<std::sync::Arc<crate::engine::org::Organization>>, ExitCode> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!(
+            "error: --org {}: {}",
+            path.display(),
+            crate::files::io_reason(&e)
+        );
+        ExitCode::from(2)
+    })?;
+    match crate::engine::org::Organization::from_json(&text) {
+        Ok(org) => Ok(Some(std::sync::Arc::new(org))),
+        Err(e) => {
+            eprintln!("error: --org {}: {e}", path.display());
+            Err(ExitCode::from(2))
+        }
+    }
 }

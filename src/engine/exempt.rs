@@ -13,7 +13,9 @@
 //! - the management account: the caller's account for SCPs, the
 //!   resource's account for RCPs (from `resources[].accountId`; the
 //!   account that received the event only when it cannot be the caller's
-//!   copy of a cross-account call).
+//!   copy of a cross-account call);
+//! - with the organization known (`--org`): principals of other accounts
+//!   (SCPs), resources of other accounts (RCPs).
 
 use super::known::{Known, F};
 use super::record::At;
@@ -73,9 +75,14 @@ pub fn exemption(record: At<'_>, known: &Known, opts: &RunOptions, scope: GuardS
     if resource_side && aws_managed_key(record, known) {
         return Exempt::Yes("AWS managed KMS key");
     }
-    let Some(mgmt) = opts.management_account.as_deref() else {
+    let org = opts.organization.as_deref();
+    let mgmt = opts
+        .management_account
+        .as_deref()
+        .or_else(|| org.and_then(|o| o.management.as_deref()));
+    if mgmt.is_none() && org.is_none() {
         return Exempt::No;
-    };
+    }
     let account = if resource_side {
         match resource_account(record, known) {
             Some(a) => Some(a),
@@ -84,10 +91,14 @@ pub fn exemption(record: At<'_>, known: &Known, opts: &RunOptions, scope: GuardS
     } else {
         caller_account(record, known)
     };
-    if account == Some(mgmt) {
-        Exempt::Yes("management account")
-    } else {
-        Exempt::No
+    match (account, org) {
+        (Some(a), _) if Some(a) == mgmt => Exempt::Yes("management account"),
+        (Some(a), Some(org)) if !org.holds(a) => Exempt::Yes(if resource_side {
+            "resource outside the organization"
+        } else {
+            "principal outside the organization"
+        }),
+        _ => Exempt::No,
     }
 }
 

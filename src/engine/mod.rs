@@ -20,6 +20,7 @@ pub mod explain;
 pub mod explain_sequence;
 pub mod follow;
 pub mod known;
+pub mod org;
 pub mod output;
 pub mod parse;
 pub mod pipeline;

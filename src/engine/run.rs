@@ -40,6 +40,10 @@ pub struct RunOptions {
     pub source: Option<usize>,
     /// The organization's management account, exempt from guardrails.
     pub management_account: Option<String>,
+    /// The organization: its principals are the only ones principal
+    /// guardrails judge, its resources the only ones resource guardrails
+    /// judge (and its management account is exempt from both).
+    pub organization: Option<std::sync::Arc<super::org::Organization>>,
     /// Build full `allow` decisions; otherwise they are only counted.
     pub keep_allow: bool,
     /// Render each output's JSON line where it is made, on all cores

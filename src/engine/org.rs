@@ -1,0 +1,123 @@
+//! The organization a guardrail preview is for: its management account and
+//! its accounts. SCPs restrict only the organization's principals and RCPs
+//! only its resources; the management account is out of reach of both.
+//!
+//! Read from a small JSON file (`--org FILE`) in tensen's own form or as
+//! AWS's CLI writes it, so `aws organizations list-accounts` and
+//! `describe-organization` outputs can be given as they are.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+/// An organization: the management account and every account in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Organization {
+    pub management: Option<String>,
+    /// Every account of the organization, the management account included.
+    pub accounts: BTreeSet<String>,
+}
+
+impl Organization {
+    /// Reads an organization file. Accepted keys, merged:
+    /// `management_account` (text) and `accounts` (texts): tensen's form;
+    /// `Organization.MasterAccountId` (AWS's `describe-organization`);
+    /// `Accounts[].Id` (AWS's `list-accounts`). Errors say where.
+    pub fn from_json(text: &str) -> Result<Organization, String> {
+        let doc: Value = serde_json::from_str(text)
+            .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+        let Value::Object(top) = &doc else {
+            return Err("an organization file is a JSON object".into());
+        };
+        let mut org = Organization::default();
+        let account = |v: &Value, what: &str| -> Result<String, String> {
+            match v.as_str() {
+                Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
+                    Ok(id.to_string())
+                }
+                _ => Err(format!("{what} is not a 12-digit account id: {v}")),
+            }
+        };
+        if let Some(m) = top.get("management_account") {
+            org.management = Some(account(m, "`management_account`")?);
+        }
+        if let Some(m) = doc.pointer("/Organization/MasterAccountId") {
+            org.management = Some(account(m, "`Organization.MasterAccountId`")?);
+        }
+        if let Some(list) = top.get("accounts") {
+            let Value::Array(items) = list else {
+                return Err("`accounts` is a list of account ids".into());
+            };
+            for (i, v) in items.iter().enumerate() {
+                org.accounts
+                    .insert(account(v, &format!("`accounts[{i}]`"))?);
+            }
+        }
+        if let Some(list) = top.get("Accounts") {
+            let Value::Array(items) = list else {
+                return Err("`Accounts` is a list of accounts".into());
+            };
+            for (i, v) in items.iter().enumerate() {
+                let id = v.get("Id").unwrap_or(&Value::Null);
+                org.accounts
+                    .insert(account(id, &format!("`Accounts[{i}].Id`"))?);
+            }
+        }
+        if org.management.is_none() && org.accounts.is_empty() {
+            return Err(
+                "no accounts: give `management_account` and `accounts` (or AWS's `Accounts` list)"
+                    .into(),
+            );
+        }
+        if let Some(m) = &org.management {
+            org.accounts.insert(m.clone());
+        }
+        Ok(org)
+    }
+
+    /// Whether `account` is one of the organization's. An organization
+    /// given with no accounts (only its management account) holds every
+    /// account: membership is not known.
+    pub fn holds(&self, account: &str) -> bool {
+        self.accounts.len() <= usize::from(self.management.is_some())
+            || self.accounts.contains(account)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tensens_form_and_awss_outputs_are_read() {
+        let ours = Organization::from_json(
+            r#"{"management_account": "111111111111", "accounts": ["222222222222"]}"#,
+        )
+        .unwrap();
+        assert_eq!(ours.management.as_deref(), Some("111111111111"));
+        assert!(ours.holds("111111111111") && ours.holds("222222222222"));
+        assert!(!ours.holds("333333333333"));
+        let aws = Organization::from_json(
+            r#"{"Accounts": [{"Id": "222222222222", "Name": "a", "Status": "ACTIVE"}],
+                "Organization": {"Id": "o-abc", "MasterAccountId": "111111111111"}}"#,
+        )
+        .unwrap();
+        assert_eq!(aws, ours);
+        // Only a management account: every account may be a member.
+        let only = Organization::from_json(r#"{"management_account": "111111111111"}"#).unwrap();
+        assert!(only.holds("999999999999"));
+    }
+
+    #[test]
+    fn a_bad_file_says_where_and_what() {
+        let e = Organization::from_json("{\n  \"accounts\": [1]\n}").unwrap_err();
+        assert!(
+            e.contains("`accounts[0]` is not a 12-digit account id"),
+            "{e}"
+        );
+        let e = Organization::from_json("{\n  \"accounts\": [\n}").unwrap_err();
+        assert!(e.starts_with("line 3, column 1"), "{e}");
+        assert!(Organization::from_json("[]").is_err());
+        assert!(Organization::from_json("{}").is_err());
+    }
+}
