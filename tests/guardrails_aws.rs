@@ -29,6 +29,14 @@ fn engine(rules: &str) -> Engine {
     }
 }
 
+/// A guardrail of `scope` that denies every call: what is left of its
+/// denials is what AWS would judge.
+fn deny_all(scope: &str) -> Engine {
+    engine(&format!(
+        "guardrail deny_all on cloudtrail {{\n    scope {scope}\n    deny when eventName != \"\"\n}}\n"
+    ))
+}
+
 /// The one decision of a one-guardrail ruleset, `allow`s built, with the
 /// management account known.
 fn decide(engine: &Engine, record: Value) -> (OutputKind, Value) {
@@ -180,12 +188,7 @@ fn action_is_the_iam_action_and_event_action_the_call() {
 
 #[test]
 fn calls_no_policy_can_deny_are_allowed() {
-    let e = engine(
-        r#"guardrail deny_all on cloudtrail {
-            scope principal
-            deny when eventName != ""
-        }"#,
-    );
+    let e = deny_all("principal");
     for (source, name) in [
         ("sts.amazonaws.com", "GetCallerIdentity"),
         ("sts.amazonaws.com", "GetSessionToken"),
@@ -201,12 +204,7 @@ fn calls_no_policy_can_deny_are_allowed() {
 
 #[test]
 fn rcps_judge_only_the_services_and_actions_they_govern() {
-    let e = engine(
-        r#"guardrail deny_all on cloudtrail {
-            scope resource
-            deny when eventName != ""
-        }"#,
-    );
+    let e = deny_all("resource");
     let bucket = json!({"resources": [{"accountId": MEMBER, "ARN": "arn:aws:s3:::b"}]});
     let exempt = [
         (
@@ -248,12 +246,7 @@ fn rcps_judge_only_the_services_and_actions_they_govern() {
 /// `recipientAccountId` is the caller's account, not the resource's.
 #[test]
 fn the_management_account_is_the_callers_for_scps_and_the_resources_for_rcps() {
-    let rcp = engine(
-        r#"guardrail deny_all on cloudtrail {
-            scope resource
-            deny when eventName != ""
-        }"#,
-    );
+    let rcp = deny_all("resource");
     let mgmt_caller = json!({
         "recipientAccountId": MANAGEMENT,
         "sharedEventID": "s-1",
@@ -283,12 +276,7 @@ fn the_management_account_is_the_callers_for_scps_and_the_resources_for_rcps() {
     assert_eq!(kind, OutputKind::Unknown, "{d}");
     assert_eq!(d["missing"], json!(["resources[].accountId"]));
     // An SCP looks at the caller: the management account's admin is exempt.
-    let scp = engine(
-        r#"guardrail deny_all on cloudtrail {
-            scope principal
-            deny when eventName != ""
-        }"#,
-    );
+    let scp = deny_all("principal");
     let (kind, d) = decide(&scp, call("s3.amazonaws.com", "GetObject", mgmt_caller));
     assert_eq!(
         (kind, d["exempt"].clone()),
@@ -313,12 +301,7 @@ fn only_the_organizations_principals_and_resources_are_judged() {
         "userIdentity": {"type": "AWSAccount", "accountId": "999999999999", "principalId": "AIDAX"},
         "resources": [{"accountId": MEMBER, "ARN": "arn:aws:s3:::member-bucket"}],
     });
-    let scp = engine(
-        r#"guardrail deny_all on cloudtrail {
-            scope principal
-            deny when eventName != ""
-        }"#,
-    );
+    let scp = deny_all("principal");
     let (kind, d) = decide_with(
         &scp,
         call("s3.amazonaws.com", "GetObject", outsider.clone()),
@@ -337,12 +320,7 @@ fn only_the_organizations_principals_and_resources_are_judged() {
         opts(),
     );
     assert_eq!(kind, OutputKind::Deny);
-    let rcp = engine(
-        r#"guardrail deny_all on cloudtrail {
-            scope resource
-            deny when eventName != ""
-        }"#,
-    );
+    let rcp = deny_all("resource");
     // An outsider on the organization's bucket: the RCP applies.
     let (kind, _) = decide_with(
         &rcp,
