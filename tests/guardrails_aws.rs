@@ -117,6 +117,18 @@ fn sign_ins_console_actions_and_service_events_are_not_judged() {
         "ListBuckets",
         json!({"eventType": "AwsConsoleAction"}),
     );
+    let (kind, d) = decide(
+        &e,
+        call(
+            "s3.amazonaws.com",
+            "GetObject",
+            json!({"eventType": "AwsVpceEvent"}),
+        ),
+    );
+    assert_eq!(
+        (kind, d["exempt"].clone()),
+        (OutputKind::Allow, json!("a network activity event"))
+    );
     for record in [login, rotate, console] {
         let (kind, d) = decide(&e, record);
         assert_eq!(kind, OutputKind::Allow, "{d}");
@@ -342,6 +354,27 @@ fn only_the_organizations_principals_and_resources_are_judged() {
             OutputKind::Allow,
             json!("resource outside the organization")
         )
+    );
+    // Web identity and SAML callers are no principal of the organization;
+    // a caller whose account the record does not give is unknown.
+    let federated = json!({"userIdentity": {"type": "WebIdentityUser", "principalId": "accounts.google.com:1"}});
+    let (kind, d) = decide_with(
+        &scp,
+        call("sts.amazonaws.com", "AssumeRoleWithWebIdentity", federated),
+        opts(),
+    );
+    assert_eq!(
+        (kind, d["exempt"].clone()),
+        (
+            OutputKind::Allow,
+            json!("principal outside the organization")
+        )
+    );
+    let unnamed = json!({"userIdentity": {"type": "IAMUser", "userName": "x"}});
+    let (kind, d) = decide_with(&scp, call("s3.amazonaws.com", "GetObject", unnamed), opts());
+    assert_eq!(
+        (kind, d["missing"].clone()),
+        (OutputKind::Unknown, json!(["userIdentity.accountId"]))
     );
     // The file's management account is exempt as `--management-account` is.
     let mgmt = json!({"userIdentity": {"type": "IAMUser", "accountId": MANAGEMENT}});

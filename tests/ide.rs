@@ -80,6 +80,11 @@ fn hover_explains_items_fields_functions_and_words() {
         ide::hover(&snap, "rules.tsn", pos).unwrap(),
         "IAM action **s3:GetObject**\n\naccess level: Read; authorized on: `accesspointobject`, `object`"
     );
+    // On the opening quote too.
+    let (snap, pos) = at(guardrail, "\"s3:GetObject", 0);
+    assert!(ide::hover(&snap, "rules.tsn", pos)
+        .unwrap()
+        .starts_with("IAM action **s3:GetObject**"));
     let (snap, pos) = at(guardrail, "ListAll", 0);
     assert_eq!(
         ide::hover(&snap, "rules.tsn", pos).unwrap(),

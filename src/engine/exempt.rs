@@ -39,10 +39,12 @@ pub fn exemption(record: At<'_>, known: &Known, opts: &RunOptions, scope: GuardS
         GuardScope::Principal => false,
         GuardScope::Resource => true,
     };
-    if let Some(kind) = known.first_str(record, &[F::EventType]) {
-        if kind != "AwsApiCall" {
-            return Exempt::Yes("not an authorized API call");
-        }
+    match known.first_str(record, &[F::EventType]) {
+        None | Some("AwsApiCall") => {}
+        // The VPC endpoint's record of a call whose own `AwsApiCall` event
+        // is the one judged: judging both would count the call twice.
+        Some("AwsVpceEvent") => return Exempt::Yes("a network activity event"),
+        Some(_) => return Exempt::Yes("not an authorized API call"),
     }
     let source = known.first_str(record, &[F::EventSource]);
     if let (Some(source), Some(name)) = (source, known.first_str(record, &[F::EventName])) {
@@ -89,7 +91,16 @@ pub fn exemption(record: At<'_>, known: &Known, opts: &RunOptions, scope: GuardS
             None => return Exempt::Unknown("resources[].accountId"),
         }
     } else {
-        caller_account(record, known)
+        match caller_account(record, known) {
+            Some(a) => Some(a),
+            // Web identity and SAML callers are no IAM principal of any
+            // account: no SCP restricts them.
+            None if federated(record, known) && org.is_some() => {
+                return Exempt::Yes("principal outside the organization")
+            }
+            None if org.is_some() => return Exempt::Unknown("userIdentity.accountId"),
+            None => None,
+        }
     };
     match (account, org) {
         (Some(a), _) if Some(a) == mgmt => Exempt::Yes("management account"),
@@ -109,6 +120,14 @@ fn service_linked(record: At<'_>, known: &Known) -> bool {
         .any(|arn| {
             arn.contains(":role/aws-service-role/") || arn.contains(":assumed-role/AWSServiceRole")
         })
+}
+
+/// A caller signed in through a web identity or SAML provider.
+fn federated(record: At<'_>, known: &Known) -> bool {
+    matches!(
+        known.first_str(record, &[F::UserType]),
+        Some("WebIdentityUser" | "SAMLUser")
+    )
 }
 
 /// A KMS call on a key AWS manages (`alias/aws/...`), named by its alias.

@@ -16,6 +16,9 @@ pub struct Organization {
     pub management: Option<String>,
     /// Every account of the organization, the management account included.
     pub accounts: BTreeSet<String>,
+    /// Whether the file listed the accounts (else only the management
+    /// account is known, and membership is not).
+    pub listed: bool,
 }
 
 impl Organization {
@@ -52,6 +55,7 @@ impl Organization {
                 org.accounts
                     .insert(account(v, &format!("`accounts[{i}]`"))?);
             }
+            org.listed = true;
         }
         if let Some(list) = top.get("Accounts") {
             let Value::Array(items) = list else {
@@ -61,7 +65,18 @@ impl Organization {
                 let id = v.get("Id").unwrap_or(&Value::Null);
                 org.accounts
                     .insert(account(id, &format!("`Accounts[{i}].Id`"))?);
+                // `arn:aws:organizations::MANAGEMENT:account/o-.../ID`: an
+                // account's ARN names the management account.
+                let arn_account = v
+                    .get("Arn")
+                    .and_then(Value::as_str)
+                    .and_then(|arn| arn.split(':').nth(4))
+                    .filter(|m| m.len() == 12 && m.bytes().all(|b| b.is_ascii_digit()));
+                if let (None, Some(m)) = (&org.management, arn_account) {
+                    org.management = Some(m.to_string());
+                }
             }
+            org.listed = true;
         }
         if org.management.is_none() && org.accounts.is_empty() {
             return Err(
@@ -79,8 +94,7 @@ impl Organization {
     /// given with no accounts (only its management account) holds every
     /// account: membership is not known.
     pub fn holds(&self, account: &str) -> bool {
-        self.accounts.len() <= usize::from(self.management.is_some())
-            || self.accounts.contains(account)
+        !self.listed || self.accounts.contains(account)
     }
 }
 
@@ -103,6 +117,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(aws, ours);
+        // `list-accounts` alone: the accounts' ARNs name the management account.
+        let listed = Organization::from_json(
+            r#"{"Accounts": [{"Id": "222222222222", "Arn": "arn:aws:organizations::111111111111:account/o-abc/222222222222"},
+                {"Id": "111111111111", "Arn": "arn:aws:organizations::111111111111:account/o-abc/111111111111"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(listed, ours);
+        // A listed organization of one account holds only that account.
+        let one = Organization::from_json(
+            r#"{"management_account": "111111111111", "accounts": ["111111111111"]}"#,
+        )
+        .unwrap();
+        assert!(!one.holds("999999999999"));
         // Only a management account: every account may be a member.
         let only = Organization::from_json(r#"{"management_account": "111111111111"}"#).unwrap();
         assert!(only.holds("999999999999"));

@@ -225,11 +225,9 @@ const RENAMES: &[(&str, &str, &str)] = &[
     ),
     (
         "s3",
-        "DeletePublicAccessBlock",
+        "DeleteAccountPublicAccessBlock",
         "PutAccountPublicAccessBlock",
     ),
-    ("s3", "GetPublicAccessBlock", "GetAccountPublicAccessBlock"),
-    ("s3", "PutPublicAccessBlock", "PutAccountPublicAccessBlock"),
     ("lambda", "Invoke", "InvokeFunction"),
     ("kms", "ReEncrypt", "ReEncryptFrom"),
 ];

@@ -26,7 +26,13 @@ pub fn hover(snap: &Snapshot, name: &str, pos: Pos) -> Option<String> {
             return found;
         }
     }
-    iam_action(text, offset).or_else(|| word(text, offset))
+    iam_action(text, offset)
+        // On a string's opening quote: the string after it.
+        .or_else(|| {
+            iam_action(text, offset.checked_add(1)?)
+                .filter(|_| text.get(offset..).is_some_and(|t| t.starts_with('"')))
+        })
+        .or_else(|| word(text, offset))
 }
 
 /// An IAM action named in a string (`"s3:GetObject"`): its access level

@@ -121,7 +121,8 @@ fn name_problem(name: &str, glob: bool) -> Option<Problem> {
 /// A `matches` pattern: it must match some action, in IAM's case.
 fn pattern_problem(pattern: &str) -> Option<Problem> {
     let all = crate::iam::actions().all();
-    if all.iter().any(|a| WildMatch::new(pattern).matches(&a.name)) {
+    let exact = WildMatch::new(pattern);
+    if all.iter().any(|a| exact.matches(&a.name)) {
         return None;
     }
     let any_case = WildMatch::new_case_insensitive(pattern);
