@@ -158,15 +158,7 @@ pub fn resource_account<'r>(record: At<'r>, known: &Known) -> Option<&'r str> {
     if listed.is_some() {
         return listed;
     }
-    let recipient = known.first_str(
-        record,
-        &[
-            F::RecipientAccount,
-            F::AwsAccountId,
-            F::AccountId,
-            F::AwsAccountIdUpper,
-        ],
-    )?;
+    let recipient = known.first_str(record, super::known::RECEIVING_ACCOUNT)?;
     let shared = known.get(record, F::SharedEventId).is_some();
     if shared && caller_account(record, known) == Some(recipient) {
         None

@@ -36,6 +36,15 @@ pub enum F {
     KeyId,
 }
 
+/// The account that received a record: CloudTrail's, else the account a
+/// Config item, finding or other record names.
+pub const RECEIVING_ACCOUNT: &[F] = &[
+    F::RecipientAccount,
+    F::AwsAccountId,
+    F::AccountId,
+    F::AwsAccountIdUpper,
+];
+
 /// The paths of the fields the engine reads by name, resolved once.
 #[derive(Debug, Clone)]
 pub struct Known {

@@ -35,9 +35,7 @@ impl Organization {
         let mut org = Organization::default();
         let account = |v: &Value, what: &str| -> Result<String, String> {
             match v.as_str() {
-                Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
-                    Ok(id.to_string())
-                }
+                Some(id) if is_account_id(id) => Ok(id.to_string()),
                 _ => Err(format!("{what} is not a 12-digit account id: {v}")),
             }
         };
@@ -71,7 +69,7 @@ impl Organization {
                     .get("Arn")
                     .and_then(Value::as_str)
                     .and_then(|arn| arn.split(':').nth(4))
-                    .filter(|m| m.len() == 12 && m.bytes().all(|b| b.is_ascii_digit()));
+                    .filter(|m| is_account_id(m));
                 if let (None, Some(m)) = (&org.management, arn_account) {
                     org.management = Some(m.to_string());
                 }
@@ -96,6 +94,11 @@ impl Organization {
     pub fn holds(&self, account: &str) -> bool {
         !self.listed || self.accounts.contains(account)
     }
+}
+
+/// Twelve digits, as AWS writes an account id.
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

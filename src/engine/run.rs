@@ -451,15 +451,7 @@ fn decide<'r>(
         .or_else(|| known.first_str(record, &[F::EventName]).map(str::to_string));
     let account = derived("account", &mut eval).or_else(|| {
         known
-            .first_str(
-                record,
-                &[
-                    F::RecipientAccount,
-                    F::AwsAccountId,
-                    F::AccountId,
-                    F::AwsAccountIdUpper,
-                ],
-            )
+            .first_str(record, super::known::RECEIVING_ACCOUNT)
             .map(str::to_string)
     });
     let decision = Decision {

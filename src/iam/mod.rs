@@ -52,15 +52,19 @@ impl Actions {
         &self.list
     }
 
+    /// Every action of service `prefix` (any case), in order.
+    pub fn of_service(&self, prefix: &str) -> &[ActionInfo] {
+        let start = format!("{}:", prefix.to_ascii_lowercase());
+        let lower = |a: &ActionInfo| a.name.to_ascii_lowercase();
+        let from = self.list.partition_point(|a| lower(a) < start);
+        let rest = self.list.get(from..).unwrap_or_default();
+        let len = rest.partition_point(|a| lower(a).starts_with(&start));
+        rest.get(..len).unwrap_or_default()
+    }
+
     /// Whether `prefix` is a service IAM knows.
     pub fn has_service(&self, prefix: &str) -> bool {
-        let start = format!("{}:", prefix.to_ascii_lowercase());
-        let at = self
-            .list
-            .partition_point(|a| a.name.to_ascii_lowercase() < start);
-        self.list
-            .get(at)
-            .is_some_and(|a| a.name.to_ascii_lowercase().starts_with(&start))
+        !self.of_service(prefix).is_empty()
     }
 }
 

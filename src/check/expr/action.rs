@@ -98,12 +98,7 @@ fn name_problem(name: &str, glob: bool) -> Option<Problem> {
             ),
         });
     }
-    let start = format!("{}:", prefix.to_ascii_lowercase());
-    let same_service = actions
-        .all()
-        .iter()
-        .filter(|a| a.name.to_ascii_lowercase().starts_with(&start))
-        .map(|a| &*a.name);
+    let same_service = actions.of_service(prefix).iter().map(|a| &*a.name);
     let help = match closest(name, same_service) {
         Some(c) => Some(format!("did you mean `{c}`?")),
         None if !glob && name.contains(['*', '?']) => {
