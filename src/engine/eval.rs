@@ -611,9 +611,10 @@ fn call<'r>(f: Func, args: Vec<Val<'r>>) -> Val<'r> {
             other => text(&other, &|s| Val::Str(Cow::Owned(service_of(s).to_string()))),
         },
         Func::IamAction => match (&first, &args.next().unwrap_or(Val::Missing)) {
-            (Val::Str(source), Val::Str(name)) => {
-                Val::Str(Cow::Owned(crate::iam::action_of(source, name)))
-            }
+            (Val::Str(source), Val::Str(name)) => match &crate::iam::call(source, name).action {
+                Cow::Borrowed(listed) => Val::Str(Cow::Borrowed(listed)),
+                Cow::Owned(unlisted) => Val::Str(Cow::Owned(unlisted.clone())),
+            },
             (Val::Missing, _) | (_, Val::Missing) => Val::Missing,
             _ => Val::Null,
         },

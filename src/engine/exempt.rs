@@ -48,22 +48,21 @@ pub fn exemption(record: At<'_>, known: &Known, opts: &RunOptions, scope: GuardS
     }
     let source = known.first_str(record, &[F::EventSource]);
     if let (Some(source), Some(name)) = (source, known.first_str(record, &[F::EventName])) {
-        let action = crate::iam::action_of(source, name);
-        if crate::iam::undeniable(&action) {
+        let call = crate::iam::call(source, name);
+        if call.undeniable {
             return Exempt::Yes("a call no policy can deny");
         }
         if resource_side {
-            if !crate::iam::rcp_governs(crate::iam::prefix_of(source)) {
+            if !call.rcp_governed {
                 return Exempt::Yes("a service RCPs do not govern");
             }
-            if action.eq_ignore_ascii_case("kms:RetireGrant") {
+            if call.action.eq_ignore_ascii_case("kms:RetireGrant") {
                 return Exempt::Yes("a call RCPs do not govern");
             }
             // RCPs apply to the resources an action is authorized on; an
             // action on none (`s3:ListAllMyBuckets`) has no owner whose
             // RCP applies.
-            let listed = crate::iam::actions().get(&action);
-            if listed.is_some_and(|a| a.resource_types.is_empty()) {
+            if call.info.is_some_and(|a| a.resource_types.is_empty()) {
                 return Exempt::Yes("a call on no resource");
             }
         }

@@ -15,12 +15,14 @@
 //!
 //! This layer knows nothing of rules or records: `check` and `engine` ask it.
 
+mod call;
 mod names;
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::OnceLock;
 
+pub use call::{call, Call};
 pub use names::{prefix_of, renamed};
 
 /// One IAM action, as the Service Authorization Reference lists it.
@@ -107,37 +109,9 @@ pub fn actions() -> &'static Actions {
     })
 }
 
-/// The IAM action a CloudTrail call (`eventSource`, `eventName`) is
-/// authorized as: the service prefix of the source, and the name IAM gives
-/// the operation, cased as IAM writes it. A call IAM does not list keeps
-/// its event name.
-pub fn action_of(event_source: &str, event_name: &str) -> String {
-    let prefix = prefix_of(event_source);
-    let table = actions();
-    let listed = |name: &str| {
-        table
-            .get(&format!("{prefix}:{name}"))
-            .map(|a| a.name.to_string())
-    };
-    if let Some(name) = renamed(prefix, event_name) {
-        if let Some(found) = listed(name) {
-            return found;
-        }
-    }
-    if let Some(found) = listed(event_name) {
-        return found;
-    }
-    // Lambda's `UpdateFunctionCode20150331v2`, CloudFront's
-    // `UpdateDistribution2020_05_31`: the operation with its API version.
-    if let Some(found) = undated(event_name).and_then(listed) {
-        return found;
-    }
-    format!("{prefix}:{event_name}")
-}
-
 /// `name` without a trailing API version (`20150331`, `20150331v2`,
 /// `2020_05_31`), if it has one.
-fn undated(name: &str) -> Option<&str> {
+pub(crate) fn undated(name: &str) -> Option<&str> {
     let trimmed = name.trim_end_matches(|c: char| c.is_ascii_digit());
     let trimmed = trimmed.strip_suffix('v').unwrap_or(trimmed);
     let cut = trimmed.trim_end_matches(|c: char| c.is_ascii_digit() || c == '_');
@@ -219,7 +193,7 @@ mod tests {
             ("example.amazonaws.com", "DoThing", "example:DoThing"),
         ];
         for (source, name, action) in cases {
-            assert_eq!(action_of(source, name), action, "{source} {name}");
+            assert_eq!(call(source, name).action, action, "{source} {name}");
         }
     }
 
