@@ -1,11 +1,12 @@
 //! Checks each item: which clauses it takes, how often, which it needs, and
 //! every expression in them in the right scope. Sources become schemas here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::attack::{is_tactic, is_technique_id, level, MAX_SEVERITY, MIN_SEVERITY, TACTICS};
 use super::diagnostic::{Code, Diagnostic, FileId};
 use super::expr::{ExprChecker, Scope};
+use super::model::Model;
 use super::schema::Schema;
 use super::suggest::did_you_mean;
 use super::{sequence, Analysis, Sources};
@@ -158,13 +159,18 @@ fn missing_help(kw: &str) -> String {
 }
 
 /// Checks every item of every user file (the prelude is checked too).
-pub fn check_items(analysis: &Analysis, sources: &Sources, diags: &mut Vec<Diagnostic>) {
+pub fn check_items(
+    analysis: &Analysis,
+    sources: &Sources,
+    diags: &mut Vec<Diagnostic>,
+    model: &mut Model,
+) {
     for pf in &analysis.files {
         for item in &pf.parsed.file.items {
             match &item.kind {
-                ItemKind::Block(b) => check_block(analysis, pf.id, b, item.span, diags),
+                ItemKind::Block(b) => check_block(analysis, pf.id, b, item.span, diags, model),
                 ItemKind::Test { name, clauses } => {
-                    super::tests::check_test(analysis, sources, pf.id, name, clauses, diags)
+                    super::tests::check_test(analysis, sources, pf.id, name, clauses, diags, model)
                 }
                 ItemKind::Let { name, .. } => {
                     for schema in analysis.schemas.values() {
@@ -200,6 +206,7 @@ fn check_block(
     b: &Block,
     span: Span,
     diags: &mut Vec<Diagnostic>,
+    model: &mut Model,
 ) {
     let what = format!("a {}", b.kind.keyword());
     let header = b.keyword_span.to(b.name.span);
@@ -247,11 +254,11 @@ fn check_block(
     match b.kind {
         BlockKind::Source => {
             if let Some(schema) = analysis.schemas.get(&b.name.name) {
-                check_record_clauses(analysis, file, b, schema, None, diags);
+                check_record_clauses(analysis, file, b, schema, None, diags, model);
             }
         }
         BlockKind::Signal | BlockKind::Guardrail => {
-            let entities: BTreeSet<String> = b
+            let entities: Vec<String> = b
                 .clauses
                 .iter()
                 .filter_map(|c| match &c.kind {
@@ -261,13 +268,13 @@ fn check_block(
                 .collect();
             check_entities_unique(file, b, diags);
             if let Some(schema) = schema {
-                check_record_clauses(analysis, file, b, schema, Some(&entities), diags);
+                check_record_clauses(analysis, file, b, schema, Some(&entities), diags, model);
             }
             if b.kind == BlockKind::Guardrail {
                 check_scope(file, b, diags);
             }
         }
-        BlockKind::Sequence => sequence::check_sequence(analysis, file, b, diags),
+        BlockKind::Sequence => sequence::check_sequence(analysis, file, b, diags, model),
     }
     check_metadata(analysis, file, b, diags);
 }
@@ -409,8 +416,9 @@ fn check_record_clauses(
     file: FileId,
     b: &Block,
     schema: &Schema,
-    entities: Option<&BTreeSet<String>>,
+    entities: Option<&[String]>,
     diags: &mut Vec<Diagnostic>,
+    model: &mut Model,
 ) {
     let mut checker = ExprChecker {
         file,
@@ -421,6 +429,7 @@ fn check_record_clauses(
         },
         in_template: false,
         diags,
+        model,
         bound: Vec::new(),
     };
     for clause in &b.clauses {
@@ -466,7 +475,8 @@ fn check_record_clauses(
         lets: &analysis.lets,
         scope: Scope::Record { schema, entities },
         in_template: true,
-        diags,
+        diags: checker.diags,
+        model: checker.model,
         bound: Vec::new(),
     };
     for clause in &b.clauses {
@@ -511,6 +521,9 @@ pub fn check_template(checker: &mut ExprChecker<'_>, lit: &StrLit) {
             checker.infer(e);
         }
     }
+    checker
+        .model
+        .keep_template(checker.file, lit.span, template);
 }
 
 /// Title, severity, tactic, technique, report: shared by signals, sequences

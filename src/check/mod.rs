@@ -12,6 +12,7 @@ mod expr;
 pub mod functions;
 mod items;
 pub mod load;
+pub mod model;
 pub mod prelude;
 pub mod render;
 pub mod schema;
@@ -137,9 +138,13 @@ pub struct Analysis {
     /// Tests by name.
     pub tests: BTreeMap<String, Symbol>,
     pub schemas: BTreeMap<String, Schema>,
-    pub lets: BTreeMap<String, types::Ty>,
+    /// The `let` constants, by id in the order they are worked out.
+    pub lets: model::Lets,
     /// Entities each signal or sequence exposes, by name.
     pub facts: BTreeMap<String, SignalFacts>,
+    /// What every name refers to and every template, as the checker
+    /// decided: what the engine compiles and the editor reads.
+    pub model: model::Model,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -198,7 +203,8 @@ pub fn analyze(sources: &Sources) -> Analysis {
     }
     let (symbols, tests) = symbols::collect(&files, &mut diags);
     let schemas = sources::build_schemas(&files, &mut diags);
-    let lets = symbols::let_types(&files, &symbols, &mut diags);
+    let mut model = model::Model::default();
+    let lets = symbols::let_types(&files, &symbols, &mut diags, &mut model);
     let facts = symbols::facts(&files);
     let mut analysis = Analysis {
         files,
@@ -207,9 +213,11 @@ pub fn analyze(sources: &Sources) -> Analysis {
         schemas,
         lets,
         facts,
+        model: model::Model::default(),
         diagnostics: Vec::new(),
     };
-    items::check_items(&analysis, sources, &mut diags);
+    items::check_items(&analysis, sources, &mut diags, &mut model);
+    analysis.model = model;
     sort_diagnostics(&mut diags);
     analysis.diagnostics = diags;
     analysis

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::diagnostic::{Code, Diagnostic, FileId};
 use super::expr::{ExprChecker, Scope, SequenceScope};
 use super::items::check_template;
+use super::model::Model;
 use super::symbols::ItemTag;
 use super::types::Ty;
 use super::Analysis;
@@ -13,7 +14,13 @@ use crate::syntax::ast::{
     StepKind, StepMode,
 };
 
-pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
+pub fn check_sequence(
+    analysis: &Analysis,
+    file: FileId,
+    b: &Block,
+    diags: &mut Vec<Diagnostic>,
+    model: &mut Model,
+) {
     let key = b.clauses.iter().find_map(|c| match &c.kind {
         ClauseKind::By(k) => Some(k),
         _ => None,
@@ -25,7 +32,9 @@ pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut 
     let mut labels: BTreeMap<&str, &Ident> = BTreeMap::new();
     for clause in &b.clauses {
         match &clause.kind {
-            ClauseKind::Within(e) => constant_checker(analysis, file, diags).duration(e, "within"),
+            ClauseKind::Within(e) => {
+                constant_checker(analysis, file, diags, model).duration(e, "within")
+            }
             ClauseKind::Steps(steps) => {
                 let mut ctx = StepCtx {
                     analysis,
@@ -35,6 +44,7 @@ pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut 
                     labels: &mut labels,
                     scope: &mut scope,
                     diags,
+                    model,
                     first: true,
                 };
                 for step in steps {
@@ -71,6 +81,7 @@ pub fn check_sequence(analysis: &Analysis, file: FileId, b: &Block, diags: &mut 
         scope: Scope::Sequence(&scope),
         in_template: true,
         diags,
+        model,
         bound: Vec::new(),
     };
     for clause in &b.clauses {
@@ -89,6 +100,7 @@ pub(super) fn constant_checker<'a>(
     analysis: &'a Analysis,
     file: FileId,
     diags: &'a mut Vec<Diagnostic>,
+    model: &'a mut Model,
 ) -> ExprChecker<'a> {
     ExprChecker {
         file,
@@ -96,6 +108,7 @@ pub(super) fn constant_checker<'a>(
         scope: Scope::Constant,
         in_template: false,
         diags,
+        model,
         bound: Vec::new(),
     }
 }
@@ -111,6 +124,7 @@ struct StepCtx<'a, 'b> {
     labels: &'b mut BTreeMap<&'a str, &'a Ident>,
     scope: &'b mut SequenceScope<'a>,
     diags: &'b mut Vec<Diagnostic>,
+    model: &'b mut Model,
     first: bool,
 }
 
@@ -217,7 +231,7 @@ impl<'a> StepCtx<'a, '_> {
             self.count(s, count);
         }
         if let Some(w) = &s.within {
-            constant_checker(self.analysis, file, self.diags).duration(w, "within");
+            constant_checker(self.analysis, file, self.diags, self.model).duration(w, "within");
             if s.count.is_none() && s.mode != StepMode::Absent {
                 self.diags.push(Diagnostic::new(Code::InvalidStep, file, w.span, "`within` on a step needs `count`").label("a window for what?").help("write `count >= N within D` for a threshold, or `absent label: signal within D` for an absence; the sequence's own `within` bounds the whole match"));
             }
@@ -280,7 +294,8 @@ impl<'a> StepCtx<'a, '_> {
         match &count.value.kind {
             ExprKind::Lit(Lit::Int(n)) if n.parse::<u64>().is_ok_and(|v| v >= 1) => {}
             _ => {
-                let ty = constant_checker(self.analysis, file, self.diags).infer(&count.value);
+                let ty = constant_checker(self.analysis, file, self.diags, self.model)
+                    .infer(&count.value);
                 if !matches!(count.value.kind, ExprKind::Path(_))
                     || !matches!(ty, Ty::Number | Ty::Any)
                 {

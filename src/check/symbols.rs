@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::diagnostic::{Code, Diagnostic, FileId};
 use super::docs::DocComments;
 use super::expr::{ExprChecker, Scope};
+use super::model::{LetDef, Lets, Model};
 use super::types::Ty;
 use super::{ParsedFile, SignalFacts};
 use crate::syntax::ast::{BlockKind, ClauseKind, Expr, ItemKind, SegmentKind};
@@ -149,12 +150,14 @@ pub fn collect(
     (symbols, tests)
 }
 
-/// Types every constant, in dependency order; reports cycles.
+/// Types every constant, in dependency order (the order of their ids);
+/// reports cycles.
 pub fn let_types(
     files: &[ParsedFile],
     symbols: &BTreeMap<String, Symbol>,
     diags: &mut Vec<Diagnostic>,
-) -> BTreeMap<String, Ty> {
+    model: &mut Model,
+) -> Lets {
     let mut values: BTreeMap<&str, (FileId, &Expr, Span)> = BTreeMap::new();
     for (name, sym) in symbols {
         if sym.tag != ItemTag::Let {
@@ -176,9 +179,9 @@ pub fn let_types(
     for name in values.keys() {
         visit(name, &values, &mut state, &mut order, &mut in_cycle, diags);
     }
-    let mut types: BTreeMap<String, Ty> = BTreeMap::new();
+    let mut lets = Lets::default();
     for name in order {
-        let Some((file, value, _)) = values.get(name) else {
+        let (Some((file, value, _)), Some(sym)) = (values.get(name), symbols.get(name)) else {
             continue;
         };
         let ty = if in_cycle.contains(name) {
@@ -186,17 +189,23 @@ pub fn let_types(
         } else {
             let mut checker = ExprChecker {
                 file: *file,
-                lets: &types,
+                lets: &lets,
                 scope: Scope::Constant,
                 in_template: false,
                 diags,
+                model,
                 bound: Vec::new(),
             };
             checker.infer(value)
         };
-        types.insert(name.to_string(), ty);
+        lets.push(LetDef {
+            name: name.to_string(),
+            file: *file,
+            item: sym.item,
+            ty,
+        });
     }
-    types
+    lets
 }
 
 fn let_deps<'a>(

@@ -21,6 +21,7 @@ pub fn check_test(
     name: &StrLit,
     clauses: &[crate::syntax::ast::Clause],
     diags: &mut Vec<Diagnostic>,
+    model: &mut super::model::Model,
 ) {
     check_test_clauses(file, name.span, clauses, diags);
     let mut has_input = false;
@@ -33,7 +34,7 @@ pub fn check_test(
             }
             ClauseKind::Event { value, .. } => {
                 has_input = true;
-                constant_checker(analysis, file, diags).infer(value);
+                constant_checker(analysis, file, diags, model).infer(value);
                 plain_json(file, value, diags);
             }
             ClauseKind::Expect { rule, count, what } => {

@@ -6,7 +6,6 @@
 //! errors; anything it cannot compile becomes a constant `Missing`, which
 //! evaluates to unknown, never to a wrong answer.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use regex::Regex;
@@ -14,12 +13,13 @@ use wildmatch::WildMatch;
 
 use super::record::{Doc, Key, Names, NO_KEY};
 use super::value::Val;
-use crate::check::Analysis;
+use crate::check::model::Resolved;
+use crate::check::{Analysis, FileId};
 use crate::syntax::ast::{
     BinOp, CmpOp, Expr, ExprKind, ItemKind, Lit, Path, SegmentKind, StrLit, UnaryOp,
 };
 use crate::syntax::literal::parse_duration_ms;
-use crate::syntax::template::{parse_template, TemplatePart};
+use crate::syntax::template::TemplatePart;
 
 /// A field path resolved for evaluation.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,24 +154,39 @@ pub enum CExpr {
 /// A name bound by an enclosing `any(x in LIST: ...)`, while compiling.
 #[derive(Clone)]
 struct Binding {
-    name: String,
     /// How the element is written in messages: `resources[*]`.
     text: String,
 }
 
-/// Names an expression may use besides record fields.
-#[derive(Default)]
+/// Where an expression is written, and what its names may stand for
+/// besides record fields (the checker decided which each one is).
 pub struct Scope<'s> {
-    /// Derived fields of the source, already compiled.
-    pub derived: Option<&'s BTreeMap<String, CExpr>>,
-    /// Entities of the rule (visible in templates).
-    pub entities: Option<&'s BTreeMap<String, CExpr>>,
+    /// The file the expression is in: where the checker's answers are.
+    pub file: FileId,
+    /// Derived fields of the source, compiled, by
+    /// [`DerivedId`](crate::check::model::DerivedId).
+    pub derived: Option<&'s [CExpr]>,
+    /// Entities of the rule (visible in templates), compiled, by
+    /// [`EntityId`](crate::check::model::EntityId).
+    pub entities: Option<&'s [CExpr]>,
+}
+
+impl Scope<'_> {
+    /// An expression of `file` that reads record fields and constants.
+    pub fn of(file: FileId) -> Scope<'static> {
+        Scope {
+            file,
+            derived: None,
+            entities: None,
+        }
+    }
 }
 
 /// Compiles expressions of one ruleset.
 pub struct Compiler<'a> {
     analysis: &'a Analysis,
-    constants: BTreeMap<String, Val<'static>>,
+    /// The `let` constants' values, by id.
+    constants: Vec<Val<'static>>,
     /// Every record field path compiled so far (for the projection).
     paths: std::cell::RefCell<Vec<Vec<PathSeg>>>,
     /// The field names of every path compiled so far.
@@ -182,60 +197,34 @@ impl<'a> Compiler<'a> {
     pub fn new(analysis: &'a Analysis) -> Compiler<'a> {
         let mut c = Compiler {
             analysis,
-            constants: BTreeMap::new(),
+            constants: Vec::with_capacity(analysis.lets.len()),
             paths: std::cell::RefCell::new(Vec::new()),
             names: std::cell::RefCell::new(Names::default()),
         };
-        let names: Vec<String> = analysis.lets.keys().cloned().collect();
-        for name in names {
-            c.constant(&name, 0);
+        // In id order, each constant comes after the ones it uses.
+        for (_, def) in analysis.lets.iter() {
+            let value = match c.let_expr(def.file, def.item) {
+                Some(expr) => {
+                    let compiled = c.expr(expr, &Scope::of(def.file));
+                    let empty = Doc::empty();
+                    super::eval::Eval::new(empty.root())
+                        .value(&compiled)
+                        .into_owned()
+                }
+                None => Val::Missing,
+            };
+            c.constants.push(value);
         }
         c
     }
 
-    /// Evaluates a `let` (and the ones it uses) once.
-    fn constant(&mut self, name: &str, depth: usize) -> Val<'static> {
-        if let Some(v) = self.constants.get(name) {
-            return v.clone();
-        }
-        if depth > 64 {
-            return Val::Missing;
-        }
-        let Some(expr) = self.let_expr(name) else {
-            return Val::Missing;
-        };
-        // Constants that this one uses come first.
-        let mut deps = Vec::new();
-        crate::syntax::visit::walk_expr(expr, &mut |e| {
-            if let ExprKind::Path(p) = &e.kind {
-                if let Some(SegmentKind::Name { name, .. }) = p.segments.first().map(|s| &s.kind) {
-                    if self.analysis.lets.contains_key(name) {
-                        deps.push(name.clone());
-                    }
-                }
-            }
-        });
-        for dep in deps {
-            self.constant(&dep, depth + 1);
-        }
-        let compiled = self.expr(expr, &Scope::default());
-        let empty = Doc::empty();
-        let value = super::eval::Eval::new(empty.root())
-            .value(&compiled)
-            .into_owned();
-        self.constants.insert(name.to_string(), value.clone());
-        value
+    /// The checked ruleset this compiler reads.
+    pub fn analysis(&self) -> &'a Analysis {
+        self.analysis
     }
 
-    fn let_expr(&self, name: &str) -> Option<&'a Expr> {
-        let sym = self.analysis.symbols.get(name)?;
-        let item = self
-            .analysis
-            .file(sym.file)?
-            .parsed
-            .file
-            .items
-            .get(sym.item)?;
+    fn let_expr(&self, file: FileId, item: usize) -> Option<&'a Expr> {
+        let item = self.analysis.file(file)?.parsed.file.items.get(item)?;
         match &item.kind {
             ItemKind::Let { value, .. } => Some(value),
             _ => None,
@@ -244,7 +233,9 @@ impl<'a> Compiler<'a> {
 
     /// Compiles a string literal as a template.
     pub fn template(&self, lit: &StrLit, scope: &Scope<'_>) -> CExpr {
-        let (template, _) = parse_template(lit);
+        let Some(template) = self.analysis.model.template(scope.file, lit.span) else {
+            return CExpr::Const(Val::Missing);
+        };
         let parts = template
             .parts
             .iter()
@@ -296,10 +287,7 @@ impl<'a> Compiler<'a> {
                     _ => (var.name.clone(), false),
                 };
                 let mut inner = bound.to_vec();
-                inner.push(Binding {
-                    name: var.name.clone(),
-                    text,
-                });
+                inner.push(Binding { text });
                 CExpr::Each {
                     quant,
                     list: Box::new(list),
@@ -393,42 +381,49 @@ impl<'a> Compiler<'a> {
     }
 
     fn path(&self, p: &Path, scope: &Scope<'_>, bound: &[Binding]) -> CExpr {
-        let root = match p.segments.first().map(|s| &s.kind) {
-            Some(SegmentKind::Name { name, .. }) => Some(name),
-            _ => None,
+        let missing = CExpr::Const(Val::Missing);
+        let at = |id: u32, list: Option<&[CExpr]>| {
+            list.and_then(|l| l.get(id as usize))
+                .cloned()
+                .unwrap_or(CExpr::Const(Val::Missing))
         };
-        if let Some(slot) = bound.iter().rposition(|b| Some(&b.name) == root) {
-            let mut rest = self.field_path(p);
-            rest.segments.remove(0);
-            // Written from the list: `r.fromPort` is
-            // `configuration.ipPermissions[*].fromPort` in messages.
-            if let (Some(b), Some(root)) = (bound.get(slot), root) {
-                let after = rest.text.get(root.len()..).unwrap_or("");
+        match self.analysis.model.resolved(scope.file, p.span) {
+            // Not a path the checker saw: nothing to stand for.
+            None => missing,
+            Some(Resolved::Let(id)) => self
+                .constants
+                .get(id.0 as usize)
+                .map_or(missing, |v| CExpr::Const(v.clone())),
+            Some(Resolved::Entity(id)) => at(id.0, scope.entities),
+            Some(Resolved::Derived(id)) => at(id.0, scope.derived),
+            Some(Resolved::Bound { up }) => {
+                let Some(b) = (bound.len().checked_sub(1 + up as usize)).and_then(|i| bound.get(i))
+                else {
+                    return missing;
+                };
+                let mut rest = self.field_path(p);
+                let root_len = match rest.segments.first() {
+                    Some(PathSeg::Name(k)) => k.name.len(),
+                    _ => 0,
+                };
+                rest.segments.remove(0);
+                // Written from the list: `r.fromPort` is
+                // `configuration.ipPermissions[*].fromPort` in messages.
+                let after = rest.text.get(root_len..).unwrap_or("");
                 rest.text = format!("{}{after}", b.text);
-            }
-            return CExpr::Bound {
-                up: bound.len() - 1 - slot,
-                rest: Arc::new(rest),
-            };
-        }
-        if let [only] = p.segments.as_slice() {
-            if let SegmentKind::Name { name, .. } = &only.kind {
-                if let Some(v) = self.constants.get(name) {
-                    return CExpr::Const(v.clone());
-                }
-                if let Some(e) = scope.entities.and_then(|m| m.get(name)) {
-                    return e.clone();
-                }
-                if let Some(e) = scope.derived.and_then(|m| m.get(name)) {
-                    return e.clone();
+                CExpr::Bound {
+                    up: up as usize,
+                    rest: Arc::new(rest),
                 }
             }
+            Some(Resolved::Field) => {
+                let path = self.field_path(p);
+                if let Ok(mut paths) = self.paths.try_borrow_mut() {
+                    paths.push(path.segments.clone());
+                }
+                CExpr::Field(Arc::new(path))
+            }
         }
-        let path = self.field_path(p);
-        if let Ok(mut paths) = self.paths.try_borrow_mut() {
-            paths.push(path.segments.clone());
-        }
-        CExpr::Field(Arc::new(path))
     }
 
     /// Every record field path the compiled expressions read.

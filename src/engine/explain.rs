@@ -9,7 +9,7 @@ use super::eval::Eval;
 use super::record::{At, Doc};
 use super::rules::Engine;
 use super::value::Truth;
-use crate::check::Analysis;
+use crate::check::{Analysis, FileId};
 use crate::syntax::ast::{Block, BlockKind, ClauseKind, Expr, ExprKind, ItemKind};
 use crate::syntax::format::{chain, expr_inline};
 
@@ -46,11 +46,11 @@ pub struct Explanation {
     pub outcome: String,
 }
 
-fn find_block<'a>(analysis: &'a Analysis, name: &str) -> Option<&'a Block> {
+fn find_block<'a>(analysis: &'a Analysis, name: &str) -> Option<(FileId, &'a Block)> {
     let sym = analysis.symbols.get(name)?;
     let item = analysis.file(sym.file)?.parsed.file.items.get(sym.item)?;
     match &item.kind {
-        ItemKind::Block(b) => Some(b),
+        ItemKind::Block(b) => Some((sym.file, b)),
         _ => None,
     }
 }
@@ -62,15 +62,16 @@ pub fn explain(
     rule: &str,
     record: &Value,
 ) -> Option<Explanation> {
-    let block = find_block(analysis, rule)?;
+    let (file, block) = find_block(analysis, rule)?;
     if !matches!(block.kind, BlockKind::Signal | BlockKind::Guardrail) {
         return None;
     }
     let source_name = block.on.as_ref()?.name.clone();
     let source = engine.source_index(&source_name)?;
-    let derived = engine.sources.get(source).map(|s| &s.derived);
+    let derived = engine.derived_of(source);
     let scope = Scope {
-        derived,
+        file,
+        derived: Some(&derived),
         entities: None,
     };
     let compiler = Compiler::new(analysis);
@@ -203,7 +204,7 @@ fn fields_of(
     record: At<'_>,
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    record_paths(e, &mut Vec::new(), &mut |sub| {
+    record_paths(compiler.analysis(), scope.file, e, &mut |sub| {
         let ExprKind::Path(p) = &sub.kind else {
             return;
         };
@@ -229,28 +230,20 @@ fn fields_of(
 /// Calls `f` on each path of `e` that reads the record: not those from an
 /// element bound by `any(x in LIST: ...)`, which has a value per element
 /// (the quantifier's own truth is shown with the other operands).
-fn record_paths<'e>(e: &'e Expr, bound: &mut Vec<&'e str>, f: &mut dyn FnMut(&'e Expr)) {
+fn record_paths<'e>(analysis: &Analysis, file: FileId, e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
     match &e.kind {
-        ExprKind::Quantifier {
-            var, list, body, ..
-        } => {
-            record_paths(list, bound, f);
-            bound.push(&var.name);
-            record_paths(body, bound, f);
-            bound.pop();
-        }
         ExprKind::Path(p) => {
-            let root = p.segments.first().and_then(|s| match &s.kind {
-                crate::syntax::ast::SegmentKind::Name { name, .. } => Some(name.as_str()),
-                _ => None,
-            });
-            if !root.is_some_and(|r| bound.contains(&r)) {
+            let bound = matches!(
+                analysis.model.resolved(file, p.span),
+                Some(crate::check::model::Resolved::Bound { .. })
+            );
+            if !bound {
                 f(e);
             }
         }
         _ => {
             for child in e.kind.children() {
-                record_paths(child, bound, f);
+                record_paths(analysis, file, child, f);
             }
         }
     }

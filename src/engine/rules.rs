@@ -12,14 +12,16 @@ use super::eval::Eval;
 use super::record::At;
 use super::value::{Truth, Val};
 use crate::check::attack::level;
-use crate::check::{Analysis, Ruleset};
+use crate::check::{Analysis, FileId, Ruleset};
 use crate::syntax::ast::{Block, BlockKind, ClauseKind, ExprKind, ItemKind, Lit, StrLit};
 
 pub struct SourceRt {
     pub name: Arc<str>,
     pub recognize: Option<CExpr>,
     pub time: Option<Arc<FieldPath>>,
-    pub derived: BTreeMap<String, CExpr>,
+    /// Derived fields by [`DerivedId`](crate::check::model::DerivedId):
+    /// in name order, as the source's schema lists them.
+    pub derived: Vec<(Box<str>, CExpr)>,
     /// Slots of a record's [`Memo`](super::eval::Memo): its derived fields
     /// worth computing once ([`CExpr::Derived`]).
     pub memo_slots: usize,
@@ -117,6 +119,14 @@ impl Engine {
         build(analysis)
     }
 
+    /// The derived fields of `source`, by id.
+    pub fn derived_of(&self, source: usize) -> Vec<CExpr> {
+        self.sources
+            .get(source)
+            .map(|s| s.derived.iter().map(|(_, e)| e.clone()).collect())
+            .unwrap_or_default()
+    }
+
     pub fn source_index(&self, name: &str) -> Option<usize> {
         self.sources.iter().position(|s| &*s.name == name)
     }
@@ -147,13 +157,14 @@ impl Engine {
     }
 }
 
-fn blocks(analysis: &Analysis) -> impl Iterator<Item = &Block> {
+/// Every block, with the file it is written in.
+fn blocks(analysis: &Analysis) -> impl Iterator<Item = (FileId, &Block)> {
     analysis
         .files
         .iter()
-        .flat_map(|f| f.parsed.file.items.iter())
-        .filter_map(|item| match &item.kind {
-            ItemKind::Block(b) => Some(b),
+        .flat_map(|f| f.parsed.file.items.iter().map(move |i| (f.id, i)))
+        .filter_map(|(file, item)| match &item.kind {
+            ItemKind::Block(b) => Some((file, b)),
             _ => None,
         })
 }
@@ -161,7 +172,7 @@ fn blocks(analysis: &Analysis) -> impl Iterator<Item = &Block> {
 fn build(analysis: &Analysis) -> Engine {
     let compiler = Compiler::new(analysis);
     let mut sources = Vec::new();
-    for b in blocks(analysis).filter(|b| b.kind == BlockKind::Source) {
+    for (file, b) in blocks(analysis).filter(|(_, b)| b.kind == BlockKind::Source) {
         if sources.iter().any(|s: &SourceRt| *s.name == *b.name.name) {
             continue;
         }
@@ -169,65 +180,77 @@ fn build(analysis: &Analysis) -> Engine {
             name: Arc::from(b.name.name.as_str()),
             recognize: None,
             time: None,
-            derived: BTreeMap::new(),
+            derived: Vec::new(),
             memo_slots: 0,
         };
+        let scope = Scope::of(file);
+        let mut derived = BTreeMap::new();
         for c in &b.clauses {
             match &c.kind {
-                ClauseKind::Recognize(e) => {
-                    src.recognize = Some(compiler.expr(e, &Scope::default()))
-                }
+                ClauseKind::Recognize(e) => src.recognize = Some(compiler.expr(e, &scope)),
                 ClauseKind::Time(p) => src.time = Some(Arc::new(compiler.field_path(p))),
                 ClauseKind::Derive { name, value, .. } => {
-                    let compiled = match &value.kind {
-                        ExprKind::Lit(Lit::Str(s)) => compiler.template(s, &Scope::default()),
-                        _ => compiler.expr(value, &Scope::default()),
-                    };
-                    // A field or a constant is read as fast as it is
-                    // remembered, and stays visible to dispatch as it is.
-                    let shared = match compiled {
-                        CExpr::Field(_) | CExpr::Const(_) => compiled,
-                        expr => {
-                            src.memo_slots += 1;
-                            CExpr::Derived {
-                                slot: src.memo_slots - 1,
-                                expr: Box::new(expr),
-                            }
-                        }
-                    };
-                    src.derived.insert(name.name.clone(), shared);
+                    derived.insert(name.name.as_str(), value);
                 }
                 _ => {}
             }
+        }
+        // In the order the schema lists them: their ids.
+        let listed = analysis.schemas.get(&b.name.name).map(|s| &s.derived);
+        for name in listed.into_iter().flat_map(|d| d.keys()) {
+            let Some(value) = derived.get(name.as_str()) else {
+                continue;
+            };
+            let compiled = match &value.kind {
+                ExprKind::Lit(Lit::Str(s)) => compiler.template(s, &scope),
+                _ => compiler.expr(value, &scope),
+            };
+            // A field or a constant is read as fast as it is remembered,
+            // and stays visible to dispatch as it is.
+            let shared = match compiled {
+                CExpr::Field(_) | CExpr::Const(_) => compiled,
+                expr => {
+                    src.memo_slots += 1;
+                    CExpr::Derived {
+                        slot: src.memo_slots - 1,
+                        expr: Box::new(expr),
+                    }
+                }
+            };
+            src.derived.push((name.as_str().into(), shared));
         }
         sources.push(src);
     }
     let mut signals = Vec::new();
     let mut guardrails = Vec::new();
-    for b in blocks(analysis) {
+    for (file, b) in blocks(analysis) {
         let Some(source) =
             b.on.as_ref()
                 .and_then(|on| sources.iter().position(|s| *s.name == *on.name))
         else {
             continue;
         };
-        let derived = sources.get(source).map(|s| &s.derived);
+        let derived: Vec<CExpr> = sources
+            .get(source)
+            .map(|s| s.derived.iter().map(|(_, e)| e.clone()).collect())
+            .unwrap_or_default();
         let record_scope = Scope {
-            derived,
+            file,
+            derived: Some(&derived),
             entities: None,
         };
-        let mut entities_map = BTreeMap::new();
         let mut entities = Vec::new();
         for c in &b.clauses {
             if let ClauseKind::Entity { name, value } = &c.kind {
                 let compiled = compiler.expr(value, &record_scope);
-                entities.push((Arc::from(name.name.as_str()), compiled.clone()));
-                entities_map.insert(name.name.clone(), compiled);
+                entities.push((Arc::from(name.name.as_str()), compiled));
             }
         }
+        let entity_values: Vec<CExpr> = entities.iter().map(|(_, e)| e.clone()).collect();
         let template_scope = Scope {
-            derived,
-            entities: Some(&entities_map),
+            file,
+            derived: Some(&derived),
+            entities: Some(&entity_values),
         };
         let tmpl = |s: &StrLit| compiler.template(s, &template_scope);
         let mut clauses = Vec::new();

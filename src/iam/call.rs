@@ -30,12 +30,20 @@ pub struct Call {
 /// Distinct calls remembered per thread before the memo starts over.
 const REMEMBERED: usize = 1 << 14;
 
+/// A thread's remembered calls by `source` NUL `name`, and the buffer the
+/// key of a lookup is written in.
+#[derive(Default)]
+struct Memo {
+    key: String,
+    calls: FxHashMap<Box<str>, Rc<Call>>,
+}
+
 /// What IAM makes of the call `event_name` to `event_source`.
 pub fn call(event_source: &str, event_name: &str) -> Rc<Call> {
     thread_local! {
-        static MEMO: RefCell<(String, FxHashMap<Box<str>, Rc<Call>>)> = RefCell::default();
+        static MEMO: RefCell<Memo> = RefCell::default();
     }
-    MEMO.with_borrow_mut(|(key, memo)| {
+    MEMO.with_borrow_mut(|Memo { key, calls: memo }| {
         key.clear();
         key.push_str(event_source);
         key.push('\0');

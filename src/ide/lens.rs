@@ -60,7 +60,13 @@ pub fn inlay_hints(snap: &Snapshot, name: &str) -> Vec<(Pos, String, HintKind)> 
     for item in &pf.parsed.file.items {
         if let ItemKind::Let { name, value } = &item.kind {
             let plain = matches!(value.kind, ExprKind::Lit(_));
-            if let Some(ty) = snap.analysis.lets.get(&name.name).filter(|_| !plain) {
+            if let Some(ty) = snap
+                .analysis
+                .lets
+                .get(&name.name)
+                .filter(|_| !plain)
+                .map(|d| &d.ty)
+            {
                 out.push((index.pos(name.span.end), format!(": {ty}"), HintKind::Type));
             }
         }

@@ -4,12 +4,15 @@
 //! the functions it calls. Hover, go to definition, references and
 //! rename all start from here.
 
+use std::borrow::Cow;
+
+use crate::check::model::Resolved;
 use crate::check::Analysis;
 use crate::check::FileId;
 use crate::syntax::ast::{
-    Block, ClauseKind, Expr, ExprKind, ItemKind, SegmentKind, Step, StepKind,
+    Block, ClauseKind, Expr, ExprKind, ItemKind, SegmentKind, Step, StepKind, StrLit,
 };
-use crate::syntax::template::{parse_template, TemplatePart};
+use crate::syntax::template::{parse_template, Template, TemplatePart};
 use crate::syntax::Span;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,9 +75,9 @@ fn collect_in(analysis: &Analysis, file: FileId, offset: Option<usize>) -> Vec<R
         match &item.kind {
             ItemKind::Let { name, value } => {
                 out.push(def(name.span, &name.name));
-                exprs(value, None, &mut out);
+                exprs(value, &Cx::new(analysis, file, None), &mut out);
             }
-            ItemKind::Block(b) => block(b, &mut out),
+            ItemKind::Block(b) => block(analysis, file, b, &mut out),
             ItemKind::Test { clauses, .. } => {
                 for c in clauses {
                     if let ClauseKind::Expect { rule, .. } = &c.kind {
@@ -105,12 +108,30 @@ fn item_ref(span: Span, name: &str) -> Ref {
     }
 }
 
-fn block(b: &Block, out: &mut Vec<Ref>) {
+/// Where an expression is: what the checker decided of its names, and
+/// the source whose fields it reads.
+struct Cx<'a> {
+    model: &'a crate::check::model::Model,
+    file: FileId,
+    source: Option<&'a str>,
+}
+
+impl<'a> Cx<'a> {
+    fn new(analysis: &'a Analysis, file: FileId, source: Option<&'a str>) -> Cx<'a> {
+        Cx {
+            model: &analysis.model,
+            file,
+            source,
+        }
+    }
+}
+
+fn block(analysis: &Analysis, file: FileId, b: &Block, out: &mut Vec<Ref>) {
     out.push(def(b.name.span, &b.name.name));
     if let Some(on) = &b.on {
         out.push(item_ref(on.span, &on.name));
     }
-    let source = b.on.as_ref().map(|o| o.name.as_str());
+    let cx = &Cx::new(analysis, file, b.on.as_ref().map(|o| o.name.as_str()));
     for c in &b.clauses {
         match &c.kind {
             ClauseKind::When(e)
@@ -122,11 +143,11 @@ fn block(b: &Block, out: &mut Vec<Ref>) {
             | ClauseKind::Report(e)
             | ClauseKind::Within(e)
             | ClauseKind::Entity { value: e, .. }
-            | ClauseKind::Severity { value: e, .. } => exprs(e, source, out),
+            | ClauseKind::Severity { value: e, .. } => exprs(e, cx, out),
             ClauseKind::Title(lit) | ClauseKind::Summary(lit) | ClauseKind::Message(lit) => {
-                for part in parse_template(lit).0.parts {
+                for part in &template(analysis, file, lit).parts {
                     if let TemplatePart::Value(e) = part {
-                        exprs(&e, source, out);
+                        exprs(e, cx, out);
                     }
                 }
             }
@@ -134,6 +155,16 @@ fn block(b: &Block, out: &mut Vec<Ref>) {
             ClauseKind::Until(names) => out.extend(names.iter().map(|n| item_ref(n.span, &n.name))),
             _ => {}
         }
+    }
+}
+
+/// The template of a title, summary or message, as the checker parsed it.
+/// One the checker did not reach (its rule has no known source) is parsed
+/// here, so the editor still sees inside it.
+pub fn template<'a>(analysis: &'a Analysis, file: FileId, lit: &StrLit) -> Cow<'a, Template> {
+    match analysis.model.template(file, lit.span) {
+        Some(t) => Cow::Borrowed(t),
+        None => Cow::Owned(parse_template(lit).0),
     }
 }
 
@@ -149,8 +180,8 @@ fn step_refs(steps: &[Step], out: &mut Vec<Ref>) {
     }
 }
 
-fn exprs(e: &Expr, source: Option<&str>, out: &mut Vec<Ref>) {
-    walk(e, source, &mut Vec::new(), out);
+fn exprs(e: &Expr, cx: &Cx<'_>, out: &mut Vec<Ref>) {
+    walk(e, cx, &mut Vec::new(), out);
 }
 
 /// A name bound around an expression: the binding's target, and the field
@@ -184,7 +215,8 @@ fn names_of(
     }
 }
 
-fn walk(e: &Expr, source: Option<&str>, bound: &mut Vec<(String, Binding)>, out: &mut Vec<Ref>) {
+fn walk(e: &Expr, cx: &Cx<'_>, bound: &mut Vec<(String, Binding)>, out: &mut Vec<Ref>) {
+    let source = cx.source;
     match &e.kind {
         ExprKind::Quantifier {
             func,
@@ -197,7 +229,7 @@ fn walk(e: &Expr, source: Option<&str>, bound: &mut Vec<(String, Binding)>, out:
                 target: Target::Function(func.name.clone()),
                 definition: false,
             });
-            walk(list, source, bound, out);
+            walk(list, cx, bound, out);
             let element = match &list.kind {
                 ExprKind::Path(p) => names_of(p, bound).0,
                 _ => None,
@@ -214,7 +246,7 @@ fn walk(e: &Expr, source: Option<&str>, bound: &mut Vec<(String, Binding)>, out:
                 definition: true,
             });
             bound.push((var.name.clone(), (target, element)));
-            walk(body, source, bound, out);
+            walk(body, cx, bound, out);
             bound.pop();
         }
         ExprKind::Path(p) => {
@@ -250,13 +282,19 @@ fn walk(e: &Expr, source: Option<&str>, bound: &mut Vec<(String, Binding)>, out:
             }
             let names = names.unwrap_or_default();
             match (source, p.segments.len()) {
-                // A one-name path may be a `let` constant; the checker
-                // decides, hover and definition try both.
+                // A one-name path is a `let` constant or a field, as the
+                // checker decided; where it did not (a broken rule), both.
                 (_, 1) => {
-                    if let Some(n) = names.first() {
+                    let resolved = cx.model.resolved(cx.file, p.span);
+                    let (constant, field) = match resolved {
+                        Some(Resolved::Let(_)) => (true, false),
+                        Some(Resolved::Field | Resolved::Derived(_)) => (false, true),
+                        Some(Resolved::Entity(_) | Resolved::Bound { .. }) | None => (true, true),
+                    };
+                    if let Some(n) = names.first().filter(|_| constant) {
                         out.push(item_ref(p.span, n));
                     }
-                    if let Some(s) = source {
+                    if let Some(s) = source.filter(|_| field) {
                         out.push(Ref {
                             span: p.span,
                             target: Target::Field {
@@ -285,12 +323,12 @@ fn walk(e: &Expr, source: Option<&str>, bound: &mut Vec<(String, Binding)>, out:
                 definition: false,
             });
             for a in args {
-                walk(a, source, bound, out);
+                walk(a, cx, bound, out);
             }
         }
         _ => {
             for child in e.kind.children() {
-                walk(child, source, bound, out);
+                walk(child, cx, bound, out);
             }
         }
     }

@@ -11,7 +11,7 @@ use super::{LineIndex, Snapshot};
 use crate::check::{Analysis, ItemTag};
 use crate::syntax::ast::{ClauseKind, ItemKind, Step, StepKind};
 use crate::syntax::lexer::{lex, CommentKind};
-use crate::syntax::template::{parse_template, TemplatePart};
+use crate::syntax::template::TemplatePart;
 use crate::syntax::token::{token_text, Tok};
 use crate::syntax::Span;
 
@@ -252,7 +252,7 @@ fn names(
                 }
                 ClauseKind::Steps(steps) => labels(steps, &mut put),
                 ClauseKind::Title(lit) | ClauseKind::Summary(lit) | ClauseKind::Message(lit) => {
-                    for part in parse_template(lit).0.parts {
+                    for part in &refs::template(analysis, file, lit).parts {
                         if let TemplatePart::Value(e) = part {
                             interpolations.insert(e.span.start, e.span);
                         }

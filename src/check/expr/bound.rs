@@ -77,8 +77,15 @@ impl ExprChecker<'_> {
     /// The type of `path` if its root `root` is a bound name (reporting
     /// fields the element does not have); `None` if it is not bound.
     pub(super) fn bound_path(&mut self, path: &Path, root: &str) -> Option<Ty> {
-        let b = self.bound.iter().rev().find(|b| b.name == root)?.clone();
+        let up = self.bound.iter().rev().position(|b| b.name == root)?;
+        let b = self.bound.iter().rev().nth(up)?.clone();
         let first = path.segments.first()?;
+        let up = u32::try_from(up).unwrap_or(u32::MAX);
+        self.model.resolve(
+            self.file,
+            path.span,
+            crate::check::model::Resolved::Bound { up },
+        );
         Some(self.element_field(&b, path, first))
     }
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::diagnostic::{Code, Diagnostic, FileId};
 use super::functions;
+use super::model::{DerivedId, EntityId, Lets, Model, Resolved};
 use super::schema::Schema;
 use super::suggest::did_you_mean;
 use super::types::Ty;
@@ -31,7 +32,8 @@ pub enum Scope<'a> {
     /// Over one record of a source. `entities` are visible in templates.
     Record {
         schema: &'a Schema,
-        entities: Option<&'a BTreeSet<String>>,
+        /// The rule's entities, in the order they are declared.
+        entities: Option<&'a [String]>,
     },
     /// Over a sequence's match.
     Sequence(&'a SequenceScope<'a>),
@@ -44,11 +46,13 @@ pub const STEP_VALUES: &[&str] = &["count", "time", "severity"];
 
 pub struct ExprChecker<'a> {
     pub file: FileId,
-    pub lets: &'a BTreeMap<String, Ty>,
+    pub lets: &'a Lets,
     pub scope: Scope<'a>,
     /// Whether the expression sits in a template (unknown names are errors).
     pub in_template: bool,
     pub diags: &'a mut Vec<Diagnostic>,
+    /// Where what each name refers to is kept.
+    pub model: &'a mut Model,
     /// Names bound by the `any(x in LIST: ...)` around, innermost last.
     pub bound: Vec<Bound>,
 }
@@ -473,7 +477,11 @@ impl ExprChecker<'_> {
         if let Some(ty) = self.bound_path(path, root) {
             return ty;
         }
-        if let Some(ty) = self.lets.get(root) {
+        if let Some(def) = self.lets.get(root) {
+            let ty = def.ty.clone();
+            if let Some(id) = self.lets.id(root) {
+                self.model.resolve(self.file, path.span, Resolved::Let(id));
+            }
             if path.segments.len() > 1 {
                 self.report(
                     Diagnostic::new(
@@ -486,7 +494,7 @@ impl ExprChecker<'_> {
                 );
                 return Ty::Any;
             }
-            return ty.clone();
+            return ty;
         }
         match &self.scope {
             Scope::Constant => {
@@ -506,13 +514,28 @@ impl ExprChecker<'_> {
             }
             Scope::Record { schema, entities } => {
                 let schema: &Schema = schema;
-                if let Some(entities) = entities {
-                    if entities.contains(root) && path.segments.len() == 1 {
-                        return Ty::String;
-                    }
+                let entity = entities.and_then(|e| e.iter().position(|n| n == root));
+                if let (Some(i), 1) = (entity, path.segments.len()) {
+                    let id = EntityId(u32::try_from(i).unwrap_or(u32::MAX));
+                    self.model
+                        .resolve(self.file, path.span, Resolved::Entity(id));
+                    return Ty::String;
                 }
                 match schema.lookup(path) {
-                    Ok(ty) => ty,
+                    Ok(ty) => {
+                        let derived = match path.segments.len() {
+                            1 => schema.derived.keys().position(|n| n == root),
+                            _ => None,
+                        };
+                        let to = match derived {
+                            Some(i) => {
+                                Resolved::Derived(DerivedId(u32::try_from(i).unwrap_or(u32::MAX)))
+                            }
+                            None => Resolved::Field,
+                        };
+                        self.model.resolve(self.file, path.span, to);
+                        ty
+                    }
                     Err(err) => {
                         let seg = path.segments.get(err.segment).unwrap_or(first);
                         let (code, what) = if err.segment == 0 && self.in_template {
@@ -566,6 +589,7 @@ impl ExprChecker<'_> {
         };
         let first_span = path.segments.first().map(|s| s.span).unwrap_or(path.span);
         if root == seq.key && path.segments.len() == 1 {
+            self.model.resolve(self.file, path.span, Resolved::Field);
             return Ty::String;
         }
         let Some(entities) = seq.steps.get(root) else {
@@ -645,6 +669,7 @@ impl ExprChecker<'_> {
                 .label("one value"),
             );
         }
+        self.model.resolve(self.file, path.span, Resolved::Field);
         ty
     }
 }

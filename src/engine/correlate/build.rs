@@ -7,7 +7,7 @@ use super::super::compile::{CExpr, Compiler, Scope};
 use super::super::rules::{SeverityRt, SignalRt};
 use super::super::sequence::{Count, Pattern, Step};
 use super::super::value::Val;
-use crate::check::Analysis;
+use crate::check::{Analysis, FileId};
 use crate::syntax::ast::{
     Block, BlockKind, ClauseKind, CmpOp, ExprKind, ItemKind, Lit, SingleStep, StepKind, StepMode,
 };
@@ -26,15 +26,23 @@ pub struct SequenceRt {
     pub summary: Option<CExpr>,
 }
 
-fn const_number(compiler: &Compiler<'_>, e: &crate::syntax::ast::Expr) -> Option<f64> {
-    match compiler.expr(e, &Scope::default()) {
+fn const_number(
+    compiler: &Compiler<'_>,
+    file: FileId,
+    e: &crate::syntax::ast::Expr,
+) -> Option<f64> {
+    match compiler.expr(e, &Scope::of(file)) {
         CExpr::Const(Val::Num(n)) => Some(n),
         _ => None,
     }
 }
 
-fn const_duration(compiler: &Compiler<'_>, e: &crate::syntax::ast::Expr) -> Option<i64> {
-    match compiler.expr(e, &Scope::default()) {
+fn const_duration(
+    compiler: &Compiler<'_>,
+    file: FileId,
+    e: &crate::syntax::ast::Expr,
+) -> Option<i64> {
+    match compiler.expr(e, &Scope::of(file)) {
         CExpr::Const(Val::Dur(ms)) => i64::try_from(ms).ok(),
         _ => None,
     }
@@ -46,16 +54,16 @@ pub fn build_sequences(
     compiler: &Compiler<'_>,
     signals: &[SignalRt],
 ) -> Vec<SequenceRt> {
-    let blocks: Vec<&Block> = analysis
+    let blocks: Vec<(FileId, &Block)> = analysis
         .files
         .iter()
-        .flat_map(|f| f.parsed.file.items.iter())
-        .filter_map(|i| match &i.kind {
-            ItemKind::Block(b) if b.kind == BlockKind::Sequence => Some(b),
+        .flat_map(|f| f.parsed.file.items.iter().map(move |i| (f.id, i)))
+        .filter_map(|(file, i)| match &i.kind {
+            ItemKind::Block(b) if b.kind == BlockKind::Sequence => Some((file, b)),
             _ => None,
         })
         .collect();
-    let seq_names: Vec<&str> = blocks.iter().map(|b| b.name.name.as_str()).collect();
+    let seq_names: Vec<&str> = blocks.iter().map(|(_, b)| b.name.name.as_str()).collect();
     let index_of = |name: &str| {
         signals.iter().position(|s| &*s.name == name).or_else(|| {
             seq_names
@@ -66,11 +74,12 @@ pub fn build_sequences(
     };
     blocks
         .iter()
-        .map(|b| build_one(b, compiler, &index_of))
+        .map(|(file, b)| build_one(*file, b, compiler, &index_of))
         .collect()
 }
 
 fn build_one(
+    file: FileId,
     b: &Block,
     compiler: &Compiler<'_>,
     index_of: &dyn Fn(&str) -> Option<usize>,
@@ -92,12 +101,12 @@ fn build_one(
     for c in &b.clauses {
         match &c.kind {
             ClauseKind::By(k) => key = Some(k.name.clone()),
-            ClauseKind::Within(e) => within = const_duration(compiler, e),
+            ClauseKind::Within(e) => within = const_duration(compiler, file, e),
             ClauseKind::Until(names) => {
                 until = names.iter().filter_map(|n| index_of(&n.name)).collect()
             }
-            ClauseKind::Title(s) => rt.title = Some(compiler.template(s, &Scope::default())),
-            ClauseKind::Summary(s) => rt.summary = Some(compiler.template(s, &Scope::default())),
+            ClauseKind::Title(s) => rt.title = Some(compiler.template(s, &Scope::of(file))),
+            ClauseKind::Summary(s) => rt.summary = Some(compiler.template(s, &Scope::of(file))),
             ClauseKind::Tactic(ts) => rt.tactics = ts.iter().map(|t| t.name.clone()).collect(),
             ClauseKind::Technique(ts) => {
                 rt.techniques = ts.iter().map(|t| t.value.clone()).collect()
@@ -114,18 +123,24 @@ fn build_one(
                 computed: true,
                 value,
             } => {
-                rt.severity = SeverityRt::From(compiler.expr(value, &Scope::default()));
+                rt.severity = SeverityRt::From(compiler.expr(value, &Scope::of(file)));
             }
             ClauseKind::Steps(list) => {
                 for (g, s) in list.iter().enumerate() {
                     match &s.kind {
                         StepKind::Single(single) => {
-                            steps.push(build_step(single, None, compiler, index_of))
+                            steps.push(build_step(single, None, compiler, file, index_of))
                         }
                         StepKind::Unordered(inner) => {
                             for i in inner {
                                 if let StepKind::Single(single) = &i.kind {
-                                    steps.push(build_step(single, Some(g), compiler, index_of))
+                                    steps.push(build_step(
+                                        single,
+                                        Some(g),
+                                        compiler,
+                                        file,
+                                        index_of,
+                                    ))
                                 }
                             }
                         }
@@ -155,14 +170,17 @@ fn build_step(
     single: &SingleStep,
     group: Option<usize>,
     compiler: &Compiler<'_>,
+    file: FileId,
     index_of: &dyn Fn(&str) -> Option<usize>,
 ) -> Step {
     let window = single
         .within
         .as_ref()
-        .and_then(|w| const_duration(compiler, w));
+        .and_then(|w| const_duration(compiler, file, w));
     let count = single.count.as_ref().map(|c| {
-        let n = const_number(compiler, &c.value).unwrap_or(1.0).max(0.0) as usize;
+        let n = const_number(compiler, file, &c.value)
+            .unwrap_or(1.0)
+            .max(0.0) as usize;
         Count {
             at_least: if c.op == Some(CmpOp::Gt) { n + 1 } else { n },
             distinct: c.distinct.as_ref().map(|d| d.name.clone()),
