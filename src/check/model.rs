@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 
 use super::diagnostic::FileId;
 use super::types::Ty;
+use crate::syntax::ast::Expr;
 use crate::syntax::template::Template;
 use crate::syntax::Span;
 
@@ -56,6 +57,8 @@ pub struct LetDef {
     /// Its item's place in the file.
     pub item: usize,
     pub ty: Ty,
+    /// Its value as written.
+    pub value: Expr,
 }
 
 /// The `let` constants, in the order they are worked out.

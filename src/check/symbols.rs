@@ -203,6 +203,7 @@ pub fn let_types(
             file: *file,
             item: sym.item,
             ty,
+            value: (*value).clone(),
         });
     }
     lets

@@ -6,6 +6,7 @@ use wildmatch::WildMatch;
 
 use super::{ExprChecker, Scope};
 use crate::check::diagnostic::{Code, Diagnostic};
+use crate::check::model::Resolved;
 use crate::check::suggest::closest;
 use crate::syntax::ast::{Expr, ExprKind, Lit, SegmentKind};
 use crate::syntax::Span;
@@ -29,9 +30,22 @@ impl ExprChecker<'_> {
             ExprKind::Lit(Lit::Str(s)) => Some((s.value.clone(), s.span)),
             _ => None,
         };
-        let names: Vec<(String, Span)> = match &rhs.kind {
+        let held = match &rhs.kind {
+            ExprKind::Path(p) => match self.model.resolved(self.file, p.span) {
+                Some(Resolved::Let(id)) => self.lets.def(id),
+                _ => None,
+            },
+            _ => None,
+        };
+        // Names held in a constant are said where they are compared, and
+        // shown where they are written.
+        let (list, held) = match held {
+            Some(def) => (&def.value, Some((def.file, def.name.clone()))),
+            None => (rhs, None),
+        };
+        let names: Vec<(String, Span)> = match &list.kind {
             ExprKind::List(items) => items.iter().filter_map(literal).collect(),
-            _ => literal(rhs).into_iter().collect(),
+            _ => literal(list).into_iter().collect(),
         };
         for (name, span) in names {
             let problem = if glob && name.contains(['*', '?']) {
@@ -40,8 +54,18 @@ impl ExprChecker<'_> {
                 name_problem(&name, glob)
             };
             if let Some(p) = problem {
-                let mut d =
-                    Diagnostic::new(Code::UnknownAction, self.file, span, p.message).label(p.label);
+                let mut d = match &held {
+                    None => Diagnostic::new(Code::UnknownAction, self.file, span, p.message)
+                        .label(p.label),
+                    Some((file, constant)) => Diagnostic::new(
+                        Code::UnknownAction,
+                        self.file,
+                        rhs.span,
+                        format!("in constant `{constant}`: {}", p.message),
+                    )
+                    .label(p.label)
+                    .with_label(*file, span, "written here"),
+                };
                 if let Some(h) = p.help {
                     d = d.help(h);
                 }
