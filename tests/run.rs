@@ -552,7 +552,75 @@ fn diff_counts_what_a_change_newly_denies() {
     );
     assert!(json_lines(&o)
         .iter()
-        .all(|g| g["change"] == "no_longer_denied"));
+        .all(|g| g["change"] == "newly_allowed" && g["from"] == "deny" && g["to"] == "allow"));
+}
+
+/// `diff` reports every move between allow, deny and unknown, and counts a
+/// role's sessions as the role.
+#[test]
+fn diff_shows_unknowns_becoming_definite_and_groups_sessions_by_role() {
+    let dir = tempfile::tempdir().unwrap();
+    for d in ["old", "new"] {
+        std::fs::create_dir(dir.path().join(d)).unwrap();
+    }
+    let rule = |guard: &str| {
+        format!(
+            "guardrail tls on cloudtrail {{ scope principal deny when {guard} tlsDetails.tlsVersion != \"TLSv1.3\" }}"
+        )
+    };
+    std::fs::write(dir.path().join("old/g.tsn"), rule("")).unwrap();
+    std::fs::write(dir.path().join("new/g.tsn"), rule("tlsDetails exists and")).unwrap();
+    let call = |id: &str, session: &str, tls: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventID":"{id}","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"eu-west-1","recipientAccountId":"111122223333","userIdentity":{{"type":"AssumedRole","accountId":"111122223333","arn":"arn:aws:sts::111122223333:assumed-role/Deploy/{session}"}}{tls}}}"#
+        )
+    };
+    let old_tls = r#","tlsDetails":{"tlsVersion":"TLSv1.2"}"#;
+    let records = [
+        call("a", "alice", ""),
+        call("b", "bob", ""),
+        call("c", "carol", old_tls),
+    ]
+    .join("\n");
+    let input = dir.path().join("trail.jsonl");
+    std::fs::write(&input, records).unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    let o = tensen(
+        &[
+            "diff",
+            s(&old),
+            s(&new),
+            "--input",
+            s(&input),
+            "--format",
+            "json",
+        ],
+        "2",
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = json_lines(&o);
+    // Two sessions without TLS details: unknown before, allowed now, one
+    // group for the role. The old TLS version is denied by both.
+    assert_eq!(out.len(), 1, "{out:?}");
+    let g = &out[0];
+    assert_eq!(g["change"], "unknown_now_allowed");
+    assert_eq!(
+        (g["from"].as_str(), g["to"].as_str()),
+        (Some("unknown"), Some("allow"))
+    );
+    assert_eq!(
+        g["principal"],
+        "arn:aws:sts::111122223333:assumed-role/Deploy"
+    );
+    assert_eq!(g["count"], 2);
+    let o = tensen(&["diff", s(&new), s(&old), "--input", s(&input)], "2", None);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("unknown, now allowed: 0 requests")
+            && text.contains("newly unknown: 2 requests"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! `tensen diff OLD NEW --input PATHS`: what a guardrail change would newly
-//! deny, newly leave unknown, or stop denying, over recorded activity.
+//! deny, leave unknown, allow or decide, over recorded activity.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -60,9 +60,12 @@ pub fn run(
     match format {
         RunFormat::Json => {
             for (g, n) in &report.groups {
+                let (from, to) = g.change.from_to();
                 let line = serde_json::json!({
                     "kind": "change",
                     "change": g.change.key(),
+                    "from": from,
+                    "to": to,
                     "guardrail": g.guardrail,
                     "principal": g.principal,
                     "action": g.action,
@@ -77,18 +80,28 @@ pub fn run(
             for (g, n) in &report.groups {
                 *totals.entry(g.change).or_default() += n;
             }
-            for change in [
-                Change::NewlyDenied,
-                Change::NewlyUnknown,
-                Change::NoLongerDenied,
-            ] {
+            for change in Change::ALL {
                 let total = totals.get(&change).copied().unwrap_or(0);
                 println!(
                     "{}: {total} request{}",
                     change.words(),
                     if total == 1 { "" } else { "s" }
                 );
-                for (g, n) in report.groups.iter().filter(|(g, _)| g.change == change) {
+                let groups: Vec<_> = report
+                    .groups
+                    .iter()
+                    .filter(|(g, _)| g.change == change)
+                    .collect();
+                let mut accounts: BTreeMap<&str, usize> = BTreeMap::new();
+                for (g, n) in &groups {
+                    *accounts.entry(g.account.as_str()).or_default() += *n;
+                }
+                if accounts.len() > 1 {
+                    let each: Vec<String> =
+                        accounts.iter().map(|(a, n)| format!("{a}: {n}")).collect();
+                    println!("  by account: {}", each.join(", "));
+                }
+                for (g, n) in groups {
                     println!(
                         "  {n:>6}  {}  {}  {}  account {}",
                         g.guardrail, g.principal, g.action, g.account
