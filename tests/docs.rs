@@ -112,3 +112,59 @@ fn the_rules_shown_in_the_docs_parse_and_are_formatted() {
     assert!(seen > 10, "{seen} blocks");
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+/// The table of condition keys in `docs/guardrails.md`, from the code.
+fn condition_keys_md() -> (String, String) {
+    use tensen::iam::condition::{KEYS, UNLOGGED};
+    let mut table = String::from("| key | read from |\n|---|---|\n");
+    for k in KEYS {
+        table.push_str(&format!("| `{}` | {} |\n", k.name, k.how));
+    }
+    let unlogged: Vec<String> = UNLOGGED
+        .iter()
+        .map(|u| match u.strip_suffix('/') {
+            Some(prefix) => format!("`{prefix}/...`"),
+            None => format!("`{u}`"),
+        })
+        .collect();
+    (table, unlogged.join(", "))
+}
+
+#[test]
+fn condition_keys_doc_is_up_to_date() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guardrails.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (table, unlogged) = condition_keys_md();
+    let start =
+        "<!-- Generated from `src/iam/condition.rs` by `tests/docs.rs`; do not edit by hand. -->\n";
+    let end = "<!-- end of generated table -->";
+    let (Some(a), Some(b)) = (text.find(start), text.find(end)) else {
+        panic!("docs/guardrails.md has lost its generated table's markers");
+    };
+    let lead = "not record, on which `condition` is always `unknown`:\n";
+    let list_at = text.find(lead).map(|i| i + lead.len()).unwrap();
+    let list_at = list_at + 1;
+    let list_end = list_at
+        + text[list_at..]
+            .find(".\n\nKeys a record tells more")
+            .unwrap();
+    let mut expected = String::new();
+    expected.push_str(&text[..a + start.len()]);
+    expected.push_str(&table);
+    expected.push_str(&text[b..list_at]);
+    expected.push_str(&unlogged);
+    expected.push_str(&text[list_end..]);
+    for key in tensen::iam::condition::NOT_READ_YET {
+        assert!(
+            text.contains(&format!("`{key}`")),
+            "docs/guardrails.md does not name {key}"
+        );
+    }
+    if std::env::var_os("TENSEN_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+    }
+    assert!(
+        text == expected,
+        "docs/guardrails.md's condition keys are stale; run `TENSEN_UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}

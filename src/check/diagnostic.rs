@@ -131,6 +131,7 @@ codes! {
     UnknownName = "unknown-name", Error, "a name that no item, constant, entity or step defines";
     UnknownField = "unknown-field", Warning, "a field path that the source's schema does not declare";
     UnknownAction = "unknown-action", Warning, "an IAM action compared with `action` that IAM does not list, or written in another case than IAM's";
+    UnloggedKey = "unlogged-key", Warning, "a `condition` on an IAM condition key that CloudTrail does not record: unknown on every record";
     DuplicateItem = "duplicate-item", Error, "two items share a name";
     DuplicateClause = "duplicate-clause", Error, "a clause that may appear once appears again";
     MisplacedClause = "misplaced-clause", Error, "a clause that this kind of item does not take";

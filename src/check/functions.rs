@@ -14,6 +14,8 @@ pub enum Param {
     TextOrList,
     Number,
     Bool,
+    /// Any constant value.
+    Value,
 }
 
 impl Param {
@@ -23,6 +25,7 @@ impl Param {
             Param::TextOrList => ty.is_textual() || matches!(ty, Ty::List(_)),
             Param::Number => matches!(ty, Ty::Number | Ty::Any),
             Param::Bool => matches!(ty, Ty::Bool | Ty::Any),
+            Param::Value => true,
         }
     }
 
@@ -32,6 +35,7 @@ impl Param {
             Param::TextOrList => "string or list",
             Param::Number => "number",
             Param::Bool => "bool",
+            Param::Value => "value",
         }
     }
 }
@@ -53,6 +57,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function { name: "split", params: &[Param::Text, Param::Text], variadic: false, returns: || Ty::List(Box::new(Ty::String)), signature: "split(string, string) -> list<string>", doc: "The parts of the text between separators: `split(\"a:b\", \":\")` is `[\"a\", \"b\"]`." },
     Function { name: "service", params: &[Param::Text], variadic: false, returns: || Ty::String, signature: "service(string) -> string", doc: "The IAM service prefix of an event source: `service(\"s3.amazonaws.com\")` is `\"s3\"`, `service(\"monitoring.amazonaws.com\")` is `\"cloudwatch\"`." },
     Function { name: "iam_action", params: &[Param::Text, Param::Text], variadic: false, returns: || Ty::String, signature: "iam_action(string, string) -> string", doc: "The IAM action a call is authorized as, from its event source and event name, cased as IAM writes it: `iam_action(\"s3.amazonaws.com\", \"ListBuckets\")` is `\"s3:ListAllMyBuckets\"`." },
+    Function { name: "condition", params: &[Param::Text, Param::Text, Param::Value], variadic: false, returns: || Ty::Bool, signature: "condition(string, string, value) -> bool", doc: "An IAM policy condition, with IAM's meaning: `condition(\"StringNotEquals\", \"aws:RequestedRegion\", [\"eu-west-1\"])` is the policy's `\"StringNotEquals\": {\"aws:RequestedRegion\": [\"eu-west-1\"]}`. A key the request did not have is decided as IAM decides it (a negated operator or `...IfExists` matches); a key CloudTrail does not record leaves it unknown. See docs/guardrails.md for the keys CloudTrail carries." },
     Function { name: "account", params: &[Param::Text], variadic: false, returns: || Ty::String, signature: "account(string) -> string", doc: "The account id in an ARN: `account(\"arn:aws:iam::123456789012:user/a\")` is `\"123456789012\"`." },
     Function { name: "region", params: &[Param::Text], variadic: false, returns: || Ty::String, signature: "region(string) -> string", doc: "The region in an ARN, empty for global resources." },
     Function { name: "is_service_linked", params: &[Param::Text], variadic: false, returns: || Ty::Bool, signature: "is_service_linked(string) -> bool", doc: "Whether an ARN is a service-linked role (`:role/aws-service-role/`)." },

@@ -142,6 +142,8 @@ pub enum CExpr {
         rest: Arc<FieldPath>,
     },
     Template(Vec<TPart>),
+    /// `condition(OPERATOR, KEY, VALUES)`: an IAM policy condition.
+    Condition(Arc<super::condition::Condition>),
     /// A derived field of the source: the same for every rule of a record,
     /// so a run computes it once per record (slot `slot` of the record's
     /// [`Memo`](super::eval::Memo)).
@@ -328,6 +330,7 @@ impl<'a> Compiler<'a> {
                             None => CExpr::Const(Val::Missing),
                         }
                     }
+                    "condition" => self.condition(&compiled),
                     name => match function(name) {
                         Some(f) => CExpr::Call(f, compiled),
                         None => CExpr::Const(Val::Missing),
@@ -423,6 +426,44 @@ impl<'a> Compiler<'a> {
                 }
                 CExpr::Field(Arc::new(path))
             }
+        }
+    }
+
+    /// `condition(OPERATOR, KEY, VALUES)` from its compiled arguments: all
+    /// constants, as the checker demands.
+    fn condition(&self, args: &[CExpr]) -> CExpr {
+        let missing = CExpr::Const(Val::Missing);
+        let [CExpr::Const(Val::Str(op)), CExpr::Const(Val::Str(key)), CExpr::Const(values)] = args
+        else {
+            return missing;
+        };
+        let field = |dotted: &str| {
+            let path = self.dotted(dotted);
+            if let Ok(mut paths) = self.paths.try_borrow_mut() {
+                paths.push(path.segments.clone());
+            }
+            path
+        };
+        match super::condition::Condition::new(op, key, values, &field) {
+            Some(c) => CExpr::Condition(Arc::new(c)),
+            None => missing,
+        }
+    }
+
+    /// A dotted path the engine reads for the rules, its names interned.
+    fn dotted(&self, dotted: &str) -> FieldPath {
+        let mut names = self.names.try_borrow_mut().ok();
+        FieldPath {
+            segments: dotted
+                .split('.')
+                .map(|n| {
+                    PathSeg::Name(Key {
+                        id: names.as_mut().map_or(NO_KEY, |names| names.intern(n)),
+                        name: n.into(),
+                    })
+                })
+                .collect(),
+            text: dotted.to_string(),
         }
     }
 

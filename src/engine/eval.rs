@@ -99,6 +99,14 @@ impl<'r> Eval<'r> {
     fn truth_inner(&mut self, e: &'r CExpr) -> Truth {
         match e {
             CExpr::Not(inner) => self.truth(inner).negate(),
+            CExpr::Condition(c) => {
+                let mut notes = Vec::new();
+                let t = c.truth(self.record, &mut |m| notes.push(m));
+                for m in notes {
+                    self.note_missing(m);
+                }
+                t
+            }
             CExpr::And(a, b) => {
                 let left = self.truth(a);
                 if left == Truth::False {

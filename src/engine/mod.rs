@@ -10,6 +10,7 @@
 
 pub mod chunks;
 pub mod compile;
+pub mod condition;
 pub mod correlate;
 pub mod diff;
 pub mod dispatch;

@@ -16,6 +16,7 @@
 //! This layer knows nothing of rules or records: `check` and `engine` ask it.
 
 mod call;
+pub mod condition;
 mod names;
 
 use std::collections::HashMap;

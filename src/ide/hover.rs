@@ -26,18 +26,20 @@ pub fn hover(snap: &Snapshot, name: &str, pos: Pos) -> Option<String> {
             return found;
         }
     }
-    iam_action(text, offset)
+    let iam = |at: usize| {
+        string_at(text, at).and_then(|name| iam_action(name).or_else(|| condition_key(name)))
+    };
+    iam(offset)
         // On a string's opening quote: the string after it.
         .or_else(|| {
-            iam_action(text, offset.checked_add(1)?)
+            iam(offset.checked_add(1)?)
                 .filter(|_| text.get(offset..).is_some_and(|t| t.starts_with('"')))
         })
         .or_else(|| word(text, offset))
 }
 
-/// An IAM action named in a string (`"s3:GetObject"`): its access level
-/// and the resource types it is authorized on, as AWS lists them.
-fn iam_action(text: &str, offset: usize) -> Option<String> {
+/// The text of the string literal around `offset` (on one line).
+fn string_at(text: &str, offset: usize) -> Option<&str> {
     let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
     let line_end = offset
         + text
@@ -46,7 +48,12 @@ fn iam_action(text: &str, offset: usize) -> Option<String> {
             .unwrap_or(text.len() - offset);
     let open = line_start + text.get(line_start..offset)?.rfind('"')? + 1;
     let close = offset + text.get(offset..line_end)?.find('"')?;
-    let name = text.get(open..close)?;
+    text.get(open..close)
+}
+
+/// An IAM action named in a string (`"s3:GetObject"`): its access level
+/// and the resource types it is authorized on, as AWS lists them.
+fn iam_action(name: &str) -> Option<String> {
     if !name.contains(':') {
         return None;
     }
@@ -64,6 +71,22 @@ fn iam_action(text: &str, offset: usize) -> Option<String> {
         "IAM action **{}**\n\naccess level: {}; authorized on: {on}",
         a.name, a.access
     ))
+}
+
+/// An IAM condition key named in a string (`"aws:PrincipalArn"`): where a
+/// CloudTrail record gives it, or that it does not.
+fn condition_key(name: &str) -> Option<String> {
+    use crate::iam::condition::{condition_key, KeyLookup};
+    match condition_key(name) {
+        KeyLookup::Logged(k) => Some(format!(
+            "IAM condition key **{}**\n\nread from {}",
+            k.name, k.how
+        )),
+        KeyLookup::Unlogged => Some(format!(
+            "IAM condition key **{name}**\n\nCloudTrail does not record it: a `condition` on it is unknown"
+        )),
+        KeyLookup::Unknown => None,
+    }
 }
 
 fn item(snap: &Snapshot, name: &str) -> Option<String> {

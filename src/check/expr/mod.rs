@@ -13,6 +13,7 @@ use super::types::Ty;
 
 mod action;
 mod bound;
+mod condition;
 
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, Lit, Path, SegmentKind, UnaryOp};
 use crate::syntax::literal::parse_duration_ms;
@@ -135,6 +136,9 @@ impl ExprChecker<'_> {
             ExprKind::Call { func, args } => {
                 let arg_tys: Vec<(Ty, Span)> =
                     args.iter().map(|a| (self.infer(a), a.span)).collect();
+                if func.name == "condition" {
+                    self.condition_args(args);
+                }
                 functions::check_call(self.file, func, &arg_tys, expr.span, self.diags)
             }
             ExprKind::Exists { expr: inner, .. } => {

@@ -1,0 +1,390 @@
+//! IAM condition operators and condition keys, as data: what a policy's
+//! `"StringNotEqualsIfExists": {"aws:PrincipalArn": [...]}` means, and
+//! which keys a CloudTrail record carries.
+//!
+//! An SCP or RCP decides with IAM's rules for a key the request does not
+//! have: a plain operator does not match, a negated one (`StringNotEquals`,
+//! `ArnNotLike`, `NotIpAddress`, ...) matches, `...IfExists` matches, and
+//! `Null` asks exactly that. A preview over CloudTrail can follow those
+//! rules only where the record tells whether the request had the key: the
+//! [`KEYS`] here, each with the fields it is read from. A key CloudTrail
+//! never logs ([`UNLOGGED`]: organization ids, tags, the confused-deputy
+//! keys) leaves the condition unknown.
+
+/// The comparison at the heart of an operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    StringEquals,
+    StringEqualsIgnoreCase,
+    StringLike,
+    /// `ArnEquals` and `ArnLike`, which IAM evaluates alike: each of the
+    /// six colon-separated parts matched on its own, with `*` and `?`.
+    ArnLike,
+    Bool,
+    IpAddress,
+    NumericEquals,
+    NumericLessThan,
+    NumericLessThanEquals,
+    NumericGreaterThan,
+    NumericGreaterThanEquals,
+    /// `Null`: `true` asks that the key be absent, `false` present.
+    Null,
+}
+
+/// How a multivalued key's values are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    /// `ForAnyValue:`: some value of the key matches (none: no match).
+    Any,
+    /// `ForAllValues:`: every value of the key matches (none: a match).
+    All,
+}
+
+/// A condition operator, as a policy names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operator {
+    pub base: Base,
+    /// `StringNotEquals`, `ArnNotLike`, `NotIpAddress`, `NumericNotEquals`:
+    /// the key matches none of the values (and an absent key matches).
+    pub negated: bool,
+    /// `...IfExists`: an absent key matches.
+    pub if_exists: bool,
+    pub set: Option<SetOp>,
+}
+
+/// Every operator name, without `IfExists` and set prefixes.
+const OPERATORS: &[(&str, Base, bool)] = &[
+    ("StringEquals", Base::StringEquals, false),
+    ("StringNotEquals", Base::StringEquals, true),
+    (
+        "StringEqualsIgnoreCase",
+        Base::StringEqualsIgnoreCase,
+        false,
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        Base::StringEqualsIgnoreCase,
+        true,
+    ),
+    ("StringLike", Base::StringLike, false),
+    ("StringNotLike", Base::StringLike, true),
+    ("ArnEquals", Base::ArnLike, false),
+    ("ArnLike", Base::ArnLike, false),
+    ("ArnNotEquals", Base::ArnLike, true),
+    ("ArnNotLike", Base::ArnLike, true),
+    ("Bool", Base::Bool, false),
+    ("IpAddress", Base::IpAddress, false),
+    ("NotIpAddress", Base::IpAddress, true),
+    ("NumericEquals", Base::NumericEquals, false),
+    ("NumericNotEquals", Base::NumericEquals, true),
+    ("NumericLessThan", Base::NumericLessThan, false),
+    ("NumericLessThanEquals", Base::NumericLessThanEquals, false),
+    ("NumericGreaterThan", Base::NumericGreaterThan, false),
+    (
+        "NumericGreaterThanEquals",
+        Base::NumericGreaterThanEquals,
+        false,
+    ),
+    ("Null", Base::Null, false),
+];
+
+/// Operators IAM has that a preview cannot evaluate yet.
+const NOT_YET: &[&str] = &[
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "BinaryEquals",
+];
+
+/// The operator named `name` (`ForAllValues:StringNotLikeIfExists`), or
+/// what is wrong with the name.
+pub fn operator(name: &str) -> Result<Operator, String> {
+    let (set, rest) = if let Some(r) = name.strip_prefix("ForAnyValue:") {
+        (Some(SetOp::Any), r)
+    } else if let Some(r) = name.strip_prefix("ForAllValues:") {
+        (Some(SetOp::All), r)
+    } else {
+        (None, name)
+    };
+    let (if_exists, base_name) = match rest.strip_suffix("IfExists") {
+        Some(b) => (true, b),
+        None => (false, rest),
+    };
+    if NOT_YET.contains(&base_name) {
+        return Err(format!("tensen cannot evaluate `{base_name}` yet"));
+    }
+    let Some((_, base, negated)) = OPERATORS.iter().find(|(n, _, _)| *n == base_name) else {
+        return Err(format!("`{name}` is not an IAM condition operator"));
+    };
+    if *base == Base::Null && (if_exists || set.is_some()) {
+        return Err("`Null` takes no `IfExists` and no set operator".into());
+    }
+    Ok(Operator {
+        base: *base,
+        negated: *negated,
+        if_exists,
+        set,
+    })
+}
+
+/// Every operator name, for suggestions.
+pub fn operator_names() -> impl Iterator<Item = &'static str> {
+    OPERATORS.iter().map(|(n, _, _)| *n)
+}
+
+/// A condition key CloudTrail carries, by what it is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    RequestedRegion,
+    PrincipalArn,
+    PrincipalAccount,
+    PrincipalType,
+    PrincipalIsAwsService,
+    PrincipalServiceName,
+    SourceIp,
+    SourceVpce,
+    SecureTransport,
+    MultiFactorAuthPresent,
+    UserId,
+    Username,
+    UserAgent,
+    Ec2Region,
+    Ec2MetadataHttpTokens,
+    S3TlsVersion,
+}
+
+/// A condition key a CloudTrail record carries.
+#[derive(Debug)]
+pub struct KeyInfo {
+    pub key: Key,
+    /// As IAM writes it; matched in any case, as IAM matches key names.
+    pub name: &'static str,
+    /// The record's fields it is read from (dotted paths).
+    pub fields: &'static [&'static str],
+    /// How, for the documentation and hover.
+    pub how: &'static str,
+}
+
+/// The condition keys a CloudTrail record carries.
+pub const KEYS: &[KeyInfo] = &[
+    KeyInfo {
+        key: Key::RequestedRegion,
+        name: "aws:RequestedRegion",
+        fields: &["awsRegion"],
+        how: "`awsRegion`",
+    },
+    KeyInfo {
+        key: Key::PrincipalArn,
+        name: "aws:PrincipalArn",
+        fields: &[
+            "userIdentity.type",
+            "userIdentity.arn",
+            "userIdentity.sessionContext.sessionIssuer.arn",
+        ],
+        how: "`userIdentity.arn` (users, the root user, federated users); the role's ARN `userIdentity.sessionContext.sessionIssuer.arn` for role sessions; absent for AWS services; unknown for callers CloudTrail names only by account",
+    },
+    KeyInfo {
+        key: Key::PrincipalAccount,
+        name: "aws:PrincipalAccount",
+        fields: &["userIdentity.type", "userIdentity.accountId"],
+        how: "`userIdentity.accountId`; absent for AWS services and anonymous callers",
+    },
+    KeyInfo {
+        key: Key::PrincipalType,
+        name: "aws:PrincipalType",
+        fields: &["userIdentity.type", "userIdentity.accountId"],
+        how: "from `userIdentity.type`: `Root` is `Account`, `IAMUser` is `User`, `AssumedRole` and `FederatedUser` as they are, an anonymous caller `Anonymous`",
+    },
+    KeyInfo {
+        key: Key::PrincipalIsAwsService,
+        name: "aws:PrincipalIsAWSService",
+        fields: &["userIdentity.type"],
+        how: "`true` when `userIdentity.type` is `AWSService`",
+    },
+    KeyInfo {
+        key: Key::PrincipalServiceName,
+        name: "aws:PrincipalServiceName",
+        fields: &["userIdentity.type", "userIdentity.invokedBy"],
+        how: "`userIdentity.invokedBy` of an `AWSService` caller; absent for other callers",
+    },
+    KeyInfo {
+        key: Key::SourceIp,
+        name: "aws:SourceIp",
+        fields: &["sourceIPAddress", "vpcEndpointId"],
+        how: "`sourceIPAddress` when it is an address; absent when it names a service (a call AWS made) or the call came through a VPC endpoint (`vpcEndpointId`)",
+    },
+    KeyInfo {
+        key: Key::SourceVpce,
+        name: "aws:SourceVpce",
+        fields: &["vpcEndpointId"],
+        how: "`vpcEndpointId`; absent without it",
+    },
+    KeyInfo {
+        key: Key::SecureTransport,
+        name: "aws:SecureTransport",
+        fields: &["tlsDetails.tlsVersion"],
+        how: "`true` when `tlsDetails` is written; unknown without it (plain HTTP, older records and services that do not report TLS look alike)",
+    },
+    KeyInfo {
+        key: Key::MultiFactorAuthPresent,
+        name: "aws:MultiFactorAuthPresent",
+        fields: &[
+            "userIdentity.sessionContext.attributes.mfaAuthenticated",
+            "userIdentity.type",
+            "userIdentity.accessKeyId",
+        ],
+        how: "`userIdentity.sessionContext.attributes.mfaAuthenticated`; absent for an IAM user's long-term access key (`AKIA...`)",
+    },
+    KeyInfo {
+        key: Key::UserId,
+        name: "aws:userid",
+        fields: &["userIdentity.type", "userIdentity.principalId"],
+        how: "`userIdentity.principalId`; absent for AWS services",
+    },
+    KeyInfo {
+        key: Key::Username,
+        name: "aws:username",
+        fields: &["userIdentity.type", "userIdentity.userName"],
+        how: "`userIdentity.userName` of an IAM user; absent for other callers",
+    },
+    KeyInfo {
+        key: Key::UserAgent,
+        name: "aws:UserAgent",
+        fields: &["userAgent"],
+        how: "`userAgent`",
+    },
+    KeyInfo {
+        key: Key::Ec2Region,
+        name: "ec2:Region",
+        fields: &["eventSource", "awsRegion"],
+        how: "`awsRegion` of an EC2 call; absent for other services",
+    },
+    KeyInfo {
+        key: Key::Ec2MetadataHttpTokens,
+        name: "ec2:MetadataHttpTokens",
+        fields: &[
+            "eventName",
+            "requestParameters.metadataOptions.httpTokens",
+            "requestParameters.ModifyInstanceMetadataOptionsRequest.HttpTokens",
+        ],
+        how: "`requestParameters.metadataOptions.httpTokens` of `RunInstances`, `requestParameters.ModifyInstanceMetadataOptionsRequest.HttpTokens` of `ModifyInstanceMetadataOptions`; absent when the request does not set it and for other calls",
+    },
+    KeyInfo {
+        key: Key::S3TlsVersion,
+        name: "s3:TlsVersion",
+        fields: &["eventSource", "tlsDetails.tlsVersion"],
+        how: "`tlsDetails.tlsVersion` of an S3 call as a number (`TLSv1.2` is `1.2`); unknown without `tlsDetails`; absent for other services",
+    },
+];
+
+/// Keys CloudTrail does not log (a name ending in `/` stands for every key
+/// under it): a condition on one is unknown on every record.
+pub const UNLOGGED: &[&str] = &[
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalTag/",
+    "aws:ResourceOrgID",
+    "aws:ResourceOrgPaths",
+    "aws:ResourceTag/",
+    "aws:RequestTag/",
+    "aws:TagKeys",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "aws:CalledVia",
+    "aws:CalledViaFirst",
+    "aws:CalledViaLast",
+    "aws:SourceVpc",
+    "aws:MultiFactorAuthAge",
+    "aws:Ec2InstanceSourceVpc",
+    "aws:Ec2InstanceSourcePrivateIPv4",
+    "aws:Referer",
+];
+
+/// Keys a record could tell more of than tensen reads yet (the resource's
+/// account, the session's issue time, the time of the call for date
+/// operators, ...): not in [`KEYS`], so unknown, but not for want of a log.
+/// Listed so the documentation can say so.
+pub const NOT_READ_YET: &[&str] = &[
+    "aws:ResourceAccount",
+    "aws:ViaAWSService",
+    "aws:VpcSourceIp",
+    "aws:TokenIssueTime",
+    "aws:FederatedProvider",
+    "aws:CurrentTime",
+    "aws:EpochTime",
+];
+
+/// What a preview knows of a condition key.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyLookup {
+    Logged(&'static KeyInfo),
+    /// CloudTrail does not log it.
+    Unlogged,
+    /// Not a key tensen knows how to read from CloudTrail.
+    Unknown,
+}
+
+/// What a preview knows of the key `name` (any case, as IAM matches keys).
+pub fn condition_key(name: &str) -> KeyLookup {
+    if let Some(k) = KEYS.iter().find(|k| k.name.eq_ignore_ascii_case(name)) {
+        return KeyLookup::Logged(k);
+    }
+    let lower = name.to_ascii_lowercase();
+    let unlogged = UNLOGGED.iter().any(|u| {
+        let u = u.to_ascii_lowercase();
+        match u.strip_suffix('/') {
+            Some(prefix) => lower.starts_with(&format!("{prefix}/")),
+            None => lower == u,
+        }
+    });
+    if unlogged {
+        KeyLookup::Unlogged
+    } else {
+        KeyLookup::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_are_read_as_iam_names_them() {
+        let op = operator("ForAllValues:StringNotLikeIfExists").unwrap();
+        assert_eq!(op.base, Base::StringLike);
+        assert!(op.negated && op.if_exists && op.set == Some(SetOp::All));
+        assert_eq!(operator("ArnEquals").unwrap().base, Base::ArnLike);
+        assert!(operator("NotIpAddress").unwrap().negated);
+        assert!(operator("Null").is_ok() && operator("NullIfExists").is_err());
+        assert!(operator("DateLessThan").unwrap_err().contains("yet"));
+        assert!(operator("StringEqual").is_err());
+    }
+
+    #[test]
+    fn keys_are_found_in_any_case() {
+        assert!(matches!(
+            condition_key("AWS:requestedregion"),
+            KeyLookup::Logged(KeyInfo {
+                key: Key::RequestedRegion,
+                ..
+            })
+        ));
+        assert!(matches!(
+            condition_key("aws:PrincipalTag/team"),
+            KeyLookup::Unlogged
+        ));
+        assert!(matches!(
+            condition_key("aws:PrincipalOrgID"),
+            KeyLookup::Unlogged
+        ));
+        assert!(matches!(
+            condition_key("kms:ViaService"),
+            KeyLookup::Unknown
+        ));
+    }
+}
