@@ -34,6 +34,7 @@ pub mod iam;
 pub mod ide;
 #[cfg(feature = "lsp")]
 pub mod lsp;
+pub mod policy;
 pub mod syntax;
 pub mod testing;
 

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     ("syntax", &[]),
     ("iam", &[]),
+    ("policy", &["syntax", "iam"]),
     ("check", &["syntax", "iam", "files"]),
     ("engine", &["syntax", "iam", "check", "files"]),
     ("testing", &["syntax", "iam", "check", "engine", "files"]),
@@ -32,7 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 ];
 
 const ALL: &[&str] = &[
-    "syntax", "iam", "check", "engine", "testing", "ide", "lsp", "cli", "files",
+    "syntax", "iam", "policy", "check", "engine", "testing", "ide", "lsp", "cli", "files",
 ];
 
 /// Crates only the command line and the language server may name.

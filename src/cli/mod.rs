@@ -9,6 +9,7 @@ mod check;
 mod diff;
 mod explain;
 mod fmt;
+mod import;
 mod pretty;
 mod run;
 mod schema;
@@ -83,6 +84,19 @@ enum Command {
         #[arg(long = "rules")]
         rules: Vec<PathBuf>,
     },
+    /// Turn service or resource control policies (JSON) into the
+    /// guardrails that preview them.
+    Import {
+        /// `scp` (scope principal) or `rcp` (scope resource).
+        #[arg(value_enum)]
+        kind: import::ImportKind,
+        /// Policy documents, or `aws organizations describe-policy` output.
+        #[arg(required = true, value_name = "POLICY")]
+        policies: Vec<PathBuf>,
+        /// Write the guardrails here (default: standard output).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Compare two rulesets' guardrail decisions over the same records.
     Diff {
         /// The current rules (file or folder).
@@ -146,6 +160,11 @@ pub fn main() -> ExitCode {
             deny_warnings,
             color,
         } => check::run(&paths, format, deny_warnings, color),
+        Command::Import {
+            kind,
+            policies,
+            output,
+        } => import::run(kind, &policies, output.as_deref()),
         Command::Fmt { paths, check, diff } => fmt::run(
             &paths,
             match (check, diff) {

@@ -7,7 +7,7 @@ data; licence in LICENSE-iam-data.txt).
     python3 src/iam/generate.py package/
 
 Each line of `actions.tsv` is `prefix:Action<TAB>access level<TAB>resource
-types` (comma-separated), sorted; the gzip is written without a timestamp,
+types` (comma-separated, a required type marked with a trailing `*`), sorted; the gzip is written without a timestamp,
 so the same data gives the same bytes.
 """
 import gzip
@@ -23,7 +23,10 @@ for name in sorted(os.listdir(os.path.join(root, "actions"))):
     with open(os.path.join(root, "actions", name)) as f:
         actions = json.load(f)
     for action in actions.values():
-        types = ",".join(r["name"] for r in action.get("resourceTypes", []))
+        types = ",".join(
+            r["name"] + ("*" if r.get("required") else "")
+            for r in action.get("resourceTypes", [])
+        )
         rows.append(f"{prefix}:{action['name']}\t{action['accessLevel']}\t{types}")
 rows.sort(key=str.lower)
 text = ("\n".join(rows) + "\n").encode()

@@ -35,6 +35,9 @@ pub struct ActionInfo {
     pub access: Box<str>,
     /// The resource types the action is authorized on (empty: `*` only).
     pub resource_types: Vec<Box<str>>,
+    /// Those of them every call of the action is authorized on (AWS marks
+    /// them required).
+    pub required_types: Vec<Box<str>>,
 }
 
 /// Every IAM action, found by its name in any case.
@@ -89,12 +92,16 @@ pub fn actions() -> &'static Actions {
                 let name = parts.next()?;
                 let access = parts.next()?;
                 let types = parts.next().unwrap_or("");
+                let types = types.split(',').filter(|t| !t.is_empty());
                 Some(ActionInfo {
                     name: name.into(),
                     access: access.into(),
                     resource_types: types
-                        .split(',')
-                        .filter(|t| !t.is_empty())
+                        .clone()
+                        .map(|t| t.trim_end_matches('*').into())
+                        .collect(),
+                    required_types: types
+                        .filter_map(|t| t.strip_suffix('*'))
                         .map(Box::from)
                         .collect(),
                 })
