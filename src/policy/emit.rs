@@ -19,20 +19,7 @@ pub fn ident(text: &str) -> String {
 
 /// A tensen string literal holding `text`.
 fn quote(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::syntax::format::string_literal(text)
 }
 
 /// Text inside a template, with its braces written as text.
@@ -42,17 +29,11 @@ fn template_text(text: &str) -> String {
     inner.replace('{', "\\{").replace('}', "\\}")
 }
 
+/// One value as itself, several as a list.
 fn list(items: &[String]) -> String {
     match items {
         [one] => quote(one),
-        _ => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(|i| quote(i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        _ => list_of(items),
     }
 }
 

@@ -362,6 +362,25 @@ fn lit_text(lit: &Lit) -> String {
 }
 
 /// A path as it is written.
+/// A string literal holding `text`, escaped as the lexer reads it back.
+pub fn string_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 pub fn path_text(p: &Path) -> String {
     let mut out = String::new();
     for (i, seg) in p.segments.iter().enumerate() {
@@ -371,18 +390,7 @@ pub fn path_text(p: &Path) -> String {
                     out.push('.');
                 }
                 if *quoted {
-                    out.push('"');
-                    for c in name.chars() {
-                        match c {
-                            '"' => out.push_str("\\\""),
-                            '\\' => out.push_str("\\\\"),
-                            '\n' => out.push_str("\\n"),
-                            '\t' => out.push_str("\\t"),
-                            '\r' => out.push_str("\\r"),
-                            c => out.push(c),
-                        }
-                    }
-                    out.push('"');
+                    out.push_str(&string_literal(name));
                 } else {
                     out.push_str(name);
                 }

@@ -19,7 +19,7 @@ use super::lexer::{Comment, CommentKind};
 use super::parser::{parse, SyntaxError};
 use super::Span;
 
-pub use expr::{chain, expr_inline, path_text};
+pub use expr::{chain, expr_inline, path_text, string_literal};
 
 /// Lines longer than this are broken where the layout allows.
 pub const MAX_WIDTH: usize = 100;
