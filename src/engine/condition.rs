@@ -73,6 +73,13 @@ impl Condition {
                 format!("{key} (not read from CloudTrail)"),
             ),
         };
+        // IAM puts the request's values in for `${aws:username}` and the
+        // like; a preview that compared the text would answer wrongly.
+        let (key_id, note) = if texts.iter().any(|t| t.contains("${")) {
+            (None, format!("{key} (a policy variable in the values)"))
+        } else {
+            (key_id, note)
+        };
         let values = texts.into_iter().map(|t| policy(op.base, t)).collect();
         Some(Condition {
             op,
@@ -138,9 +145,15 @@ impl Condition {
             (Base::StringLike, Policy::Glob(g)) => g.matches(v),
             (Base::ArnLike, Policy::Arn(parts)) => {
                 let got: Vec<&str> = v.splitn(6, ':').collect();
-                got.len() == 6
-                    && parts.len() == 6
-                    && parts.iter().zip(&got).all(|(p, g)| p.matches(g))
+                match parts.as_slice() {
+                    // Not an ARN pattern (`*`): matched as a whole.
+                    [whole] => whole.matches(v),
+                    _ => {
+                        got.len() == 6
+                            && parts.len() == 6
+                            && parts.iter().zip(&got).all(|(p, g)| p.matches(g))
+                    }
+                }
             }
             (Base::IpAddress, Policy::Net(net)) => net
                 .zip(v.parse::<std::net::IpAddr>().ok())
@@ -209,11 +222,17 @@ impl Condition {
             },
             Key::SourceIp => match (at(1), s(0)) {
                 (Some(_), _) => Got::Absent,
-                (None, Some(ip)) if ip.parse::<std::net::IpAddr>().is_ok() => one(ip),
-                (None, Some(_)) => Got::Absent,
+                (None, Some(ip)) if is_public(ip) => one(ip),
+                // A private address without the endpoint, or a service's
+                // name: the record does not say.
+                (None, Some(_)) => missing(1),
                 (None, None) => missing(0),
             },
-            Key::SourceVpce => s(0).map_or(Got::Absent, one),
+            Key::SourceVpce => match (s(0), s(1)) {
+                (Some(vpce), _) => one(vpce),
+                (None, Some(ip)) if is_public(ip) => Got::Absent,
+                (None, _) => missing(0),
+            },
             Key::SecureTransport => match at(0) {
                 Some(_) => one("true"),
                 None => missing(0),
@@ -225,10 +244,11 @@ impl Condition {
                 }
                 None => missing(0),
             },
-            Key::UserId => match s(0) {
-                Some("AWSService") => Got::Absent,
-                Some(_) => of(1),
-                None => missing(0),
+            Key::UserId => match (s(0), s(2)) {
+                (Some("AWSService"), _) => Got::Absent,
+                (Some("AWSAccount"), Some("anonymous")) => one("anonymous"),
+                (Some(_), _) => of(1),
+                (None, _) => missing(0),
             },
             Key::Username => match s(0) {
                 Some("IAMUser") => of(1),
@@ -241,7 +261,12 @@ impl Condition {
                 None => missing(0),
             },
             Key::Ec2MetadataHttpTokens => match s(0) {
-                Some("RunInstances") => s(1).map_or(Got::Absent, one),
+                // A launch template's own setting is not logged.
+                Some("RunInstances") => match (s(1), at(3)) {
+                    (Some(v), _) => one(v),
+                    (None, Some(_)) => missing(1),
+                    (None, None) => Got::Absent,
+                },
                 Some("ModifyInstanceMetadataOptions") => s(2).map_or(Got::Absent, one),
                 Some(_) => Got::Absent,
                 None => missing(0),
@@ -279,7 +304,10 @@ fn text(v: &Val<'_>) -> Option<String> {
 fn policy(base: Base, t: String) -> Policy {
     match base {
         Base::StringLike => Policy::Glob(WildMatch::new(&t)),
-        Base::ArnLike => Policy::Arn(t.splitn(6, ':').map(WildMatch::new).collect()),
+        Base::ArnLike => Policy::Arn(match t.splitn(6, ':').count() {
+            6 => t.splitn(6, ':').map(WildMatch::new).collect(),
+            _ => vec![WildMatch::new(&t)],
+        }),
         Base::IpAddress => Policy::Net(
             t.parse::<IpNet>()
                 .ok()
@@ -291,6 +319,24 @@ fn policy(base: Base, t: String) -> Policy {
         | Base::NumericGreaterThan
         | Base::NumericGreaterThanEquals => Policy::Number(t.trim().parse().ok()),
         _ => Policy::Text(t),
+    }
+}
+
+/// Whether `text` is an address reached over the internet (not private,
+/// loopback or link-local): a call from it came through no VPC endpoint.
+fn is_public(text: &str) -> bool {
+    match text.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            !(ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified())
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            let first = ip.segments().first().copied().unwrap_or(0);
+            !(ip.is_loopback()
+                || ip.is_unspecified()
+                || first & 0xfe00 == 0xfc00
+                || first & 0xffc0 == 0xfe80)
+        }
+        Err(_) => false,
     }
 }
 
@@ -467,9 +513,10 @@ mod tests {
             ),
             Truth::False
         );
+        // A service calling: its address is not logged.
         assert_eq!(
             t("IpAddress", "aws:SourceIp", json!("0.0.0.0/0")),
-            Truth::False
+            Truth::Unknown
         );
         assert_eq!(
             t(
@@ -512,6 +559,107 @@ mod tests {
                 user
             )
             .0,
+            Truth::True
+        );
+    }
+
+    #[test]
+    fn addresses_endpoints_templates_and_variables_are_unknown_where_unsaid() {
+        let via = |ip: &str, vpce: Option<&str>| {
+            let mut r = role_session();
+            r["sourceIPAddress"] = json!(ip);
+            if let Some(v) = vpce {
+                r["vpcEndpointId"] = json!(v);
+            }
+            r
+        };
+        let d = |op, key, v, r| decide(op, key, v, r).0;
+        // Through an endpoint: no source address, the endpoint's id.
+        assert_eq!(
+            d(
+                "IpAddressIfExists",
+                "aws:SourceIp",
+                json!("10.0.0.0/8"),
+                via("10.1.2.3", Some("vpce-1"))
+            ),
+            Truth::True
+        );
+        assert_eq!(
+            d(
+                "StringEquals",
+                "aws:SourceVpce",
+                json!("vpce-1"),
+                via("10.1.2.3", Some("vpce-1"))
+            ),
+            Truth::True
+        );
+        // A private address without the endpoint: not every service logs it.
+        assert_eq!(
+            d(
+                "IpAddress",
+                "aws:SourceIp",
+                json!("10.0.0.0/8"),
+                via("10.1.2.3", None)
+            ),
+            Truth::Unknown
+        );
+        assert_eq!(
+            d(
+                "StringNotEquals",
+                "aws:SourceVpce",
+                json!("vpce-1"),
+                via("10.1.2.3", None)
+            ),
+            Truth::Unknown
+        );
+        // From the internet: no endpoint at all.
+        assert_eq!(
+            d(
+                "StringNotEquals",
+                "aws:SourceVpce",
+                json!("vpce-1"),
+                via("203.0.113.7", None)
+            ),
+            Truth::True
+        );
+        assert_eq!(
+            d(
+                "IpAddress",
+                "aws:SourceIp",
+                json!("2001:db8::/32"),
+                via("2001:db8::1", None)
+            ),
+            Truth::True
+        );
+        // A launch from a template that the request does not override.
+        let mut launch = role_session();
+        launch["requestParameters"] = json!({"launchTemplate": {"launchTemplateId": "lt-1"}});
+        assert_eq!(
+            d(
+                "StringNotEquals",
+                "ec2:MetadataHttpTokens",
+                json!("required"),
+                launch
+            ),
+            Truth::Unknown
+        );
+        // A policy variable is not substituted: unknown, never compared as text.
+        let (t, missing) = decide(
+            "StringNotEquals",
+            "aws:PrincipalAccount",
+            json!("${aws:ResourceAccount}"),
+            role_session(),
+        );
+        assert_eq!(t, Truth::Unknown);
+        assert!(missing[0].contains("policy variable"), "{missing:?}");
+        // A pattern that is not an ARN's six parts is matched whole.
+        assert_eq!(
+            d("ArnLike", "aws:PrincipalArn", json!("*"), role_session()),
+            Truth::True
+        );
+        let anonymous = json!({"userIdentity": {"type": "AWSAccount", "accountId": "anonymous", "principalId": ""}});
+        assert_eq!(
+            d("StringEquals", "aws:userid", json!("anonymous"), anonymous),
             Truth::True
         );
     }

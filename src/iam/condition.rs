@@ -166,6 +166,9 @@ pub struct KeyInfo {
     pub fields: &'static [&'static str],
     /// How, for the documentation and hover.
     pub how: &'static str,
+    /// The resource type IAM reads the key on, when it reads it on one of
+    /// a call's resources alone (`ec2:MetadataHttpTokens` on the instance).
+    pub on_resource: Option<&'static str>,
 }
 
 /// The condition keys a CloudTrail record carries.
@@ -175,6 +178,7 @@ pub const KEYS: &[KeyInfo] = &[
         name: "aws:RequestedRegion",
         fields: &["awsRegion"],
         how: "`awsRegion`",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::PrincipalArn,
@@ -185,48 +189,56 @@ pub const KEYS: &[KeyInfo] = &[
             "userIdentity.sessionContext.sessionIssuer.arn",
         ],
         how: "`userIdentity.arn` (users, the root user, federated users); the role's ARN `userIdentity.sessionContext.sessionIssuer.arn` for role sessions; absent for AWS services; unknown for callers CloudTrail names only by account",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::PrincipalAccount,
         name: "aws:PrincipalAccount",
         fields: &["userIdentity.type", "userIdentity.accountId"],
         how: "`userIdentity.accountId`; absent for AWS services and anonymous callers",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::PrincipalType,
         name: "aws:PrincipalType",
         fields: &["userIdentity.type", "userIdentity.accountId"],
         how: "from `userIdentity.type`: `Root` is `Account`, `IAMUser` is `User`, `AssumedRole` and `FederatedUser` as they are, an anonymous caller `Anonymous`",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::PrincipalIsAwsService,
         name: "aws:PrincipalIsAWSService",
         fields: &["userIdentity.type"],
         how: "`true` when `userIdentity.type` is `AWSService`",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::PrincipalServiceName,
         name: "aws:PrincipalServiceName",
         fields: &["userIdentity.type", "userIdentity.invokedBy"],
         how: "`userIdentity.invokedBy` of an `AWSService` caller; absent for other callers",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::SourceIp,
         name: "aws:SourceIp",
         fields: &["sourceIPAddress", "vpcEndpointId"],
-        how: "`sourceIPAddress` when it is an address; absent when it names a service (a call AWS made) or the call came through a VPC endpoint (`vpcEndpointId`)",
+        how: "`sourceIPAddress` when it is a public address; absent when the call came through a VPC endpoint (`vpcEndpointId`); unknown for a private address without `vpcEndpointId` (not every service logs the endpoint) and for a service name (a service calling on the principal's behalf, whose address is not logged)",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::SourceVpce,
         name: "aws:SourceVpce",
-        fields: &["vpcEndpointId"],
-        how: "`vpcEndpointId`; absent without it",
+        fields: &["vpcEndpointId", "sourceIPAddress"],
+        how: "`vpcEndpointId`; absent when the call came from a public address; unknown otherwise (not every service logs the endpoint)",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::SecureTransport,
         name: "aws:SecureTransport",
         fields: &["tlsDetails.tlsVersion"],
         how: "`true` when `tlsDetails` is written; unknown without it (plain HTTP, older records and services that do not report TLS look alike)",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::MultiFactorAuthPresent,
@@ -237,30 +249,35 @@ pub const KEYS: &[KeyInfo] = &[
             "userIdentity.accessKeyId",
         ],
         how: "`userIdentity.sessionContext.attributes.mfaAuthenticated`; absent for an IAM user's long-term access key (`AKIA...`)",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::UserId,
         name: "aws:userid",
-        fields: &["userIdentity.type", "userIdentity.principalId"],
-        how: "`userIdentity.principalId`; absent for AWS services",
+        fields: &["userIdentity.type", "userIdentity.principalId", "userIdentity.accountId"],
+        how: "`userIdentity.principalId`; `anonymous` for an anonymous caller; absent for AWS services",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::Username,
         name: "aws:username",
         fields: &["userIdentity.type", "userIdentity.userName"],
         how: "`userIdentity.userName` of an IAM user; absent for other callers",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::UserAgent,
         name: "aws:UserAgent",
         fields: &["userAgent"],
         how: "`userAgent`",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::Ec2Region,
         name: "ec2:Region",
         fields: &["eventSource", "awsRegion"],
         how: "`awsRegion` of an EC2 call; absent for other services",
+        on_resource: None,
     },
     KeyInfo {
         key: Key::Ec2MetadataHttpTokens,
@@ -269,14 +286,17 @@ pub const KEYS: &[KeyInfo] = &[
             "eventName",
             "requestParameters.metadataOptions.httpTokens",
             "requestParameters.ModifyInstanceMetadataOptionsRequest.HttpTokens",
+            "requestParameters.launchTemplate",
         ],
-        how: "`requestParameters.metadataOptions.httpTokens` of `RunInstances`, `requestParameters.ModifyInstanceMetadataOptionsRequest.HttpTokens` of `ModifyInstanceMetadataOptions`; absent when the request does not set it and for other calls",
+        how: "`requestParameters.metadataOptions.httpTokens` of `RunInstances`, `requestParameters.ModifyInstanceMetadataOptionsRequest.HttpTokens` of `ModifyInstanceMetadataOptions`; absent when the request does not set it and for other calls; unknown for a launch from a launch template that the request does not override (the template's setting is not logged). IAM reads it on the instance alone",
+        on_resource: Some("instance"),
     },
     KeyInfo {
         key: Key::S3TlsVersion,
         name: "s3:TlsVersion",
         fields: &["eventSource", "tlsDetails.tlsVersion"],
         how: "`tlsDetails.tlsVersion` of an S3 call as a number (`TLSv1.2` is `1.2`); unknown without `tlsDetails`; absent for other services",
+        on_resource: None,
     },
 ];
 

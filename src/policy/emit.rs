@@ -152,14 +152,26 @@ fn guardrail(
 }
 
 /// The guardrails of a policy's statements, named after `stem`.
-pub(super) fn guardrails(kind: Kind, stem: &str, file: &str, statements: &[Statement]) -> String {
+/// `total` counts the statements read, those that allow everything too.
+pub(super) fn guardrails(
+    kind: Kind,
+    stem: &str,
+    file: &str,
+    statements: &[Statement],
+    total: usize,
+) -> String {
     let what = match kind {
         Kind::Scp => "SCP",
         Kind::Rcp => "RCP",
     };
     let base = ident(stem);
     let denies: Vec<&Statement> = statements.iter().filter(|s| s.deny).collect();
-    let allows: Vec<&Statement> = statements.iter().filter(|s| !s.deny).collect();
+    // An `Allow` of everything (dropped when read) leaves no allow list.
+    let allows: Vec<&Statement> = if statements.len() < total {
+        Vec::new()
+    } else {
+        statements.iter().filter(|s| !s.deny).collect()
+    };
     let count = denies.len() + usize::from(!allows.is_empty());
     let mut used: Vec<String> = Vec::new();
     let mut name_for = |part: String| {

@@ -100,7 +100,7 @@ pub fn import(kind: Kind, stem: &str, file: &str, text: &str) -> Result<String, 
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(emit::guardrails(kind, stem, file, &read))
+    Ok(emit::guardrails(kind, stem, file, &read, statements.len()))
 }
 
 /// The policy document inside `describe-policy` output (its `Content` is
@@ -197,12 +197,17 @@ fn statement(kind: Kind, i: usize, s: &Value) -> Result<Option<Statement>, Impor
             "`Action` is a text or a list of texts",
         ));
     };
-    if let Some(r) = s.get("NotResource") {
-        let _ = r;
+    if actions.is_empty() {
+        return Err(ImportError::new(at, "`Action` names no action"));
+    }
+    if s.get("NotResource").is_some() {
         return Err(ImportError::new(at, "`NotResource` cannot be previewed")
             .help("CloudTrail does not name the resource of every call; import the statement without it, or write the guardrail by hand from the request's fields"));
     }
-    if !resource_is_all(s, &actions, negated) {
+    // An `Allow` of one resource type allows nothing of the call's other
+    // resources: only `*` allows the whole call.
+    let typed_ok = deny && !negated;
+    if !resource_is_all(s, &actions, typed_ok) {
         return Err(ImportError::new(at, "only `\"Resource\": \"*\"`, or every resource of a type each action is authorized on, can be previewed")
             .help("CloudTrail does not name the resource of every call; write the guardrail by hand from the request's fields (`requestParameters...`)"));
     }
@@ -210,6 +215,9 @@ fn statement(kind: Kind, i: usize, s: &Value) -> Result<Option<Statement>, Impor
         (_, _, Some(_)) => return Err(ImportError::new(at, "`NotPrincipal` cannot be previewed")),
         (Kind::Scp, Some(_), _) => {
             return Err(ImportError::new(at, "an SCP statement has no `Principal`"))
+        }
+        (Kind::Rcp, None, _) => {
+            return Err(ImportError::new(at, "an RCP statement has `\"Principal\": \"*\"`"))
         }
         (Kind::Rcp, Some(p), _) if p != "*" => {
             return Err(ImportError::new(at, "an RCP statement's `Principal` is `\"*\"`")
@@ -236,6 +244,13 @@ fn statement(kind: Kind, i: usize, s: &Value) -> Result<Option<Statement>, Impor
                 ));
             };
             for (key, values) in keys {
+                if let Some(kind) = per_resource(key) {
+                    if !only_of_type(s, kind) {
+                        return Err(ImportError::new(at, format!("IAM reads `{key}` on the {kind} resource alone")).help(format!(
+                            "with another `Resource` the statement is judged on the call's other resources too, where `{key}` is absent; write `\"Resource\": \"arn:aws:SERVICE:*:*:{kind}/*\"` as AWS's example does"
+                        )));
+                    }
+                }
                 match value_texts(values) {
                     Some(v) if !v.is_empty() => conditions.push((op.clone(), key.clone(), v)),
                     _ => {
@@ -270,10 +285,11 @@ fn statement(kind: Kind, i: usize, s: &Value) -> Result<Option<Statement>, Impor
 }
 
 /// Whether the statement's `Resource` takes in every call of its actions:
-/// `"*"`, none said, or every resource of a type that each action (named
-/// exactly) is always authorized on (`arn:aws:ec2:*:*:instance/*` for
-/// `ec2:RunInstances`, whose every call launches instances).
-fn resource_is_all(s: &Value, actions: &[String], negated: bool) -> bool {
+/// `"*"`, none said, or (with `typed`) every resource of a type that each
+/// action (named exactly) is always authorized on
+/// (`arn:aws:ec2:*:*:instance/*` for `ec2:RunInstances`, whose every call
+/// launches instances).
+fn resource_is_all(s: &Value, actions: &[String], typed: bool) -> bool {
     let Some(resources) = s.get("Resource").map(texts) else {
         return true;
     };
@@ -282,7 +298,29 @@ fn resource_is_all(s: &Value, actions: &[String], negated: bool) -> bool {
     };
     resources
         .iter()
-        .any(|r| r == "*" || (!negated && every_of_type(r, actions)))
+        .any(|r| r == "*" || (typed && every_of_type(r, actions)))
+}
+
+/// The resource type IAM reads `key` on, for keys it reads on one resource
+/// of a call alone.
+fn per_resource(key: &str) -> Option<&'static str> {
+    crate::iam::condition::KEYS
+        .iter()
+        .find(|k| k.name.eq_ignore_ascii_case(key))
+        .and_then(|k| k.on_resource)
+}
+
+/// Whether every resource of the statement is of type `kind`.
+fn only_of_type(s: &Value, kind: &str) -> bool {
+    let Some(Some(resources)) = s.get("Resource").map(texts) else {
+        return false;
+    };
+    resources.iter().all(|r| {
+        r.splitn(6, ':')
+            .nth(5)
+            .and_then(|rest| rest.strip_suffix("/*"))
+            .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+    })
 }
 
 /// `arn:aws:SERVICE:*:*:TYPE/*`, with `TYPE` a resource type that every

@@ -115,3 +115,30 @@ fn every_resource_of_a_type_the_action_needs_is_every_call() {
         );
     }
 }
+
+#[test]
+fn allows_and_resources_keep_iams_meaning() {
+    // An `Allow` of everything leaves nothing to deny for the allow list.
+    let both = r#"{"Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    ]}"#;
+    let text = import(Kind::Scp, "both", "both.json", both).unwrap();
+    assert!(!text.contains("guardrail "), "{text}");
+    // An `Allow` of one resource type allows none of the call's others.
+    let typed = r#"{"Statement": [{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "arn:aws:ec2:*:*:instance/*"}]}"#;
+    assert!(import(Kind::Scp, "t", "t.json", typed).is_err());
+    // A key IAM reads on the instance alone, under `Resource: *`: IAM
+    // judges the launch's other resources too, where the key is absent.
+    let star = r#"{"Statement": [{"Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*",
+        "Condition": {"StringNotEquals": {"ec2:MetadataHttpTokens": "required"}}}]}"#;
+    let errors = import(Kind::Scp, "s", "s.json", star).unwrap_err();
+    assert!(
+        errors[0].message.contains("instance resource alone"),
+        "{errors:?}"
+    );
+    let empty = r#"{"Statement": [{"Effect": "Deny", "Action": [], "Resource": "*"}]}"#;
+    assert!(import(Kind::Scp, "e", "e.json", empty).is_err());
+    let no_principal = r#"{"Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}"#;
+    assert!(import(Kind::Rcp, "r", "r.json", no_principal).is_err());
+}

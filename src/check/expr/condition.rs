@@ -71,12 +71,38 @@ impl ExprChecker<'_> {
         self.condition_values(base, values);
     }
 
-    /// The values: constants, each one the operator can compare with.
+    /// The values: constants, each one the operator can compare with (a
+    /// `let` list's items too, said where the list is used).
     fn condition_values(&mut self, base: Option<Base>, values: &Expr) {
+        let held = match &values.kind {
+            ExprKind::Path(p) => match self.model.resolved(self.file, p.span) {
+                Some(Resolved::Let(id)) => self.lets.def(id).map(|d| (d.value.clone(), d.file)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (values, at, held_in) = match &held {
+            Some((v, file)) => (v, Some(values.span), Some(*file)),
+            None => (values, None, None),
+        };
         let items: Vec<&Expr> = match &values.kind {
             ExprKind::List(items) => items.iter().collect(),
             _ => vec![values],
         };
+        let span_of = |e: &Expr| at.unwrap_or(e.span);
+        if items.is_empty() || matches!(values.kind, ExprKind::Lit(Lit::Null)) {
+            self.report(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    self.file,
+                    span_of(values),
+                    "a condition compares with at least one value",
+                )
+                .label("no value")
+                .help("with none, a negated operator would hold for every call"),
+            );
+            return;
+        }
         for item in items {
             let constant = match &item.kind {
                 ExprKind::Lit(_) => true,
@@ -86,7 +112,8 @@ impl ExprChecker<'_> {
                 ),
                 _ => false,
             };
-            if !constant {
+            // A `let` list's own items were checked as constants.
+            if !constant && held_in.is_none() {
                 self.report(
                     Diagnostic::new(
                         Code::TypeMismatch,
@@ -108,6 +135,14 @@ impl ExprChecker<'_> {
                 Lit::Int(t) | Lit::Float(t) => t.clone(),
                 _ => String::new(),
             };
+            if written.contains("${") {
+                self.report(
+                    Diagnostic::new(Code::UnloggedKey, self.file, span_of(item), "a policy variable is not filled in by a preview")
+                        .label("this condition is unknown on every record")
+                        .help("IAM puts the request's value in for `${...}`; a preview over CloudTrail compares no text in its place"),
+                );
+                continue;
+            }
             let problem = match base {
                 Some(Base::IpAddress)
                     if written.parse::<ipnet::IpNet>().is_err()
@@ -131,15 +166,17 @@ impl ExprChecker<'_> {
                 _ => None,
             };
             if let Some(want) = problem {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidLiteral,
-                        self.file,
-                        item.span,
-                        format!("this operator compares with {want}"),
-                    )
-                    .label("not one"),
-                );
+                let mut d = Diagnostic::new(
+                    Code::InvalidLiteral,
+                    self.file,
+                    span_of(item),
+                    format!("this operator compares with {want}, not `{written}`"),
+                )
+                .label("not one");
+                if let Some(file) = held_in {
+                    d = d.with_label(file, item.span, "written here");
+                }
+                self.report(d);
             }
         }
     }
