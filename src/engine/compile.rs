@@ -11,7 +11,7 @@ use std::sync::Arc;
 use regex::Regex;
 use wildmatch::WildMatch;
 
-use super::record::{Doc, Key, Names, NO_KEY};
+use super::record::{Doc, Key, KeyId, Names, NO_KEY};
 use super::value::Val;
 use crate::check::model::Resolved;
 use crate::check::{Analysis, FileId};
@@ -453,18 +453,9 @@ impl<'a> Compiler<'a> {
     /// A dotted path the engine reads for the rules, its names interned.
     fn dotted(&self, dotted: &str) -> FieldPath {
         let mut names = self.names.try_borrow_mut().ok();
-        FieldPath {
-            segments: dotted
-                .split('.')
-                .map(|n| {
-                    PathSeg::Name(Key {
-                        id: names.as_mut().map_or(NO_KEY, |names| names.intern(n)),
-                        name: n.into(),
-                    })
-                })
-                .collect(),
-            text: dotted.to_string(),
-        }
+        dotted_with(dotted, &mut |n| {
+            names.as_mut().map_or(NO_KEY, |names| names.intern(n))
+        })
     }
 
     /// Every record field path the compiled expressions read.
@@ -501,12 +492,17 @@ impl<'a> Compiler<'a> {
 
 /// A path of names, as the engine itself reads records (`userIdentity.arn`).
 pub fn dotted_path(dotted: &str, names: &Names) -> FieldPath {
+    dotted_with(dotted, &mut |n| names.get(n))
+}
+
+/// A dotted path, each name given its id by `id`.
+fn dotted_with(dotted: &str, id: &mut dyn FnMut(&str) -> KeyId) -> FieldPath {
     FieldPath {
         segments: dotted
             .split('.')
             .map(|n| {
                 PathSeg::Name(Key {
-                    id: names.get(n),
+                    id: id(n),
                     name: n.into(),
                 })
             })

@@ -9,8 +9,6 @@
 //! CloudTrail may leave out, a key it never logs), the condition is
 //! unknown and names what is missing.
 
-use std::borrow::Cow;
-
 use ipnet::IpNet;
 use wildmatch::WildMatch;
 
@@ -99,23 +97,21 @@ impl Condition {
     /// `missing`.
     pub fn truth<'r>(&'r self, record: At<'r>, missing: &mut dyn FnMut(&'r str)) -> Truth {
         let got = self.read(record);
-        let values = match got {
+        let value = match got {
             Got::Unknown(why) => {
                 missing(why);
                 return Truth::Unknown;
             }
             Got::Absent => return Truth::from_bool(self.when_absent()),
-            Got::Values(vs) => vs,
+            Got::Value(v) => v,
         };
         if self.op.base == Base::Null {
             // Present: `Null` is true for a `false` value.
             return Truth::from_bool(self.values.iter().any(|p| null_is(p) == Some(false)));
         }
-        let one = |v: &str| self.values.iter().any(|p| self.matches(p, v)) != self.op.negated;
-        Truth::from_bool(match self.op.set {
-            Some(SetOp::All) => values.iter().all(|v| one(v)),
-            Some(SetOp::Any) | None => values.iter().any(|v| one(v)),
-        })
+        // Every key read has one value, for which `ForAllValues:` and
+        // `ForAnyValue:` ask the same.
+        Truth::from_bool(self.values.iter().any(|p| self.matches(p, value)) != self.op.negated)
     }
 
     /// IAM's answer for a key the request does not have.
@@ -181,7 +177,7 @@ impl Condition {
         };
         let s = |i: usize| at(i).and_then(At::as_str);
         let missing = |i: usize| Got::Unknown(self.fields.get(i).map_or(&*self.note, |p| &p.text));
-        let one = |v: &'r str| Got::Values(vec![Cow::Borrowed(v)]);
+        let one = |v: &'r str| Got::Value(v);
         let unsaid = Got::Unknown(&self.note);
         let of = |i: usize| s(i).map_or(missing(i), one);
         match key {
@@ -289,7 +285,8 @@ enum Got<'r> {
     Absent,
     /// The record does not say: this field (or key) is missing.
     Unknown(&'r str),
-    Values(Vec<Cow<'r, str>>),
+    /// The key's one value.
+    Value(&'r str),
 }
 
 fn text(v: &Val<'_>) -> Option<String> {

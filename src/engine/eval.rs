@@ -100,12 +100,8 @@ impl<'r> Eval<'r> {
         match e {
             CExpr::Not(inner) => self.truth(inner).negate(),
             CExpr::Condition(c) => {
-                let mut notes = Vec::new();
-                let t = c.truth(self.record, &mut |m| notes.push(m));
-                for m in notes {
-                    self.note_missing(m);
-                }
-                t
+                let record = self.record;
+                c.truth(record, &mut |m| self.note_missing(m))
             }
             CExpr::And(a, b) => {
                 let left = self.truth(a);

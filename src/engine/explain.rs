@@ -68,10 +68,9 @@ pub fn explain(
     }
     let source_name = block.on.as_ref()?.name.clone();
     let source = engine.source_index(&source_name)?;
-    let derived = engine.derived_of(source);
     let scope = Scope {
         file,
-        derived: Some(&derived),
+        derived: engine.sources.get(source).map(|s| s.derived.as_slice()),
         entities: None,
     };
     let compiler = Compiler::new(analysis);

@@ -21,7 +21,9 @@ pub struct SourceRt {
     pub time: Option<Arc<FieldPath>>,
     /// Derived fields by [`DerivedId`](crate::check::model::DerivedId):
     /// in name order, as the source's schema lists them.
-    pub derived: Vec<(Box<str>, CExpr)>,
+    pub derived: Vec<CExpr>,
+    /// Their names, in the same order.
+    pub derived_names: Vec<Box<str>>,
     /// Slots of a record's [`Memo`](super::eval::Memo): its derived fields
     /// worth computing once ([`CExpr::Derived`]).
     pub memo_slots: usize,
@@ -109,6 +111,14 @@ pub struct Engine {
     pub known: super::run::Known,
 }
 
+impl SourceRt {
+    /// The derived field `name`, if the source has one.
+    pub fn derived_named(&self, name: &str) -> Option<&CExpr> {
+        let i = self.derived_names.iter().position(|n| **n == *name)?;
+        self.derived.get(i)
+    }
+}
+
 impl Engine {
     pub fn new(ruleset: &Ruleset) -> Engine {
         build(&ruleset.analysis)
@@ -117,14 +127,6 @@ impl Engine {
     /// An engine over an analysis; only meaningful when it has no errors.
     pub fn from_analysis(analysis: &Analysis) -> Engine {
         build(analysis)
-    }
-
-    /// The derived fields of `source`, by id.
-    pub fn derived_of(&self, source: usize) -> Vec<CExpr> {
-        self.sources
-            .get(source)
-            .map(|s| s.derived.iter().map(|(_, e)| e.clone()).collect())
-            .unwrap_or_default()
     }
 
     pub fn source_index(&self, name: &str) -> Option<usize> {
@@ -181,6 +183,7 @@ fn build(analysis: &Analysis) -> Engine {
             recognize: None,
             time: None,
             derived: Vec::new(),
+            derived_names: Vec::new(),
             memo_slots: 0,
         };
         let scope = Scope::of(file);
@@ -217,7 +220,8 @@ fn build(analysis: &Analysis) -> Engine {
                     }
                 }
             };
-            src.derived.push((name.as_str().into(), shared));
+            src.derived.push(shared);
+            src.derived_names.push(name.as_str().into());
         }
         sources.push(src);
     }
@@ -230,13 +234,10 @@ fn build(analysis: &Analysis) -> Engine {
         else {
             continue;
         };
-        let derived: Vec<CExpr> = sources
-            .get(source)
-            .map(|s| s.derived.iter().map(|(_, e)| e.clone()).collect())
-            .unwrap_or_default();
+        let derived = sources.get(source).map(|s| s.derived.as_slice());
         let record_scope = Scope {
             file,
-            derived: Some(&derived),
+            derived,
             entities: None,
         };
         let mut entities = Vec::new();
@@ -249,7 +250,7 @@ fn build(analysis: &Analysis) -> Engine {
         let entity_values: Vec<CExpr> = entities.iter().map(|(_, e)| e.clone()).collect();
         let template_scope = Scope {
             file,
-            derived: Some(&derived),
+            derived,
             entities: Some(&entity_values),
         };
         let tmpl = |s: &StrLit| compiler.template(s, &template_scope);

@@ -442,7 +442,7 @@ fn decide<'r>(
         engine
             .sources
             .get(g.source)
-            .and_then(|s| s.derived.iter().find(|(n, _)| **n == *name).map(|(_, e)| e))
+            .and_then(|s| s.derived_named(name))
             .map(|e| eval.value(e))
             .filter(|v| !v.is_missing())
             .map(Val::into_rendered)

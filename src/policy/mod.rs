@@ -304,10 +304,10 @@ fn resource_is_all(s: &Value, actions: &[String], typed: bool) -> bool {
 /// The resource type IAM reads `key` on, for keys it reads on one resource
 /// of a call alone.
 fn per_resource(key: &str) -> Option<&'static str> {
-    crate::iam::condition::KEYS
-        .iter()
-        .find(|k| k.name.eq_ignore_ascii_case(key))
-        .and_then(|k| k.on_resource)
+    match crate::iam::condition::condition_key(key) {
+        crate::iam::condition::KeyLookup::Logged(k) => k.on_resource,
+        _ => None,
+    }
 }
 
 /// Whether every resource of the statement is of type `kind`.

@@ -1,3 +1,6 @@
+//! `tensen import`'s reading of policies: what each statement becomes,
+//! and what is refused with its place.
+
 use super::*;
 
 const REGION_SCP: &str = r#"{
