@@ -240,6 +240,21 @@ fn request(r: &Value) -> Request {
             text(&who["sessionContext"]["attributes"]["mfaAuthenticated"]),
         );
     }
+    // The time of the request, and of the temporary credentials it used.
+    set("aws:CurrentTime", text(&r["eventTime"]));
+    let epoch = r["eventTime"].as_str().and_then(|t| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|t| t.timestamp().to_string())
+    });
+    set("aws:EpochTime", epoch);
+    match who["sessionContext"]["attributes"]["creationDate"].as_str() {
+        Some(issued) => set("aws:TokenIssueTime", Some(issued.to_string())),
+        None if long_term_key || service => {}
+        None => {
+            unknown.insert("aws:TokenIssueTime");
+        }
+    }
     if r["eventSource"] == "ec2.amazonaws.com" {
         set("ec2:Region", text(&r["awsRegion"]));
     }
@@ -271,9 +286,6 @@ fn request(r: &Value) -> Request {
         "aws:CalledVia",
         "aws:CalledViaFirst",
         "aws:CalledViaLast",
-        "aws:TokenIssueTime",
-        "aws:CurrentTime",
-        "aws:EpochTime",
         "ec2:MetadataHttpPutResponseHopLimit",
     ] {
         unknown.insert(key);
@@ -380,6 +392,9 @@ fn not_logged(req: &Request, key: &str) -> bool {
 /// Global keys this file sets whenever the request has them: their absence
 /// from a request is known.
 const KNOWN_ABSENT: &[&str] = &[
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:TokenIssueTime",
     "aws:RequestedRegion",
     "aws:UserAgent",
     "aws:PrincipalArn",

@@ -27,6 +27,13 @@ pub enum Base {
     NumericLessThanEquals,
     NumericGreaterThan,
     NumericGreaterThanEquals,
+    /// The date operators: instants compared, each side an ISO 8601 date
+    /// or epoch seconds.
+    DateEquals,
+    DateLessThan,
+    DateLessThanEquals,
+    DateGreaterThan,
+    DateGreaterThanEquals,
     /// `Null`: `true` asks that the key be absent, `false` present.
     Null,
 }
@@ -85,19 +92,17 @@ const OPERATORS: &[(&str, Base, bool)] = &[
         Base::NumericGreaterThanEquals,
         false,
     ),
+    ("DateEquals", Base::DateEquals, false),
+    ("DateNotEquals", Base::DateEquals, true),
+    ("DateLessThan", Base::DateLessThan, false),
+    ("DateLessThanEquals", Base::DateLessThanEquals, false),
+    ("DateGreaterThan", Base::DateGreaterThan, false),
+    ("DateGreaterThanEquals", Base::DateGreaterThanEquals, false),
     ("Null", Base::Null, false),
 ];
 
 /// Operators IAM has that a preview cannot evaluate yet.
-const NOT_YET: &[&str] = &[
-    "DateEquals",
-    "DateNotEquals",
-    "DateLessThan",
-    "DateLessThanEquals",
-    "DateGreaterThan",
-    "DateGreaterThanEquals",
-    "BinaryEquals",
-];
+const NOT_YET: &[&str] = &["BinaryEquals"];
 
 /// The operator named `name` (`ForAllValues:StringNotLikeIfExists`), or
 /// what is wrong with the name.
@@ -154,6 +159,9 @@ pub enum Key {
     Ec2Region,
     Ec2MetadataHttpTokens,
     S3TlsVersion,
+    CurrentTime,
+    EpochTime,
+    TokenIssueTime,
 }
 
 /// A condition key a CloudTrail record carries.
@@ -298,6 +306,31 @@ pub const KEYS: &[KeyInfo] = &[
         how: "`tlsDetails.tlsVersion` of an S3 call as a number (`TLSv1.2` is `1.2`); unknown without `tlsDetails`; absent for other services",
         on_resource: None,
     },
+    KeyInfo {
+        key: Key::CurrentTime,
+        name: "aws:CurrentTime",
+        fields: &["eventTime"],
+        how: "`eventTime`, the time of the request",
+        on_resource: None,
+    },
+    KeyInfo {
+        key: Key::EpochTime,
+        name: "aws:EpochTime",
+        fields: &["eventTime"],
+        how: "`eventTime`, as epoch seconds for the numeric operators",
+        on_resource: None,
+    },
+    KeyInfo {
+        key: Key::TokenIssueTime,
+        name: "aws:TokenIssueTime",
+        fields: &[
+            "userIdentity.sessionContext.attributes.creationDate",
+            "userIdentity.type",
+            "userIdentity.accessKeyId",
+        ],
+        how: "`userIdentity.sessionContext.attributes.creationDate` of temporary credentials; absent for an IAM user's long-term access key (`AKIA...`) and for AWS services",
+        on_resource: None,
+    },
 ];
 
 /// Keys CloudTrail does not log (a name ending in `/` stands for every key
@@ -326,18 +359,37 @@ pub const UNLOGGED: &[&str] = &[
 ];
 
 /// Keys a record could tell more of than tensen reads yet (the resource's
-/// account, the session's issue time, the time of the call for date
-/// operators, ...): not in [`KEYS`], so unknown, but not for want of a log.
-/// Listed so the documentation can say so.
+/// account, whether a service called on the principal's behalf, ...): not
+/// in [`KEYS`], so unknown, but not for want of a log. Listed so the
+/// documentation can say so.
 pub const NOT_READ_YET: &[&str] = &[
     "aws:ResourceAccount",
     "aws:ViaAWSService",
     "aws:VpcSourceIp",
-    "aws:TokenIssueTime",
     "aws:FederatedProvider",
-    "aws:CurrentTime",
-    "aws:EpochTime",
 ];
+
+/// An instant as IAM's date operators read it, in epoch milliseconds:
+/// epoch seconds, or an ISO 8601 date (`2026-01-01`), date and time
+/// (`2026-01-01T12:00:00Z`, with an offset, fractions of a second, or
+/// minutes only).
+pub fn date_millis(text: &str) -> Option<i64> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse::<i64>().ok()?.checked_mul(1000);
+    }
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Some(d.timestamp_millis());
+    }
+    let utc = t.trim_end_matches('Z');
+    for form in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(utc, form) {
+            return Some(d.and_utc().timestamp_millis());
+        }
+    }
+    let d = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()?;
+    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
+}
 
 /// What a preview knows of a condition key.
 #[derive(Debug, Clone, Copy)]
@@ -381,7 +433,9 @@ mod tests {
         assert_eq!(operator("ArnEquals").unwrap().base, Base::ArnLike);
         assert!(operator("NotIpAddress").unwrap().negated);
         assert!(operator("Null").is_ok() && operator("NullIfExists").is_err());
-        assert!(operator("DateLessThan").unwrap_err().contains("yet"));
+        assert_eq!(operator("DateLessThan").unwrap().base, Base::DateLessThan);
+        assert!(operator("DateNotEqualsIfExists").unwrap().negated);
+        assert!(operator("BinaryEquals").unwrap_err().contains("yet"));
         assert!(operator("StringEqual").is_err());
     }
 

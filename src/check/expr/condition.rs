@@ -39,7 +39,7 @@ impl ExprChecker<'_> {
                     .trim_start_matches("ForAnyValue:")
                     .trim_start_matches("ForAllValues:");
                 let help = did_you_mean(core.trim_end_matches("IfExists"), operator_names())
-                    .unwrap_or_else(|| "IAM's operators are `StringEquals`, `StringLike`, `ArnLike`, `Bool`, `IpAddress`, `Numeric...`, `Null`, their `Not` forms and `...IfExists`".into());
+                    .unwrap_or_else(|| "IAM's operators are `StringEquals`, `StringLike`, `ArnLike`, `Bool`, `IpAddress`, `Numeric...`, `Date...`, `Null`, their `Not` forms and `...IfExists`".into());
                 self.report(
                     Diagnostic::new(Code::UnknownName, self.file, op.span, message)
                         .label("not an operator tensen evaluates")
@@ -157,6 +157,15 @@ impl ExprChecker<'_> {
                     | Base::NumericGreaterThan
                     | Base::NumericGreaterThanEquals,
                 ) if written.trim().parse::<f64>().is_err() => Some("a number"),
+                Some(
+                    Base::DateEquals
+                    | Base::DateLessThan
+                    | Base::DateLessThanEquals
+                    | Base::DateGreaterThan
+                    | Base::DateGreaterThanEquals,
+                ) if crate::iam::condition::date_millis(&written).is_none() => {
+                    Some("a date (`2026-01-01T00:00:00Z`) or epoch seconds")
+                }
                 Some(Base::Bool | Base::Null)
                     if !written.eq_ignore_ascii_case("true")
                         && !written.eq_ignore_ascii_case("false") =>

@@ -16,7 +16,9 @@ use super::compile::FieldPath;
 use super::eval::resolve_one;
 use super::record::{At, Node};
 use super::value::{Truth, Val};
-use crate::iam::condition::{condition_key, operator, Base, Key, KeyLookup, Operator, SetOp};
+use crate::iam::condition::{
+    condition_key, date_millis, operator, Base, Key, KeyLookup, Operator, SetOp,
+};
 
 /// A compiled condition.
 #[derive(Debug)]
@@ -40,6 +42,8 @@ enum Policy {
     Arn(Vec<WildMatch>),
     Net(Option<IpNet>),
     Number(Option<f64>),
+    /// An instant, in epoch milliseconds.
+    Date(Option<i64>),
 }
 
 impl Condition {
@@ -130,9 +134,16 @@ impl Condition {
     }
 
     fn matches(&self, p: &Policy, v: &str) -> bool {
+        // `aws:EpochTime` is read from `eventTime`: a number of seconds.
+        let as_number = || match self.key {
+            Some(Key::EpochTime) => date_millis(v).map(|ms| ms as f64 / 1000.0),
+            _ => v.trim().parse::<f64>().ok(),
+        };
         let number = |n: &Option<f64>, cmp: fn(f64, f64) -> bool| {
-            n.zip(v.trim().parse::<f64>().ok())
-                .is_some_and(|(p, v)| cmp(v, p))
+            n.zip(as_number()).is_some_and(|(p, v)| cmp(v, p))
+        };
+        let date = |d: &Option<i64>, cmp: fn(i64, i64) -> bool| {
+            d.zip(date_millis(v)).is_some_and(|(p, v)| cmp(v, p))
         };
         match (self.op.base, p) {
             (Base::StringEquals, Policy::Text(t)) => v == t,
@@ -159,6 +170,11 @@ impl Condition {
             (Base::NumericLessThanEquals, Policy::Number(n)) => number(n, |v, p| v <= p),
             (Base::NumericGreaterThan, Policy::Number(n)) => number(n, |v, p| v > p),
             (Base::NumericGreaterThanEquals, Policy::Number(n)) => number(n, |v, p| v >= p),
+            (Base::DateEquals, Policy::Date(d)) => date(d, |v, p| v == p),
+            (Base::DateLessThan, Policy::Date(d)) => date(d, |v, p| v < p),
+            (Base::DateLessThanEquals, Policy::Date(d)) => date(d, |v, p| v <= p),
+            (Base::DateGreaterThan, Policy::Date(d)) => date(d, |v, p| v > p),
+            (Base::DateGreaterThanEquals, Policy::Date(d)) => date(d, |v, p| v >= p),
             _ => false,
         }
     }
@@ -275,6 +291,14 @@ impl Condition {
                 Some(_) => Got::Absent,
                 None => missing(0),
             },
+            Key::CurrentTime | Key::EpochTime => of(0),
+            // Only temporary credentials have an issue time.
+            Key::TokenIssueTime => match (s(0), s(1), s(2)) {
+                (Some(t), _, _) => one(t),
+                (None, Some("AWSService"), _) => Got::Absent,
+                (None, _, Some(k)) if k.starts_with("AKIA") => Got::Absent,
+                (None, _, _) => missing(0),
+            },
         }
     }
 }
@@ -315,6 +339,11 @@ fn policy(base: Base, t: String) -> Policy {
         | Base::NumericLessThanEquals
         | Base::NumericGreaterThan
         | Base::NumericGreaterThanEquals => Policy::Number(t.trim().parse().ok()),
+        Base::DateEquals
+        | Base::DateLessThan
+        | Base::DateLessThanEquals
+        | Base::DateGreaterThan
+        | Base::DateGreaterThanEquals => Policy::Date(date_millis(&t)),
         _ => Policy::Text(t),
     }
 }
@@ -347,369 +376,4 @@ fn null_is(p: &Policy) -> Option<bool> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::compile::dotted_path;
-    use crate::engine::record::{Doc, Names};
-    use serde_json::json;
-
-    /// The truth of `op` on `key` against `values` over `record`, and what
-    /// an unknown names.
-    fn decide(
-        op: &str,
-        key: &str,
-        values: serde_json::Value,
-        record: serde_json::Value,
-    ) -> (Truth, Vec<String>) {
-        let names = Names::default();
-        let values = match values {
-            serde_json::Value::Array(items) => Val::List(
-                items
-                    .iter()
-                    .map(|i| Val::Str(i.as_str().unwrap_or_default().to_string().into()))
-                    .collect(),
-            ),
-            serde_json::Value::Bool(b) => Val::Bool(b),
-            v => Val::Str(v.as_str().unwrap_or_default().to_string().into()),
-        };
-        let c = Condition::new(op, key, &values, &|d| dotted_path(d, &names)).unwrap();
-        let doc = Doc::from_value(&record, None);
-        let mut missing = Vec::new();
-        let t = c.truth(doc.root(), &mut |m| missing.push(m.to_string()));
-        (t, missing)
-    }
-
-    fn role_session() -> serde_json::Value {
-        json!({
-            "eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "awsRegion": "eu-west-1",
-            "sourceIPAddress": "203.0.113.7",
-            "userIdentity": {
-                "type": "AssumedRole", "accountId": "111122223333",
-                "arn": "arn:aws:sts::111122223333:assumed-role/Admin/alice",
-                "sessionContext": {
-                    "sessionIssuer": {"arn": "arn:aws:iam::111122223333:role/Admin"},
-                    "attributes": {"mfaAuthenticated": "false"}
-                }
-            },
-            "requestParameters": {"metadataOptions": {"httpTokens": "required"}}
-        })
-    }
-
-    #[test]
-    fn present_keys_compare_as_iam_compares() {
-        let r = role_session;
-        let t = |op, key, v| decide(op, key, v, r()).0;
-        assert_eq!(
-            t("StringEquals", "aws:RequestedRegion", json!(["eu-west-1"])),
-            Truth::True
-        );
-        assert_eq!(
-            t(
-                "StringNotEquals",
-                "aws:RequestedRegion",
-                json!(["eu-west-1", "us-east-1"])
-            ),
-            Truth::False
-        );
-        assert_eq!(
-            t("StringEquals", "AWS:requestedregion", json!("EU-WEST-1")),
-            Truth::False
-        );
-        assert_eq!(
-            t(
-                "StringEqualsIgnoreCase",
-                "aws:RequestedRegion",
-                json!("EU-WEST-1")
-            ),
-            Truth::True
-        );
-        // A role session's principal is the role, matched part by part.
-        assert_eq!(
-            t(
-                "ArnLike",
-                "aws:PrincipalArn",
-                json!("arn:aws:iam::*:role/Adm?n")
-            ),
-            Truth::True
-        );
-        assert_eq!(
-            t(
-                "ArnLike",
-                "aws:PrincipalArn",
-                json!("arn:aws:iam::*:role/*/alice")
-            ),
-            Truth::False
-        );
-        assert_eq!(
-            t("ArnNotLike", "aws:PrincipalArn", json!("arn:aws:sts::*")),
-            Truth::True
-        );
-        assert_eq!(
-            t("StringEquals", "aws:PrincipalType", json!("AssumedRole")),
-            Truth::True
-        );
-        assert_eq!(
-            t("Bool", "aws:PrincipalIsAWSService", json!(false)),
-            Truth::True
-        );
-        assert_eq!(
-            t("Bool", "aws:MultiFactorAuthPresent", json!("true")),
-            Truth::False
-        );
-        assert_eq!(
-            t("IpAddress", "aws:SourceIp", json!(["203.0.113.0/24"])),
-            Truth::True
-        );
-        assert_eq!(
-            t(
-                "NotIpAddress",
-                "aws:SourceIp",
-                json!(["10.0.0.0/8", "203.0.113.7"])
-            ),
-            Truth::False
-        );
-        assert_eq!(
-            t(
-                "StringNotEquals",
-                "ec2:MetadataHttpTokens",
-                json!("required")
-            ),
-            Truth::False
-        );
-        assert_eq!(
-            t("Null", "ec2:MetadataHttpTokens", json!("false")),
-            Truth::True
-        );
-    }
-
-    #[test]
-    fn absent_keys_decide_as_iam_decides() {
-        // A service's call: no principal ARN, no source address.
-        let service = json!({
-            "eventSource": "s3.amazonaws.com", "eventName": "GetBucketAcl", "awsRegion": "us-east-1",
-            "sourceIPAddress": "config.amazonaws.com",
-            "userIdentity": {"type": "AWSService", "invokedBy": "config.amazonaws.com"}
-        });
-        let t = |op, key, v| decide(op, key, v, service.clone()).0;
-        assert_eq!(t("ArnLike", "aws:PrincipalArn", json!("*")), Truth::False);
-        assert_eq!(t("ArnNotLike", "aws:PrincipalArn", json!("*")), Truth::True);
-        assert_eq!(
-            t("ArnLikeIfExists", "aws:PrincipalArn", json!("nothing")),
-            Truth::True
-        );
-        assert_eq!(t("Null", "aws:PrincipalArn", json!("true")), Truth::True);
-        assert_eq!(
-            t("ForAllValues:StringEquals", "aws:PrincipalArn", json!("x")),
-            Truth::True
-        );
-        assert_eq!(
-            t(
-                "ForAnyValue:StringNotEquals",
-                "aws:PrincipalArn",
-                json!("x")
-            ),
-            Truth::False
-        );
-        // A service calling: its address is not logged.
-        assert_eq!(
-            t("IpAddress", "aws:SourceIp", json!("0.0.0.0/0")),
-            Truth::Unknown
-        );
-        assert_eq!(
-            t(
-                "StringEquals",
-                "aws:PrincipalServiceName",
-                json!("config.amazonaws.com")
-            ),
-            Truth::True
-        );
-        // Not an EC2 call: no EC2 keys.
-        assert_eq!(
-            t(
-                "StringNotEquals",
-                "ec2:MetadataHttpTokens",
-                json!("required")
-            ),
-            Truth::True
-        );
-        // A launch that does not set the tokens: absent, so denied by the
-        // IMDSv2 SCP's `StringNotEquals`.
-        let mut launch = role_session();
-        launch["requestParameters"] = json!({});
-        assert_eq!(
-            decide(
-                "StringNotEquals",
-                "ec2:MetadataHttpTokens",
-                json!("required"),
-                launch
-            )
-            .0,
-            Truth::True
-        );
-        // A long-term key has no MFA key at all.
-        let user = json!({"userIdentity": {"type": "IAMUser", "accessKeyId": "AKIAEXAMPLE", "arn": "arn:aws:iam::1:user/bob"}});
-        assert_eq!(
-            decide(
-                "BoolIfExists",
-                "aws:MultiFactorAuthPresent",
-                json!("false"),
-                user
-            )
-            .0,
-            Truth::True
-        );
-    }
-
-    #[test]
-    fn addresses_endpoints_templates_and_variables_are_unknown_where_unsaid() {
-        let via = |ip: &str, vpce: Option<&str>| {
-            let mut r = role_session();
-            r["sourceIPAddress"] = json!(ip);
-            if let Some(v) = vpce {
-                r["vpcEndpointId"] = json!(v);
-            }
-            r
-        };
-        let d = |op, key, v, r| decide(op, key, v, r).0;
-        // Through an endpoint: no source address, the endpoint's id.
-        assert_eq!(
-            d(
-                "IpAddressIfExists",
-                "aws:SourceIp",
-                json!("10.0.0.0/8"),
-                via("10.1.2.3", Some("vpce-1"))
-            ),
-            Truth::True
-        );
-        assert_eq!(
-            d(
-                "StringEquals",
-                "aws:SourceVpce",
-                json!("vpce-1"),
-                via("10.1.2.3", Some("vpce-1"))
-            ),
-            Truth::True
-        );
-        // A private address without the endpoint: not every service logs it.
-        assert_eq!(
-            d(
-                "IpAddress",
-                "aws:SourceIp",
-                json!("10.0.0.0/8"),
-                via("10.1.2.3", None)
-            ),
-            Truth::Unknown
-        );
-        assert_eq!(
-            d(
-                "StringNotEquals",
-                "aws:SourceVpce",
-                json!("vpce-1"),
-                via("10.1.2.3", None)
-            ),
-            Truth::Unknown
-        );
-        // From the internet: no endpoint at all.
-        assert_eq!(
-            d(
-                "StringNotEquals",
-                "aws:SourceVpce",
-                json!("vpce-1"),
-                via("203.0.113.7", None)
-            ),
-            Truth::True
-        );
-        assert_eq!(
-            d(
-                "IpAddress",
-                "aws:SourceIp",
-                json!("2001:db8::/32"),
-                via("2001:db8::1", None)
-            ),
-            Truth::True
-        );
-        // A launch from a template that the request does not override.
-        let mut launch = role_session();
-        launch["requestParameters"] = json!({"launchTemplate": {"launchTemplateId": "lt-1"}});
-        assert_eq!(
-            d(
-                "StringNotEquals",
-                "ec2:MetadataHttpTokens",
-                json!("required"),
-                launch
-            ),
-            Truth::Unknown
-        );
-        // A policy variable is not substituted: unknown, never compared as text.
-        let (t, missing) = decide(
-            "StringNotEquals",
-            "aws:PrincipalAccount",
-            json!("${aws:ResourceAccount}"),
-            role_session(),
-        );
-        assert_eq!(t, Truth::Unknown);
-        assert!(missing[0].contains("policy variable"), "{missing:?}");
-        // A pattern that is not an ARN's six parts is matched whole.
-        assert_eq!(
-            d("ArnLike", "aws:PrincipalArn", json!("*"), role_session()),
-            Truth::True
-        );
-        let anonymous = json!({"userIdentity": {"type": "AWSAccount", "accountId": "anonymous", "principalId": ""}});
-        assert_eq!(
-            d("StringEquals", "aws:userid", json!("anonymous"), anonymous),
-            Truth::True
-        );
-    }
-
-    #[test]
-    fn what_the_record_does_not_say_is_unknown_and_named() {
-        let (t, missing) = decide(
-            "StringNotEquals",
-            "aws:PrincipalOrgID",
-            json!("o-1"),
-            role_session(),
-        );
-        assert_eq!(
-            (t, missing),
-            (
-                Truth::Unknown,
-                vec!["aws:PrincipalOrgID (not in CloudTrail)".to_string()]
-            )
-        );
-        let (t, missing) = decide(
-            "Bool",
-            "aws:SecureTransport",
-            json!("false"),
-            role_session(),
-        );
-        assert_eq!(
-            (t, missing),
-            (Truth::Unknown, vec!["tlsDetails.tlsVersion".to_string()])
-        );
-        let (t, _) = decide("StringEquals", "kms:ViaService", json!("x"), role_session());
-        assert_eq!(t, Truth::Unknown);
-        // A caller CloudTrail names only by its account: no ARN to read.
-        let account = json!({"userIdentity": {"type": "AWSAccount", "accountId": "444455556666"}});
-        let (t, missing) = decide("ArnLike", "aws:PrincipalArn", json!("*"), account);
-        assert_eq!(
-            (t, missing),
-            (Truth::Unknown, vec!["aws:PrincipalArn".to_string()])
-        );
-        let tls =
-            json!({"eventSource": "s3.amazonaws.com", "tlsDetails": {"tlsVersion": "TLSv1.2"}});
-        assert_eq!(
-            decide(
-                "NumericLessThan",
-                "s3:TlsVersion",
-                json!("1.2"),
-                tls.clone()
-            )
-            .0,
-            Truth::False
-        );
-        assert_eq!(
-            decide("NumericLessThan", "s3:TlsVersion", json!("1.3"), tls).0,
-            Truth::True
-        );
-    }
-}
+mod tests;
