@@ -384,3 +384,43 @@ fn only_the_organizations_principals_and_resources_are_judged() {
         (OutputKind::Allow, json!("management account"))
     );
 }
+
+/// The identity perimeter RCP: `aws:PrincipalOrgID` is not logged, but with
+/// the organization's id and accounts known, a member's call is inside it
+/// and an outsider's is not; without them the decision is unknown.
+#[test]
+fn the_organizations_id_decides_the_identity_perimeter() {
+    let e = engine(
+        "guardrail perimeter on cloudtrail {\n    scope resource\n    deny when action matches \"s3:*\"\n        and condition(\"StringNotEqualsIfExists\", \"aws:PrincipalOrgID\", \"o-a1b2c3d4e5\")\n}\n",
+    );
+    let org = tensen::engine::org::Organization::from_json(&format!(
+        r#"{{"id": "o-a1b2c3d4e5", "management_account": "{MANAGEMENT}", "accounts": ["{MEMBER}"]}}"#
+    ))
+    .unwrap();
+    let opts = || RunOptions {
+        organization: Some(Arc::new(org.clone())),
+        ..RunOptions::default()
+    };
+    let bucket = json!([{"accountId": MEMBER, "ARN": "arn:aws:s3:::member-bucket"}]);
+    let member = call(
+        "s3.amazonaws.com",
+        "GetObject",
+        json!({"resources": bucket}),
+    );
+    let outsider = call(
+        "s3.amazonaws.com",
+        "GetObject",
+        json!({
+            "resources": bucket,
+            "userIdentity": {"type": "IAMUser", "accountId": "999999999999", "arn": "arn:aws:iam::999999999999:user/mallory", "principalId": "AIDAX"},
+        }),
+    );
+    assert_eq!(decide_with(&e, member.clone(), opts()).0, OutputKind::Allow);
+    assert_eq!(decide_with(&e, outsider, opts()).0, OutputKind::Deny);
+    let (kind, d) = decide_with(&e, member, RunOptions::default());
+    assert_eq!(kind, OutputKind::Unknown);
+    assert_eq!(
+        d["missing"],
+        json!(["the organization's id and accounts (--org)"])
+    );
+}

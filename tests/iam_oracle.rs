@@ -37,6 +37,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The organization policies that read its id are previewed in: two of
+/// the data's accounts, and a management account the data does not hold.
+const ORG: &str = "tests/iam_oracle/org.json";
+const ORG_ID: &str = "o-a1b2c3d4e5";
+const ORG_ACCOUNTS: [&str; 2] = ["123837392027", "457448411975"];
+
 const DATA: [&str; 2] = [
     "examples/data/invictus-aws-cloudtrail",
     "examples/data/stratus-detonation-logs",
@@ -108,7 +114,7 @@ enum Ours {
 
 /// Imports `policy` and runs it: each record's answer, with the IAM
 /// action and the resource the decision names.
-fn tensen_decisions(kind: &str, policy: &Path) -> HashMap<String, (Ours, Value)> {
+fn tensen_decisions(kind: &str, policy: &Path, org: bool) -> HashMap<String, (Ours, Value)> {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("imported.tsn");
     let tensen = env!("CARGO_BIN_EXE_tensen");
@@ -126,6 +132,7 @@ fn tensen_decisions(kind: &str, policy: &Path) -> HashMap<String, (Ours, Value)>
         .arg("--input")
         .args(DATA)
         .args(["--only", "allow,deny,unknown"])
+        .args(if org { vec!["--org", ORG] } else { vec![] })
         .current_dir(root())
         .output()
         .unwrap();
@@ -174,7 +181,7 @@ fn is_public(ip: &std::net::IpAddr) -> bool {
     }
 }
 
-fn request(r: &Value) -> Request {
+fn request(r: &Value, org: bool) -> Request {
     let who = &r["userIdentity"];
     let kind = who["type"].as_str().unwrap_or("");
     let text = |v: &Value| v.as_str().map(str::to_string);
@@ -271,16 +278,37 @@ fn request(r: &Value) -> Request {
         _ => None,
     };
     set("ec2:MetadataHttpTokens", tokens);
+    // The resource's owner (no call in the data crosses accounts), and the
+    // organization's id of an account in it.
+    let owner = r["resources"][0]["accountId"]
+        .as_str()
+        .or(r["recipientAccountId"].as_str());
+    set("aws:ResourceAccount", owner.map(str::to_string));
+    let org_of = |account: Option<&str>| {
+        account
+            .filter(|a| org && ORG_ACCOUNTS.contains(a))
+            .map(|_| ORG_ID.to_string())
+    };
+    match org_of(who["accountId"].as_str()) {
+        Some(id) => set("aws:PrincipalOrgID", Some(id)),
+        None if service => {}
+        None => {
+            unknown.insert("aws:PrincipalOrgID");
+        }
+    }
+    match org_of(owner) {
+        Some(id) => set("aws:ResourceOrgID", Some(id)),
+        None => {
+            unknown.insert("aws:ResourceOrgID");
+        }
+    }
     // Never in a CloudTrail record, or not in a way these tests read.
     for key in [
-        "aws:PrincipalOrgID",
         "aws:PrincipalOrgPaths",
         "aws:SourceAccount",
         "aws:SourceArn",
         "aws:SourceOrgID",
         "aws:SourceOrgPaths",
-        "aws:ResourceAccount",
-        "aws:ResourceOrgID",
         "aws:ResourceOrgPaths",
         "aws:ViaAWSService",
         "aws:CalledVia",
@@ -392,6 +420,7 @@ fn not_logged(req: &Request, key: &str) -> bool {
 /// Global keys this file sets whenever the request has them: their absence
 /// from a request is known.
 const KNOWN_ABSENT: &[&str] = &[
+    "aws:ResourceAccount",
     "aws:CurrentTime",
     "aws:EpochTime",
     "aws:TokenIssueTime",
@@ -573,7 +602,14 @@ fn compare(
     records: &HashMap<String, Value>,
     wrong: &mut Vec<String>,
 ) -> (usize, usize, BTreeMap<String, usize>) {
-    let ours = tensen_decisions(kind, &root().join("tests/import").join(name));
+    // A policy that reads the organization's id is previewed in one.
+    let org = ["aws:principalorgid", "aws:resourceorgid"].iter().any(|k| {
+        serde_json::to_string(policy)
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains(k)
+    });
+    let ours = tensen_decisions(kind, &root().join("tests/import").join(name), org);
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut count = |what: String| *counts.entry(what).or_default() += 1;
     let mut asked: Vec<(String, Value)> = Vec::new();
@@ -597,7 +633,7 @@ fn compare(
             }
             continue;
         }
-        let req = request(record);
+        let req = request(record, org);
         let action = decision["action"].as_str().unwrap_or("");
         let read = keys_read(policy, action);
         let unknown: BTreeMap<String, BTreeSet<String>> = read

@@ -91,13 +91,13 @@ fn hover_explains_items_fields_functions_and_words() {
         "IAM action **s3:ListAllMyBuckets**\n\naccess level: List; authorized on: no resource type (`*`)"
     );
     // A condition key: where CloudTrail gives it, or that it does not.
-    let keyed = "guardrail g on cloudtrail {\n    scope principal\n    deny when condition(\"StringNotEquals\", \"aws:RequestedRegion\", \"eu-west-1\")\n        or condition(\"StringEquals\", \"aws:PrincipalOrgID\", \"o-1\")\n}\n";
+    let keyed = "guardrail g on cloudtrail {\n    scope principal\n    deny when condition(\"StringNotEquals\", \"aws:RequestedRegion\", \"eu-west-1\")\n        or condition(\"StringEquals\", \"aws:SourceOrgID\", \"o-1\")\n}\n";
     let (snap, pos) = at(keyed, "RequestedRegion", 3);
     assert_eq!(
         ide::hover(&snap, "rules.tsn", pos).unwrap(),
         "IAM condition key **aws:RequestedRegion**\n\nread from `awsRegion`"
     );
-    let (snap, pos) = at(keyed, "PrincipalOrgID", 3);
+    let (snap, pos) = at(keyed, "SourceOrgID", 3);
     assert!(ide::hover(&snap, "rules.tsn", pos)
         .unwrap()
         .contains("CloudTrail does not record it"));

@@ -33,7 +33,17 @@ fn mark(t: Truth) -> &'static str {
     }
 }
 
-pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str, key: Option<&str>) -> ExitCode {
+pub fn run(
+    rule: &str,
+    rules: &[PathBuf],
+    record_arg: &str,
+    key: Option<&str>,
+    org: Option<&std::path::Path>,
+) -> ExitCode {
+    let org = match super::run::read_org(org) {
+        Ok(org) => org,
+        Err(code) => return code,
+    };
     let Some(analysis) = super::load_rules(
         rules,
         false,
@@ -83,7 +93,7 @@ pub fn run(rule: &str, rules: &[PathBuf], record_arg: &str, key: Option<&str>) -
         eprintln!("  help: write FILE, FILE:LINE or FILE:LINE#INDEX (the index counts records in a `Records` list from 0); FILE `-` is standard input");
         return ExitCode::from(3);
     };
-    let Some(ex) = explain(&analysis, &engine, rule, record) else {
+    let Some(ex) = explain(&analysis, &engine, rule, record, org.as_deref()) else {
         eprintln!("error: no signal or guardrail named `{rule}`");
         let names = engine
             .signals

@@ -132,6 +132,9 @@ enum Command {
         /// For a sequence: only the key with this value (e.g. a user's ARN).
         #[arg(long)]
         key: Option<String>,
+        /// The organization, as for `run --org` (IAM conditions on its id).
+        #[arg(long, value_name = "FILE")]
+        org: Option<PathBuf>,
     },
     /// Run rules over records: findings and guardrail decisions.
     Run(run::RunArgs),
@@ -204,6 +207,7 @@ pub fn main() -> ExitCode {
             record,
             mut rules,
             key,
+            org,
         } => {
             // `--rules r/ RULE`: the rule name is the last word, not a path.
             let rule = rule.or_else(|| match rules.last() {
@@ -213,7 +217,7 @@ pub fn main() -> ExitCode {
                 _ => None,
             });
             let rule = rule.unwrap_or_else(|| missing("explain", "<RULE>"));
-            explain::run(&rule, &rules, &record, key.as_deref())
+            explain::run(&rule, &rules, &record, key.as_deref(), org.as_deref())
         }
         Command::Schema { source, rules } => schema::run(source.as_deref(), &rules),
         Command::Run(mut args) => {

@@ -14,11 +14,23 @@ use crate::syntax::ast::{BinOp, CmpOp};
 /// Bytes reserved for a rendered template.
 const TEMPLATE_ROOM: usize = 128;
 
-/// The values of a record's derived fields: each computed the first time a
-/// rule of the record reads it, with the fields it found missing (noted
-/// again at every read, so a rule's `missing` is what it would be without).
+/// What conditions read beyond the record: the engine's named fields (the
+/// resource's account) and the organization (`--org`). Without them, keys
+/// that need them are unknown.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'r> {
+    pub known: &'r super::known::Known,
+    pub org: Option<&'r super::org::Organization>,
+}
+
+/// What a record's rules share: the values of its derived fields, each
+/// computed the first time a rule of the record reads it, with the fields
+/// it found missing (noted again at every read, so a rule's `missing` is
+/// what it would be without); and the facts IAM conditions read beyond the
+/// record.
 pub struct Memo<'r> {
     cells: Vec<std::cell::OnceCell<(Val<'r>, Vec<&'r str>)>>,
+    facts: Option<Facts<'r>>,
 }
 
 impl<'r> Memo<'r> {
@@ -26,6 +38,15 @@ impl<'r> Memo<'r> {
     pub fn new(slots: usize) -> Memo<'r> {
         Memo {
             cells: (0..slots).map(|_| std::cell::OnceCell::new()).collect(),
+            facts: None,
+        }
+    }
+
+    /// The same, with the facts conditions read.
+    pub fn with_facts(self, facts: Facts<'r>) -> Memo<'r> {
+        Memo {
+            facts: Some(facts),
+            ..self
         }
     }
 }
@@ -41,6 +62,8 @@ pub struct Eval<'r> {
     quant: Quant,
     /// The elements bound by the `any(x in LIST: ...)` around, outermost first.
     bound: Vec<Val<'r>>,
+    /// What IAM conditions read beyond the record.
+    facts: Option<Facts<'r>>,
 }
 
 impl<'r> Eval<'r> {
@@ -51,6 +74,15 @@ impl<'r> Eval<'r> {
             missing: Vec::new(),
             quant: Quant::Any,
             bound: Vec::new(),
+            facts: None,
+        }
+    }
+
+    /// The same, with the facts IAM conditions read beyond the record.
+    pub fn with_facts(self, facts: Facts<'r>) -> Eval<'r> {
+        Eval {
+            facts: Some(facts),
+            ..self
         }
     }
 
@@ -59,6 +91,7 @@ impl<'r> Eval<'r> {
     pub fn with_memo(record: At<'r>, memo: &'r Memo<'r>) -> Eval<'r> {
         Eval {
             memo: Some(memo),
+            facts: memo.facts,
             ..Eval::new(record)
         }
     }
@@ -101,7 +134,8 @@ impl<'r> Eval<'r> {
             CExpr::Not(inner) => self.truth(inner).negate(),
             CExpr::Condition(c) => {
                 let record = self.record;
-                c.truth(record, &mut |m| self.note_missing(m))
+                let facts = self.facts;
+                c.truth(record, facts, &mut |m| self.note_missing(m))
             }
             CExpr::And(a, b) => {
                 let left = self.truth(a);

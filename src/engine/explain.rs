@@ -5,7 +5,8 @@
 use serde_json::Value;
 
 use super::compile::{Compiler, Scope};
-use super::eval::Eval;
+use super::eval::{Eval, Facts};
+use super::org::Organization;
 use super::record::{At, Doc};
 use super::rules::Engine;
 use super::value::Truth;
@@ -55,12 +56,14 @@ fn find_block<'a>(analysis: &'a Analysis, name: &str) -> Option<(FileId, &'a Blo
     }
 }
 
-/// Explains `rule` over `record`; `None` if no signal or guardrail has that name.
+/// Explains `rule` over `record`, in the organization `org` (`--org`);
+/// `None` if no signal or guardrail has that name.
 pub fn explain(
     analysis: &Analysis,
     engine: &Engine,
     rule: &str,
     record: &Value,
+    org: Option<&Organization>,
 ) -> Option<Explanation> {
     let (file, block) = find_block(analysis, rule)?;
     if !matches!(block.kind, BlockKind::Signal | BlockKind::Guardrail) {
@@ -89,7 +92,11 @@ pub fn explain(
             ClauseKind::Require(e) => ("require", e),
             _ => continue,
         };
-        clauses.push(clause_report(&compiler, &scope, keyword, e, record));
+        let facts = Facts {
+            known: &engine.known,
+            org,
+        };
+        clauses.push(clause_report(&compiler, &scope, keyword, e, record, facts));
     }
     let truth_of = |kw: &str| clauses.iter().find(|c| c.keyword == kw).map(|c| c.truth);
     let outcome = match block.kind {
@@ -167,9 +174,10 @@ fn clause_report(
     keyword: &'static str,
     e: &Expr,
     record: At<'_>,
+    facts: Facts<'_>,
 ) -> ClauseReport {
     let compiled = compiler.expr(e, scope);
-    let truth = Eval::new(record).truth(&compiled);
+    let truth = Eval::new(record).with_facts(facts).truth(&compiled);
     let (joiner, parts) = match chain(e) {
         Some((op, operands)) if operands.len() > 1 => (Some(op.symbol()), operands),
         _ => (None, vec![e]),
@@ -178,7 +186,7 @@ fn clause_report(
         .into_iter()
         .map(|operand| {
             let c = compiler.expr(operand, scope);
-            let truth = Eval::new(record).truth(&c);
+            let truth = Eval::new(record).with_facts(facts).truth(&c);
             OperandReport {
                 text: expr_inline(operand),
                 truth,

@@ -13,6 +13,8 @@ use serde_json::Value;
 /// An organization: the management account and every account in it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Organization {
+    /// The organization's id (`o-...`), when the file names it.
+    pub id: Option<String>,
     pub management: Option<String>,
     /// Every account of the organization, the management account included.
     pub accounts: BTreeSet<String>,
@@ -22,10 +24,11 @@ pub struct Organization {
 }
 
 impl Organization {
-    /// Reads an organization file. Accepted keys, merged:
+    /// Reads an organization file. Accepted keys, merged: `id`,
     /// `management_account` (text) and `accounts` (texts): tensen's form;
-    /// `Organization.MasterAccountId` (AWS's `describe-organization`);
-    /// `Accounts[].Id` (AWS's `list-accounts`). Errors say where.
+    /// `Organization.Id` and `Organization.MasterAccountId` (AWS's
+    /// `describe-organization`); `Accounts[].Id` and the organization's id
+    /// in `Accounts[].Arn` (AWS's `list-accounts`). Errors say where.
     pub fn from_json(text: &str) -> Result<Organization, String> {
         let doc: Value = serde_json::from_str(text)
             .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
@@ -39,6 +42,20 @@ impl Organization {
                 _ => Err(format!("{what} is not a 12-digit account id: {v}")),
             }
         };
+        let org_id = |v: &Value, what: &str| -> Result<String, String> {
+            match v.as_str() {
+                Some(id) if is_org_id(id) => Ok(id.to_string()),
+                _ => Err(format!(
+                    "{what} is not an organization id (`o-` and 10 to 32 letters or digits): {v}"
+                )),
+            }
+        };
+        if let Some(id) = top.get("id") {
+            org.id = Some(org_id(id, "`id`")?);
+        }
+        if let Some(id) = doc.pointer("/Organization/Id") {
+            org.id = Some(org_id(id, "`Organization.Id`")?);
+        }
         if let Some(m) = top.get("management_account") {
             org.management = Some(account(m, "`management_account`")?);
         }
@@ -73,6 +90,14 @@ impl Organization {
                 if let (None, Some(m)) = (&org.management, arn_account) {
                     org.management = Some(m.to_string());
                 }
+                let arn_org = v
+                    .get("Arn")
+                    .and_then(Value::as_str)
+                    .and_then(|arn| arn.split('/').nth(1))
+                    .filter(|o| is_org_id(o));
+                if let (None, Some(o)) = (&org.id, arn_org) {
+                    org.id = Some(o.to_string());
+                }
             }
             org.listed = true;
         }
@@ -96,6 +121,35 @@ impl Organization {
     }
 }
 
+/// The organization id of `account`, as IAM's `aws:PrincipalOrgID` and
+/// `aws:ResourceOrgID` hold it: this organization's for its accounts;
+/// `Err(())` when the account is not one of them (its organization, if it
+/// has one, is another) or membership is not known (`None` overall).
+impl Organization {
+    pub fn org_of(&self, account: &str) -> Option<Result<&str, ()>> {
+        let id = self.id.as_deref()?;
+        if !self.listed {
+            return None;
+        }
+        Some(if self.accounts.contains(account) {
+            Ok(id)
+        } else {
+            Err(())
+        })
+    }
+}
+
+/// `o-` and 10 to 32 lower-case letters or digits, as AWS writes an
+/// organization id.
+fn is_org_id(text: &str) -> bool {
+    text.strip_prefix("o-").is_some_and(|rest| {
+        (10..=32).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
 /// Twelve digits, as AWS writes an account id.
 fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
@@ -116,17 +170,28 @@ mod tests {
         assert!(!ours.holds("333333333333"));
         let aws = Organization::from_json(
             r#"{"Accounts": [{"Id": "222222222222", "Name": "a", "Status": "ACTIVE"}],
-                "Organization": {"Id": "o-abc", "MasterAccountId": "111111111111"}}"#,
+                "Organization": {"Id": "o-abcdefghij", "MasterAccountId": "111111111111"}}"#,
         )
         .unwrap();
-        assert_eq!(aws, ours);
+        assert_eq!(aws.id.as_deref(), Some("o-abcdefghij"));
+        assert_eq!(
+            Organization {
+                id: None,
+                ..aws.clone()
+            },
+            ours
+        );
+        assert_eq!(aws.org_of("222222222222"), Some(Ok("o-abcdefghij")));
+        assert_eq!(aws.org_of("333333333333"), Some(Err(())));
+        assert_eq!(ours.org_of("222222222222"), None);
         // `list-accounts` alone: the accounts' ARNs name the management account.
         let listed = Organization::from_json(
-            r#"{"Accounts": [{"Id": "222222222222", "Arn": "arn:aws:organizations::111111111111:account/o-abc/222222222222"},
-                {"Id": "111111111111", "Arn": "arn:aws:organizations::111111111111:account/o-abc/111111111111"}]}"#,
+            r#"{"Accounts": [{"Id": "222222222222", "Arn": "arn:aws:organizations::111111111111:account/o-abcdefghij/222222222222"},
+                {"Id": "111111111111", "Arn": "arn:aws:organizations::111111111111:account/o-abcdefghij/111111111111"}]}"#,
         )
         .unwrap();
-        assert_eq!(listed, ours);
+        assert_eq!(listed.id.as_deref(), Some("o-abcdefghij"));
+        assert_eq!(Organization { id: None, ..listed }, ours);
         // A listed organization of one account holds only that account.
         let one = Organization::from_json(
             r#"{"management_account": "111111111111", "accounts": ["111111111111"]}"#,
@@ -149,5 +214,7 @@ mod tests {
         assert!(e.starts_with("line 3, column 1"), "{e}");
         assert!(Organization::from_json("[]").is_err());
         assert!(Organization::from_json("{}").is_err());
+        let e = Organization::from_json(r#"{"id": "org-1", "accounts": []}"#).unwrap_err();
+        assert!(e.contains("`id` is not an organization id"), "{e}");
     }
 }

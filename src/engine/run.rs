@@ -211,7 +211,12 @@ pub fn evaluate(
     let mut untimed = 0;
     let mut rules = Vec::new();
     // Derived fields, computed once for all the record's rules.
-    let memo = Memo::new(engine.sources.get(source).map_or(0, |s| s.memo_slots));
+    let memo = Memo::new(engine.sources.get(source).map_or(0, |s| s.memo_slots)).with_facts(
+        super::eval::Facts {
+            known: &engine.known,
+            org: opts.organization.as_deref(),
+        },
+    );
     if let Some(d) = engine.signal_dispatch.get(source) {
         if opts.whole_records {
             rules = d.all();

@@ -162,6 +162,9 @@ pub enum Key {
     CurrentTime,
     EpochTime,
     TokenIssueTime,
+    PrincipalOrgId,
+    ResourceOrgId,
+    ResourceAccount,
 }
 
 /// A condition key a CloudTrail record carries.
@@ -331,15 +334,34 @@ pub const KEYS: &[KeyInfo] = &[
         how: "`userIdentity.sessionContext.attributes.creationDate` of temporary credentials; absent for an IAM user's long-term access key (`AKIA...`) and for AWS services",
         on_resource: None,
     },
+    KeyInfo {
+        key: Key::PrincipalOrgId,
+        name: "aws:PrincipalOrgID",
+        fields: &["userIdentity.type", "userIdentity.accountId"],
+        how: "the organization (`--org` naming its `id` and accounts; CloudTrail does not log the key): its id for a principal of one of its accounts; another organization's id or none for a principal of another account, which decides a condition that compares with this organization's id alone; absent for AWS services; unknown without `--org`",
+        on_resource: None,
+    },
+    KeyInfo {
+        key: Key::ResourceOrgId,
+        name: "aws:ResourceOrgID",
+        fields: &[],
+        how: "the organization, as `aws:PrincipalOrgID`, for the account that owns the resource (`aws:ResourceAccount`)",
+        on_resource: None,
+    },
+    KeyInfo {
+        key: Key::ResourceAccount,
+        name: "aws:ResourceAccount",
+        fields: &[],
+        how: "the account that owns the resource: the first `resources[].accountId`; else `recipientAccountId`, unless the record is the caller's copy of a cross-account call (`sharedEventID`), which does not name the owner (unknown)",
+        on_resource: None,
+    },
 ];
 
 /// Keys CloudTrail does not log (a name ending in `/` stands for every key
 /// under it): a condition on one is unknown on every record.
 pub const UNLOGGED: &[&str] = &[
-    "aws:PrincipalOrgID",
     "aws:PrincipalOrgPaths",
     "aws:PrincipalTag/",
-    "aws:ResourceOrgID",
     "aws:ResourceOrgPaths",
     "aws:ResourceTag/",
     "aws:RequestTag/",
@@ -363,7 +385,6 @@ pub const UNLOGGED: &[&str] = &[
 /// in [`KEYS`], so unknown, but not for want of a log. Listed so the
 /// documentation can say so.
 pub const NOT_READ_YET: &[&str] = &[
-    "aws:ResourceAccount",
     "aws:ViaAWSService",
     "aws:VpcSourceIp",
     "aws:FederatedProvider",
@@ -453,7 +474,7 @@ mod tests {
             KeyLookup::Unlogged
         ));
         assert!(matches!(
-            condition_key("aws:PrincipalOrgID"),
+            condition_key("aws:SourceOrgID"),
             KeyLookup::Unlogged
         ));
         assert!(matches!(

@@ -7,7 +7,9 @@ use super::ExprChecker;
 use crate::check::diagnostic::{Code, Diagnostic};
 use crate::check::model::Resolved;
 use crate::check::suggest::did_you_mean;
-use crate::iam::condition::{condition_key, operator, operator_names, Base, KeyLookup};
+use crate::iam::condition::{
+    condition_key, operator, operator_names, Base, Key, KeyInfo, KeyLookup,
+};
 use crate::syntax::ast::{Expr, ExprKind, Lit};
 
 impl ExprChecker<'_> {
@@ -55,6 +57,15 @@ impl ExprChecker<'_> {
                     .help("e.g. `\"aws:RequestedRegion\"`, as the policy names it"),
             ),
             Some(name) => match condition_key(&name) {
+                KeyLookup::Logged(KeyInfo {
+                    key: Key::PrincipalOrgId | Key::ResourceOrgId,
+                    name,
+                    ..
+                }) => self.report(
+                    Diagnostic::new(Code::UnloggedKey, self.file, key.span, format!("CloudTrail does not record `{name}`: it is known only from the organization"))
+                        .label("this condition is unknown on every record of a run without `--org`")
+                        .help("run with `--org org.json` naming the organization's `id` and `accounts` (docs/cli.md)"),
+                ),
                 KeyLookup::Logged(_) => {}
                 KeyLookup::Unlogged => self.report(
                     Diagnostic::new(Code::UnloggedKey, self.file, key.span, format!("CloudTrail does not record `{name}`"))

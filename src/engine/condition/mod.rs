@@ -13,12 +13,18 @@ use ipnet::IpNet;
 use wildmatch::WildMatch;
 
 use super::compile::FieldPath;
-use super::eval::resolve_one;
+use super::eval::{resolve_one, Facts};
+use super::exempt::resource_account;
 use super::record::{At, Node};
 use super::value::{Truth, Val};
 use crate::iam::condition::{
     condition_key, date_millis, operator, Base, Key, KeyLookup, Operator, SetOp,
 };
+
+/// Why an organization id is unknown.
+const NEEDS_ORG: &str = "the organization's id and accounts (--org)";
+/// Why the resource's account is unknown.
+const NO_OWNER: &str = "the resource's account (not in the record)";
 
 /// A compiled condition.
 #[derive(Debug)]
@@ -99,14 +105,31 @@ impl Condition {
 
     /// The condition's truth on `record`; what made it unknown goes to
     /// `missing`.
-    pub fn truth<'r>(&'r self, record: At<'r>, missing: &mut dyn FnMut(&'r str)) -> Truth {
-        let got = self.read(record);
+    pub fn truth<'r>(
+        &'r self,
+        record: At<'r>,
+        facts: Option<Facts<'r>>,
+        missing: &mut dyn FnMut(&'r str),
+    ) -> Truth {
+        let got = self.read(record, facts);
         let value = match got {
             Got::Unknown(why) => {
                 missing(why);
                 return Truth::Unknown;
             }
             Got::Absent => return Truth::from_bool(self.when_absent()),
+            Got::Outside(ours) => {
+                // Another organization's id, or none: decided when both
+                // give one answer.
+                let absent = self.when_absent();
+                return match self.other_than(ours) {
+                    Some(other) if other == absent => Truth::from_bool(absent),
+                    _ => {
+                        missing(NEEDS_ORG);
+                        Truth::Unknown
+                    }
+                };
+            }
             Got::Value(v) => v,
         };
         if self.op.base == Base::Null {
@@ -116,6 +139,19 @@ impl Condition {
         // Every key read has one value, for which `ForAllValues:` and
         // `ForAnyValue:` ask the same.
         Truth::from_bool(self.values.iter().any(|p| self.matches(p, value)) != self.op.negated)
+    }
+
+    /// The answer for a value known only to differ from `ours`: the
+    /// operator's negation when the policy compares with `ours` alone
+    /// (nothing else could match), else not known.
+    fn other_than(&self, ours: &str) -> Option<bool> {
+        let only_ours = |p: &Policy| match (self.op.base, p) {
+            (Base::StringEquals, Policy::Text(t)) => t == ours,
+            (Base::StringEqualsIgnoreCase, Policy::Text(t)) => t.eq_ignore_ascii_case(ours),
+            (Base::StringLike, Policy::Glob(_)) => false,
+            _ => false,
+        };
+        (self.op.base != Base::Null && self.values.iter().all(only_ours)).then_some(self.op.negated)
     }
 
     /// IAM's answer for a key the request does not have.
@@ -181,10 +217,19 @@ impl Condition {
 
     /// The key's values in `record`, as IAM's request context would hold
     /// them.
-    fn read<'r>(&'r self, record: At<'r>) -> Got<'r> {
+    fn read<'r>(&'r self, record: At<'r>, facts: Option<Facts<'r>>) -> Got<'r> {
         let Some(key) = self.key else {
             return Got::Unknown(&self.note);
         };
+        let org_of = |account: &str| -> Got<'r> {
+            let org = facts.and_then(|f| f.org);
+            match org.and_then(|o| Some((o.id.as_deref()?, o.org_of(account)?))) {
+                Some((_, Ok(id))) => Got::Value(id),
+                Some((ours, Err(()))) => Got::Outside(ours),
+                None => Got::Unknown(NEEDS_ORG),
+            }
+        };
+        let owner = || facts.map(|f| resource_account(record, f.known));
         let at = |i: usize| {
             self.fields
                 .get(i)
@@ -292,6 +337,19 @@ impl Condition {
                 None => missing(0),
             },
             Key::CurrentTime | Key::EpochTime => of(0),
+            Key::PrincipalOrgId => match (s(0), s(1)) {
+                (Some("AWSService"), _) | (_, Some("ANONYMOUS_PRINCIPAL")) => Got::Absent,
+                (_, Some(account)) => org_of(account),
+                (_, None) => missing(1),
+            },
+            Key::ResourceOrgId => match owner() {
+                Some(Some(account)) => org_of(account),
+                _ => Got::Unknown(NO_OWNER),
+            },
+            Key::ResourceAccount => match owner() {
+                Some(Some(account)) => Got::Value(account),
+                _ => Got::Unknown(NO_OWNER),
+            },
             // Only temporary credentials have an issue time.
             Key::TokenIssueTime => match (s(0), s(1), s(2)) {
                 (Some(t), _, _) => one(t),
@@ -311,6 +369,9 @@ enum Got<'r> {
     Unknown(&'r str),
     /// The key's one value.
     Value(&'r str),
+    /// An organization id that is not this one (the organization's id),
+    /// or none.
+    Outside(&'r str),
 }
 
 fn text(v: &Val<'_>) -> Option<String> {

@@ -14,7 +14,20 @@ fn decide(
     values: serde_json::Value,
     record: serde_json::Value,
 ) -> (Truth, Vec<String>) {
+    decide_in(None, op, key, values, record)
+}
+
+/// [`decide`] in an organization (`--org`).
+fn decide_in(
+    org: Option<&crate::engine::org::Organization>,
+    op: &str,
+    key: &str,
+    values: serde_json::Value,
+    record: serde_json::Value,
+) -> (Truth, Vec<String>) {
     let names = Names::default();
+    let known = crate::engine::known::Known::new(&names);
+    let facts = Facts { known: &known, org };
     let values = match values {
         serde_json::Value::Array(items) => Val::List(
             items
@@ -28,7 +41,9 @@ fn decide(
     let c = Condition::new(op, key, &values, &|d| dotted_path(d, &names)).unwrap();
     let doc = Doc::from_value(&record, None);
     let mut missing = Vec::new();
-    let t = c.truth(doc.root(), &mut |m| missing.push(m.to_string()));
+    let t = c.truth(doc.root(), Some(facts), &mut |m| {
+        missing.push(m.to_string())
+    });
     (t, missing)
 }
 
@@ -318,15 +333,15 @@ fn addresses_endpoints_templates_and_variables_are_unknown_where_unsaid() {
 fn what_the_record_does_not_say_is_unknown_and_named() {
     let (t, missing) = decide(
         "StringNotEquals",
-        "aws:PrincipalOrgID",
-        json!("o-1"),
+        "aws:SourceAccount",
+        json!("111122223333"),
         role_session(),
     );
     assert_eq!(
         (t, missing),
         (
             Truth::Unknown,
-            vec!["aws:PrincipalOrgID (not in CloudTrail)".to_string()]
+            vec!["aws:SourceAccount (not in CloudTrail)".to_string()]
         )
     );
     let (t, missing) = decide(
@@ -495,4 +510,95 @@ fn a_token_issue_time_is_that_of_temporary_credentials() {
     // A long-term key has no issue time: a plain operator does not match.
     assert_eq!(issued(json!({}), "AKIAEXAMPLE").0, Truth::False);
     assert_eq!(issued(json!({}), "ASIAEXAMPLE").0, Truth::Unknown);
+}
+
+#[test]
+fn organization_ids_are_known_from_the_organization_given() {
+    use crate::engine::org::Organization;
+    let org = Organization::from_json(
+        r#"{"id": "o-a1b2c3d4e5", "management_account": "999999999999", "accounts": ["111122223333"]}"#,
+    )
+    .unwrap();
+    let ours = role_session;
+    let theirs = || {
+        let mut r = role_session();
+        r["userIdentity"]["accountId"] = json!("444455556666");
+        r
+    };
+    let t = |op, v: serde_json::Value, r| decide_in(Some(&org), op, "aws:PrincipalOrgID", v, r).0;
+    assert_eq!(
+        t("StringEquals", json!("o-a1b2c3d4e5"), ours()),
+        Truth::True
+    );
+    assert_eq!(
+        t("StringNotEquals", json!("o-a1b2c3d4e5"), ours()),
+        Truth::False
+    );
+    // Another account: another organization's id or none, which the
+    // policy's own id never matches.
+    assert_eq!(
+        t("StringNotEqualsIfExists", json!("o-a1b2c3d4e5"), theirs()),
+        Truth::True
+    );
+    assert_eq!(
+        t("StringEquals", json!("o-a1b2c3d4e5"), theirs()),
+        Truth::False
+    );
+    // A pattern, another id, or `Null` could go either way.
+    assert_eq!(t("StringLike", json!("o-*"), theirs()), Truth::Unknown);
+    assert_eq!(
+        t(
+            "StringNotEquals",
+            json!(["o-a1b2c3d4e5", "o-zzzzzzzzzz"]),
+            theirs()
+        ),
+        Truth::Unknown
+    );
+    assert_eq!(t("Null", json!("true"), theirs()), Truth::Unknown);
+    // Without `--org`: unknown, saying what would tell.
+    assert_eq!(
+        decide(
+            "StringEquals",
+            "aws:PrincipalOrgID",
+            json!("o-a1b2c3d4e5"),
+            ours()
+        ),
+        (
+            Truth::Unknown,
+            vec!["the organization's id and accounts (--org)".to_string()]
+        )
+    );
+    // The resource's account: from `resources`, else the receiving account.
+    let mut on = role_session();
+    on["resources"] = json!([{"ARN": "arn:aws:s3:::b", "accountId": "444455556666"}]);
+    let r = |op, key, v: serde_json::Value, rec| decide_in(Some(&org), op, key, v, rec).0;
+    assert_eq!(
+        r(
+            "StringEquals",
+            "aws:ResourceAccount",
+            json!("444455556666"),
+            on.clone()
+        ),
+        Truth::True
+    );
+    assert_eq!(
+        r(
+            "StringNotEqualsIfExists",
+            "aws:ResourceOrgID",
+            json!("o-a1b2c3d4e5"),
+            on
+        ),
+        Truth::True
+    );
+    let mut own = role_session();
+    own["recipientAccountId"] = json!("111122223333");
+    assert_eq!(
+        r(
+            "StringEquals",
+            "aws:ResourceOrgID",
+            json!("o-a1b2c3d4e5"),
+            own
+        ),
+        Truth::True
+    );
 }
