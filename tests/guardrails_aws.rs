@@ -424,3 +424,35 @@ fn the_organizations_id_decides_the_identity_perimeter() {
         json!(["the organization's id and accounts (--org)"])
     );
 }
+
+/// Several `deny when` clauses are a policy's statements: each `except`
+/// is an exception to the `deny when` before it, and a call is denied when
+/// one statement denies it.
+#[test]
+fn each_except_belongs_to_the_deny_when_before_it() {
+    let e = engine(
+        "guardrail trail on cloudtrail {\n    scope principal\n    deny when eventName == \"DeleteTrail\"\n    except userIdentity.userName == \"admin\"\n    deny when eventName in [\"StopLogging\", \"DeleteTrail\"]\n    except userIdentity.sessionContext.sessionIssuer.userName == \"Auditor\"\n}\n",
+    );
+    let by = |name: &str, user: &str| {
+        let mut r = call("cloudtrail.amazonaws.com", name, json!({}));
+        r["userIdentity"]["userName"] = json!(user);
+        r
+    };
+    let kind = |r| decide(&e, r).0;
+    // The first statement denies alice; admin is excepted from it, but the
+    // second statement denies DeleteTrail too, with an exception that is
+    // unknown for an IAM user (no `sessionContext`): unknown, not allow.
+    assert_eq!(kind(by("DeleteTrail", "alice")), OutputKind::Deny);
+    assert_eq!(kind(by("DeleteTrail", "admin")), OutputKind::Unknown);
+    // Admin's exception does not reach the second statement.
+    assert_eq!(kind(by("StopLogging", "admin")), OutputKind::Unknown);
+    let mut auditor = by("StopLogging", "admin");
+    auditor["userIdentity"]["sessionContext"] = json!({"sessionIssuer": {"userName": "Auditor"}});
+    assert_eq!(kind(auditor.clone()), OutputKind::Allow);
+    auditor["eventName"] = json!("DeleteTrail");
+    assert_eq!(kind(auditor), OutputKind::Allow);
+    let mut other = by("StopLogging", "alice");
+    other["userIdentity"]["sessionContext"] = json!({"sessionIssuer": {"userName": "Dev"}});
+    assert_eq!(kind(other), OutputKind::Deny);
+    assert_eq!(kind(by("GetTrail", "alice")), OutputKind::Allow);
+}

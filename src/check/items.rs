@@ -59,7 +59,7 @@ fn clause_rules(kind: BlockKind) -> &'static [(&'static str, Rule)] {
             ("title", Once),
             ("severity", Once),
             ("scope", Required),
-            ("deny when", Once),
+            ("deny when", Many),
             ("except", Many),
             ("applies", Once),
             ("require", Once),
@@ -355,6 +355,25 @@ fn check_scope(file: FileId, b: &Block, diags: &mut Vec<Diagnostic>) {
                     .label("needs `deny when`")
                     .help(missing_help("deny when")),
                 );
+            }
+            // Each `except` excepts the `deny when` before it.
+            let first_deny = b
+                .clauses
+                .iter()
+                .position(|c| c.kind.keyword() == "deny when");
+            for (i, c) in b.clauses.iter().enumerate() {
+                if c.kind.keyword() == "except" && first_deny.is_some_and(|d| i < d) {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::MisplacedClause,
+                            file,
+                            c.span,
+                            "an `except` before any `deny when`",
+                        )
+                        .label("excepts nothing")
+                        .help("write each `except` after the `deny when` it makes an exception to"),
+                    );
+                }
             }
             for kw in ["applies", "require"] {
                 if let Some(c) = has(kw) {

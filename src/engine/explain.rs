@@ -108,10 +108,21 @@ pub fn explain(
             }
         },
         _ => {
-            let excepted = clauses
+            // Each `deny when` with the `except`s after it, as run decides.
+            let mut statements: Vec<(Truth, Truth)> = Vec::new();
+            for c in &clauses {
+                match (c.keyword, statements.last_mut()) {
+                    ("deny when", _) => statements.push((c.truth, Truth::False)),
+                    ("except", Some((_, excepted))) => *excepted = excepted.or(c.truth),
+                    _ => {}
+                }
+            }
+            let decided = statements.iter().fold(Truth::False, |t, (deny, excepted)| {
+                t.or(deny.and(excepted.negate()))
+            });
+            let excepted = statements
                 .iter()
-                .filter(|c| c.keyword == "except")
-                .fold(Truth::False, |t, c| t.or(c.truth));
+                .any(|(deny, excepted)| *deny != Truth::False && *excepted == Truth::True);
             let scope = if block
                 .clauses
                 .iter()
@@ -121,14 +132,13 @@ pub fn explain(
             } else {
                 super::rules::GuardScope::Principal
             };
-            let exempt = super::run::exemption(
-                record,
-                &engine.known,
-                &super::run::RunOptions::default(),
-                scope,
-            );
-            if let Some(deny) = truth_of("deny when") {
-                match (deny.and(excepted.negate()), exempt) {
+            let opts = super::run::RunOptions {
+                organization: org.map(|o| std::sync::Arc::new(o.clone())),
+                ..super::run::RunOptions::default()
+            };
+            let exempt = super::run::exemption(record, &engine.known, &opts, scope);
+            if !statements.is_empty() {
+                match (decided, exempt) {
                     (Truth::True | Truth::Unknown, super::exempt::Exempt::Yes(why)) => {
                         format!("allow: exempt ({why}), whatever the clauses say")
                     }
@@ -136,9 +146,7 @@ pub fn explain(
                         format!("unknown: whether it is exempt depends on `{field}`, missing")
                     }
                     (Truth::True, _) => "deny".to_string(),
-                    (Truth::False, _) if excepted == Truth::True => {
-                        "allow: an `except` clause holds".to_string()
-                    }
+                    (Truth::False, _) if excepted => "allow: an `except` clause holds".to_string(),
                     (Truth::False, _) => "allow".to_string(),
                     (Truth::Unknown, _) => {
                         "unknown: a field the decision needs is missing".to_string()

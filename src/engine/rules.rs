@@ -73,12 +73,22 @@ impl GuardScope {
     }
 }
 
+/// One `deny when` and its exceptions.
+pub struct Statement {
+    pub deny: CExpr,
+    pub excepts: Vec<CExpr>,
+}
+
 pub struct GuardrailRt {
     pub name: Arc<str>,
     pub source: usize,
     pub scope: GuardScope,
-    pub deny: Option<CExpr>,
-    pub excepts: Vec<CExpr>,
+    /// The `deny when` clauses, each with the `except`s written after it,
+    /// as the statements of a policy: a call is denied when one of them
+    /// denies it.
+    pub statements: Vec<Statement>,
+    /// Any statement's `deny when`: what the dispatch index reads.
+    pub deny_any: Option<CExpr>,
     pub applies: Option<CExpr>,
     pub require: Option<CExpr>,
     pub title: Option<CExpr>,
@@ -272,8 +282,7 @@ fn build(analysis: &Analysis) -> Engine {
         let mut techniques = Vec::new();
         let mut report = true;
         let mut when = None;
-        let mut deny = None;
-        let mut excepts = Vec::new();
+        let mut statements: Vec<Statement> = Vec::new();
         let mut applies = None;
         let mut require = None;
         let mut scope = GuardScope::Principal;
@@ -298,8 +307,17 @@ fn build(analysis: &Analysis) -> Engine {
                     report = !matches!(e.kind, ExprKind::Lit(Lit::Bool(false)))
                 }
                 ClauseKind::When(e) => when = Some(keep("when", e)),
-                ClauseKind::Deny(e) => deny = Some(keep("deny when", e)),
-                ClauseKind::Except(e) => excepts.push(keep("except", e)),
+                ClauseKind::Deny(e) => statements.push(Statement {
+                    deny: keep("deny when", e),
+                    excepts: Vec::new(),
+                }),
+                // The checker refuses an `except` before any `deny when`.
+                ClauseKind::Except(e) => {
+                    let compiled = keep("except", e);
+                    if let Some(last) = statements.last_mut() {
+                        last.excepts.push(compiled);
+                    }
+                }
                 ClauseKind::Applies(e) => applies = Some(keep("applies", e)),
                 ClauseKind::Require(e) => require = Some(keep("require", e)),
                 ClauseKind::Scope(s) => {
@@ -330,8 +348,11 @@ fn build(analysis: &Analysis) -> Engine {
                 name: Arc::from(b.name.name.as_str()),
                 source,
                 scope,
-                deny,
-                excepts,
+                deny_any: statements
+                    .iter()
+                    .map(|st| st.deny.clone())
+                    .reduce(|a, b| CExpr::Or(Box::new(a), Box::new(b))),
+                statements,
                 applies,
                 require,
                 title,
@@ -363,7 +384,7 @@ fn build(analysis: &Analysis) -> Engine {
                         .filter(|(_, g)| g.source == s)
                         .filter(|(_, g)| (g.scope == GuardScope::Baseline) == baseline)
                         .map(|(i, g)| {
-                            let condition = if baseline { &g.applies } else { &g.deny };
+                            let condition = if baseline { &g.applies } else { &g.deny_any };
                             (i, condition.as_ref())
                         }),
                 )

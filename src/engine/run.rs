@@ -364,23 +364,27 @@ fn decide<'r>(
     let mut exempt = None;
     let (kind, missing) = match g.scope {
         GuardScope::Principal | GuardScope::Resource => {
-            let deny = g
-                .deny
-                .as_ref()
-                .map(|d| eval.truth(d))
-                .unwrap_or(Truth::False);
-            // A deny that is false, or an exception that holds, decides
-            // `allow` whatever the rest says: the rest is not evaluated.
-            let mut excepted = Truth::False;
-            if deny != Truth::False {
-                for e in &g.excepts {
+            // The statements: one that denies decides `deny`; a `deny when`
+            // that is false, or an exception that holds, leaves its
+            // statement out whatever the rest says (not evaluated).
+            let mut decision = Truth::False;
+            for st in &g.statements {
+                let deny = eval.truth(&st.deny);
+                if deny == Truth::False {
+                    continue;
+                }
+                let mut excepted = Truth::False;
+                for e in &st.excepts {
                     excepted = excepted.or(eval.truth(e));
                     if excepted == Truth::True {
                         break;
                     }
                 }
+                decision = decision.or(deny.and(excepted.negate()));
+                if decision == Truth::True {
+                    break;
+                }
             }
-            let decision = deny.and(excepted.negate());
             let out_of_reach = if decision == Truth::False {
                 Exempt::No
             } else {
