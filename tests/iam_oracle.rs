@@ -33,15 +33,13 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
+#[path = "iam_oracle/request.rs"]
+mod request;
+use request::{not_logged, request, Request, ORG};
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
-
-/// The organization policies that read its id are previewed in: two of
-/// the data's accounts, and a management account the data does not hold.
-const ORG: &str = "tests/iam_oracle/org.json";
-const ORG_ID: &str = "o-a1b2c3d4e5";
-const ORG_ACCOUNTS: [&str; 2] = ["123837392027", "457448411975"];
 
 const DATA: [&str; 2] = [
     "examples/data/invictus-aws-cloudtrail",
@@ -160,178 +158,6 @@ fn tensen_decisions(kind: &str, policy: &Path, org: bool) -> HashMap<String, (Ou
     out
 }
 
-/// The request of one record, as AWS documents each key: the principal,
-/// the condition keys it has, and the keys CloudTrail does not say.
-struct Request {
-    principal: Option<String>,
-    account: Option<String>,
-    context: BTreeMap<String, Value>,
-    unknown: BTreeSet<&'static str>,
-}
-
-fn is_public(ip: &std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified())
-        }
-        std::net::IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            !(v6.is_loopback() || v6.is_unspecified() || (first & 0xfe00) == 0xfc00)
-        }
-    }
-}
-
-fn request(r: &Value, org: bool) -> Request {
-    let who = &r["userIdentity"];
-    let kind = who["type"].as_str().unwrap_or("");
-    let text = |v: &Value| v.as_str().map(str::to_string);
-    let mut context = BTreeMap::new();
-    let mut unknown = BTreeSet::new();
-    let mut set = |k: &str, v: Option<String>| {
-        if let Some(v) = v {
-            context.insert(k.to_string(), Value::String(v));
-        }
-    };
-    set("aws:RequestedRegion", text(&r["awsRegion"]));
-    set("aws:UserAgent", text(&r["userAgent"]));
-    let principal_arn = match kind {
-        "AssumedRole" => text(&who["sessionContext"]["sessionIssuer"]["arn"]),
-        "AWSService" => None,
-        _ => text(&who["arn"]),
-    };
-    set("aws:PrincipalArn", principal_arn.clone());
-    if kind != "AWSService" {
-        set("aws:PrincipalAccount", text(&who["accountId"]));
-        set("aws:userid", text(&who["principalId"]));
-    }
-    let principal_type = match kind {
-        "Root" => Some("Account"),
-        "IAMUser" => Some("User"),
-        "AssumedRole" => Some("AssumedRole"),
-        "FederatedUser" => Some("FederatedUser"),
-        _ => None,
-    };
-    set("aws:PrincipalType", principal_type.map(str::to_string));
-    if kind == "IAMUser" {
-        set("aws:username", text(&who["userName"]));
-    }
-    let service = kind == "AWSService";
-    set("aws:PrincipalIsAWSService", Some(service.to_string()));
-    if service {
-        set("aws:PrincipalServiceName", text(&who["invokedBy"]));
-    }
-    match r["sourceIPAddress"]
-        .as_str()
-        .and_then(|s| s.parse::<std::net::IpAddr>().ok())
-    {
-        _ if r["vpcEndpointId"].is_string() => {
-            set("aws:SourceVpce", text(&r["vpcEndpointId"]));
-        }
-        Some(ip) if is_public(&ip) => set("aws:SourceIp", Some(ip.to_string())),
-        _ => {
-            unknown.insert("aws:SourceIp");
-            unknown.insert("aws:SourceVpce");
-        }
-    }
-    if r["tlsDetails"].is_object() {
-        set("aws:SecureTransport", Some("true".into()));
-    } else {
-        unknown.insert("aws:SecureTransport");
-    }
-    let long_term_key = who["accessKeyId"]
-        .as_str()
-        .is_some_and(|k| k.starts_with("AKIA"));
-    if !long_term_key {
-        set(
-            "aws:MultiFactorAuthPresent",
-            text(&who["sessionContext"]["attributes"]["mfaAuthenticated"]),
-        );
-    }
-    // The time of the request, and of the temporary credentials it used.
-    set("aws:CurrentTime", text(&r["eventTime"]));
-    let epoch = r["eventTime"].as_str().and_then(|t| {
-        chrono::DateTime::parse_from_rfc3339(t)
-            .ok()
-            .map(|t| t.timestamp().to_string())
-    });
-    set("aws:EpochTime", epoch);
-    match who["sessionContext"]["attributes"]["creationDate"].as_str() {
-        Some(issued) => set("aws:TokenIssueTime", Some(issued.to_string())),
-        None if long_term_key || service => {}
-        None => {
-            unknown.insert("aws:TokenIssueTime");
-        }
-    }
-    if r["eventSource"] == "ec2.amazonaws.com" {
-        set("ec2:Region", text(&r["awsRegion"]));
-    }
-    let params = &r["requestParameters"];
-    let tokens = match r["eventName"].as_str() {
-        Some("RunInstances") if params["launchTemplate"].is_object() => {
-            unknown.insert("ec2:MetadataHttpTokens");
-            None
-        }
-        Some("RunInstances") => text(&params["metadataOptions"]["httpTokens"]),
-        Some("ModifyInstanceMetadataOptions") => {
-            text(&params["ModifyInstanceMetadataOptionsRequest"]["HttpTokens"])
-        }
-        _ => None,
-    };
-    set("ec2:MetadataHttpTokens", tokens);
-    // The resource's owner (no call in the data crosses accounts), and the
-    // organization's id of an account in it.
-    let owner = r["resources"][0]["accountId"]
-        .as_str()
-        .or(r["recipientAccountId"].as_str());
-    set("aws:ResourceAccount", owner.map(str::to_string));
-    let org_of = |account: Option<&str>| {
-        account
-            .filter(|a| org && ORG_ACCOUNTS.contains(a))
-            .map(|_| ORG_ID.to_string())
-    };
-    match org_of(who["accountId"].as_str()) {
-        Some(id) => set("aws:PrincipalOrgID", Some(id)),
-        None if service => {}
-        None => {
-            unknown.insert("aws:PrincipalOrgID");
-        }
-    }
-    match org_of(owner) {
-        Some(id) => set("aws:ResourceOrgID", Some(id)),
-        None => {
-            unknown.insert("aws:ResourceOrgID");
-        }
-    }
-    // Never in a CloudTrail record, or not in a way these tests read.
-    for key in [
-        "aws:PrincipalOrgPaths",
-        "aws:SourceAccount",
-        "aws:SourceArn",
-        "aws:SourceOrgID",
-        "aws:SourceOrgPaths",
-        "aws:ResourceOrgPaths",
-        "aws:ViaAWSService",
-        "aws:CalledVia",
-        "aws:CalledViaFirst",
-        "aws:CalledViaLast",
-        "ec2:MetadataHttpPutResponseHopLimit",
-    ] {
-        unknown.insert(key);
-    }
-    let principal = match kind {
-        "AWSService" => text(&who["invokedBy"]),
-        "Root" => text(&who["accountId"]).map(|a| format!("arn:aws:iam::{a}:root")),
-        "IAMUser" | "AssumedRole" | "FederatedUser" => text(&who["arn"]),
-        _ => None,
-    };
-    Request {
-        principal,
-        account: text(&who["accountId"]),
-        context,
-        unknown,
-    }
-}
-
 fn statements(policy: &Value) -> Vec<Value> {
     match &policy["Statement"] {
         Value::Array(s) => s.clone(),
@@ -401,58 +227,35 @@ fn keys_read(policy: &Value, action: &str) -> BTreeMap<String, (String, BTreeSet
     keys
 }
 
-/// Whether the request's value of `key` (lower case) is not known: a key
-/// CloudTrail does not carry, and tags (not in the record).
-fn not_logged(req: &Request, key: &str) -> bool {
-    let tag = [
-        "aws:resourcetag/",
-        "aws:requesttag/",
-        "aws:principaltag/",
-        "aws:tagkeys",
-    ];
-    tag.iter().any(|t| key.starts_with(t))
-        || req.unknown.iter().any(|k| k.eq_ignore_ascii_case(key))
-        || (key.starts_with("aws:")
-            && !req.context.keys().any(|k| k.eq_ignore_ascii_case(key))
-            && !KNOWN_ABSENT.iter().any(|k| k.eq_ignore_ascii_case(key)))
-}
-
-/// Global keys this file sets whenever the request has them: their absence
-/// from a request is known.
-const KNOWN_ABSENT: &[&str] = &[
-    "aws:ResourceAccount",
-    "aws:CurrentTime",
-    "aws:EpochTime",
-    "aws:TokenIssueTime",
-    "aws:RequestedRegion",
-    "aws:UserAgent",
-    "aws:PrincipalArn",
-    "aws:PrincipalAccount",
-    "aws:userid",
-    "aws:PrincipalType",
-    "aws:username",
-    "aws:PrincipalIsAWSService",
-    "aws:PrincipalServiceName",
-    "aws:SourceIp",
-    "aws:SourceVpce",
-    "aws:MultiFactorAuthPresent",
-];
-
 /// Every way the keys CloudTrail does not log could be set: absent, each
 /// value the policy names, and a value it does not name.
 fn assignments(unknown: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<(String, Option<String>)>> {
     let mut out = vec![Vec::new()];
     for (key, named) in unknown {
-        let mut options: Vec<Option<String>> = vec![None, Some("tensen-unnamed-value".into())];
-        options.extend(named.iter().cloned().map(Some));
-        for n in named.iter().filter_map(|v| v.parse::<i64>().ok()) {
-            options.push(Some((n + 1).to_string()));
-            options.push(Some((n - 1).to_string()));
-        }
-        if named.iter().any(|v| v == "true" || v == "false") {
-            options.push(Some("true".into()));
-            options.push(Some("false".into()));
-        }
+        let lower = key.to_ascii_lowercase();
+        let options: Vec<Option<String>> =
+            if lower.ends_with("orgid") || lower.ends_with("orgpaths") {
+                // Only an account outside the organization leaves its id or
+                // path unknown: another organization's, or none.
+                let other = if lower.ends_with("orgid") {
+                    "o-zzzzzzzzzz"
+                } else {
+                    "o-zzzzzzzzzz/r-zzzz/ou-zzzz-zzzzzzzz/"
+                };
+                vec![None, Some(other.to_string())]
+            } else {
+                let mut options = vec![None, Some("tensen-unnamed-value".into())];
+                options.extend(named.iter().cloned().map(Some));
+                for n in named.iter().filter_map(|v| v.parse::<i64>().ok()) {
+                    options.push(Some((n + 1).to_string()));
+                    options.push(Some((n - 1).to_string()));
+                }
+                if named.iter().any(|v| v == "true" || v == "false") {
+                    options.push(Some("true".into()));
+                    options.push(Some("false".into()));
+                }
+                options
+            };
         out = out
             .into_iter()
             .flat_map(|a| {
@@ -603,12 +406,14 @@ fn compare(
     wrong: &mut Vec<String>,
 ) -> (usize, usize, BTreeMap<String, usize>) {
     // A policy that reads the organization's id is previewed in one.
-    let org = ["aws:principalorgid", "aws:resourceorgid"].iter().any(|k| {
-        serde_json::to_string(policy)
-            .unwrap()
-            .to_ascii_lowercase()
-            .contains(k)
-    });
+    let org = ["aws:principalorgid", "aws:resourceorgid", "orgpaths"]
+        .iter()
+        .any(|k| {
+            serde_json::to_string(policy)
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains(k)
+        });
     let ours = tensen_decisions(kind, &root().join("tests/import").join(name), org);
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut count = |what: String| *counts.entry(what).or_default() += 1;

@@ -6,7 +6,7 @@
 //! AWS's CLI writes it, so `aws organizations list-accounts` and
 //! `describe-organization` outputs can be given as they are.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -21,6 +21,10 @@ pub struct Organization {
     /// Whether the file listed the accounts (else only the management
     /// account is known, and membership is not).
     pub listed: bool,
+    /// Each account's path in the organization, as IAM's
+    /// `aws:PrincipalOrgPaths` holds it (`o-id/r-root/ou-a/ou-b/`), when
+    /// the file gives the root (`root`, and `ous` for the units).
+    pub paths: BTreeMap<String, String>,
 }
 
 impl Organization {
@@ -110,6 +114,9 @@ impl Organization {
         if let Some(m) = &org.management {
             org.accounts.insert(m.clone());
         }
+        if let Some(root) = top.get("root") {
+            org.paths = paths(&org, root, top.get("ous"))?;
+        }
         Ok(org)
     }
 
@@ -121,11 +128,97 @@ impl Organization {
     }
 }
 
+/// Every account's path: `o-id/r-root/` and the units from the root down
+/// to the account's own, each followed by `/`. `ous` is a list of
+/// `{"id": "ou-...", "parent": "r-..." or "ou-...", "accounts": [...]}`;
+/// an account in no unit sits under the root.
+fn paths(
+    org: &Organization,
+    root: &Value,
+    ous: Option<&Value>,
+) -> Result<BTreeMap<String, String>, String> {
+    let Some(id) = &org.id else {
+        return Err("`root` needs the organization's `id`".into());
+    };
+    let root = match root.as_str() {
+        Some(r) if r.starts_with("r-") => r,
+        _ => return Err(format!("`root` is not a root id (`r-...`): {root}")),
+    };
+    let mut parent_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut unit_of: BTreeMap<String, String> = BTreeMap::new();
+    let units = match ous {
+        None => &Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err("`ous` is a list of organizational units".into()),
+    };
+    for (i, u) in units.iter().enumerate() {
+        let field = |k: &str| u.get(k).and_then(Value::as_str);
+        let (Some(ou), Some(parent)) = (field("id"), field("parent")) else {
+            return Err(format!("`ous[{i}]` needs `id` (`ou-...`) and `parent`"));
+        };
+        if !ou.starts_with("ou-") || !(parent.starts_with("ou-") || parent == root) {
+            return Err(format!(
+                "`ous[{i}]`: `id` is an `ou-...` and `parent` the root or another unit"
+            ));
+        }
+        parent_of.insert(ou.to_string(), parent.to_string());
+        for a in u
+            .get("accounts")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            match a.as_str() {
+                Some(a) if org.accounts.contains(a) => {
+                    unit_of.insert(a.to_string(), ou.to_string());
+                }
+                _ => {
+                    return Err(format!(
+                        "`ous[{i}].accounts`: {a} is not one of the organization's accounts"
+                    ))
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for account in &org.accounts {
+        let mut chain = Vec::new();
+        let mut at = unit_of.get(account);
+        while let Some(ou) = at {
+            if chain.contains(ou) || chain.len() > parent_of.len() {
+                return Err(format!("`ous`: {ou} is its own ancestor"));
+            }
+            chain.push(ou.clone());
+            at = parent_of.get(ou).filter(|p| p.as_str() != root);
+            if at.is_none() && !parent_of.contains_key(ou) {
+                return Err(format!("`ous`: {ou} is a parent but is not listed"));
+            }
+        }
+        chain.reverse();
+        let mut path = format!("{id}/{root}/");
+        for ou in chain {
+            path.push_str(&ou);
+            path.push('/');
+        }
+        out.insert(account.clone(), path);
+    }
+    Ok(out)
+}
+
 /// The organization id of `account`, as IAM's `aws:PrincipalOrgID` and
 /// `aws:ResourceOrgID` hold it: this organization's for its accounts;
 /// `Err(())` when the account is not one of them (its organization, if it
 /// has one, is another) or membership is not known (`None` overall).
 impl Organization {
+    /// The path of `account` (`aws:PrincipalOrgPaths`), as [`Self::org_of`]
+    /// answers: `Err(())` outside the organization, `None` not known.
+    pub fn path_of(&self, account: &str) -> Option<Result<&str, ()>> {
+        match self.org_of(account)? {
+            Ok(_) => self.paths.get(account).map(|p| Ok(p.as_str())),
+            Err(()) => Some(Err(())),
+        }
+    }
+
     pub fn org_of(&self, account: &str) -> Option<Result<&str, ()>> {
         let id = self.id.as_deref()?;
         if !self.listed {
@@ -201,6 +294,35 @@ mod tests {
         // Only a management account: every account may be a member.
         let only = Organization::from_json(r#"{"management_account": "111111111111"}"#).unwrap();
         assert!(only.holds("999999999999"));
+    }
+
+    #[test]
+    fn units_give_each_account_its_path() {
+        let org = Organization::from_json(
+            r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "management_account": "111111111111",
+                "accounts": ["222222222222", "333333333333"],
+                "ous": [{"id": "ou-ab12-11111111", "parent": "r-ab12", "accounts": []},
+                        {"id": "ou-ab12-22222222", "parent": "ou-ab12-11111111", "accounts": ["222222222222"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            org.path_of("222222222222"),
+            Some(Ok("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/"))
+        );
+        assert_eq!(
+            org.path_of("333333333333"),
+            Some(Ok("o-a1b2c3d4e5/r-ab12/"))
+        );
+        assert_eq!(org.path_of("444444444444"), Some(Err(())));
+        for bad in [
+            r#"{"root": "r-ab12", "accounts": ["222222222222"]}"#,
+            r#"{"id": "o-a1b2c3d4e5", "root": "ab12", "accounts": ["222222222222"]}"#,
+            r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "accounts": ["222222222222"], "ous": [{"id": "ou-1", "parent": "ou-2", "accounts": ["222222222222"]}]}"#,
+            r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "accounts": ["222222222222"], "ous": [{"id": "ou-1", "parent": "r-ab12", "accounts": ["999999999999"]}]}"#,
+            r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "accounts": ["222222222222"], "ous": [{"id": "ou-1", "parent": "ou-1", "accounts": ["222222222222"]}]}"#,
+        ] {
+            assert!(Organization::from_json(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

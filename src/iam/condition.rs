@@ -164,6 +164,8 @@ pub enum Key {
     TokenIssueTime,
     PrincipalOrgId,
     ResourceOrgId,
+    PrincipalOrgPaths,
+    ResourceOrgPaths,
     ResourceAccount,
 }
 
@@ -349,6 +351,20 @@ pub const KEYS: &[KeyInfo] = &[
         on_resource: None,
     },
     KeyInfo {
+        key: Key::PrincipalOrgPaths,
+        name: "aws:PrincipalOrgPaths",
+        fields: &["userIdentity.type", "userIdentity.accountId"],
+        how: "the organization, as `aws:PrincipalOrgID`, with its `root` and units (`ous`): the path `o-id/r-root/ou-a/ou-b/` of the principal's account; a path of another organization or none outside it, which decides a condition whose values all lie under this organization's id",
+        on_resource: None,
+    },
+    KeyInfo {
+        key: Key::ResourceOrgPaths,
+        name: "aws:ResourceOrgPaths",
+        fields: &[],
+        how: "the organization, as `aws:PrincipalOrgPaths`, for the account that owns the resource",
+        on_resource: None,
+    },
+    KeyInfo {
         key: Key::ResourceAccount,
         name: "aws:ResourceAccount",
         fields: &[],
@@ -360,9 +376,7 @@ pub const KEYS: &[KeyInfo] = &[
 /// Keys CloudTrail does not log (a name ending in `/` stands for every key
 /// under it): a condition on one is unknown on every record.
 pub const UNLOGGED: &[&str] = &[
-    "aws:PrincipalOrgPaths",
     "aws:PrincipalTag/",
-    "aws:ResourceOrgPaths",
     "aws:ResourceTag/",
     "aws:RequestTag/",
     "aws:TagKeys",

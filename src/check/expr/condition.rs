@@ -58,13 +58,17 @@ impl ExprChecker<'_> {
             ),
             Some(name) => match condition_key(&name) {
                 KeyLookup::Logged(KeyInfo {
-                    key: Key::PrincipalOrgId | Key::ResourceOrgId,
+                    key:
+                        Key::PrincipalOrgId
+                        | Key::ResourceOrgId
+                        | Key::PrincipalOrgPaths
+                        | Key::ResourceOrgPaths,
                     name,
                     ..
                 }) => self.report(
                     Diagnostic::new(Code::UnloggedKey, self.file, key.span, format!("CloudTrail does not record `{name}`: it is known only from the organization"))
                         .label("this condition is unknown on every record of a run without `--org`")
-                        .help("run with `--org org.json` naming the organization's `id` and `accounts` (docs/cli.md)"),
+                        .help("run with `--org org.json` naming the organization's `id` and `accounts` (and its `root` and `ous` for paths; docs/cli.md)"),
                 ),
                 KeyLookup::Logged(_) => {}
                 KeyLookup::Unlogged => self.report(

@@ -23,6 +23,8 @@ use crate::iam::condition::{
 
 /// Why an organization id is unknown.
 const NEEDS_ORG: &str = "the organization's id and accounts (--org)";
+/// Why an organization path is unknown.
+const NEEDS_PATHS: &str = "the organization's id, root, units and accounts (--org)";
 /// Why the resource's account is unknown.
 const NO_OWNER: &str = "the resource's account (not in the record)";
 
@@ -43,7 +45,8 @@ pub struct Condition {
 #[derive(Debug)]
 enum Policy {
     Text(String),
-    Glob(WildMatch),
+    /// A `StringLike` pattern, and its text.
+    Glob(WildMatch, String),
     /// An ARN pattern's six parts.
     Arn(Vec<WildMatch>),
     Net(Option<IpNet>),
@@ -141,14 +144,20 @@ impl Condition {
         Truth::from_bool(self.values.iter().any(|p| self.matches(p, value)) != self.op.negated)
     }
 
-    /// The answer for a value known only to differ from `ours`: the
-    /// operator's negation when the policy compares with `ours` alone
-    /// (nothing else could match), else not known.
+    /// The answer for another organization's id or path (`ours` is this
+    /// organization's id): the operator's negation when every value of the
+    /// policy can match only this organization's (its id, or a path under
+    /// it), else not known.
     fn other_than(&self, ours: &str) -> Option<bool> {
+        let under = format!("{ours}/");
         let only_ours = |p: &Policy| match (self.op.base, p) {
-            (Base::StringEquals, Policy::Text(t)) => t == ours,
-            (Base::StringEqualsIgnoreCase, Policy::Text(t)) => t.eq_ignore_ascii_case(ours),
-            (Base::StringLike, Policy::Glob(_)) => false,
+            (Base::StringEquals, Policy::Text(t)) => t == ours || t.starts_with(&under),
+            (Base::StringEqualsIgnoreCase, Policy::Text(t)) => {
+                t.eq_ignore_ascii_case(ours)
+                    || t.to_ascii_lowercase()
+                        .starts_with(&under.to_ascii_lowercase())
+            }
+            (Base::StringLike, Policy::Glob(_, t)) => t.starts_with(&under),
             _ => false,
         };
         (self.op.base != Base::Null && self.values.iter().all(only_ours)).then_some(self.op.negated)
@@ -185,7 +194,7 @@ impl Condition {
             (Base::StringEquals, Policy::Text(t)) => v == t,
             (Base::StringEqualsIgnoreCase, Policy::Text(t)) => v.to_lowercase() == t.to_lowercase(),
             (Base::Bool, Policy::Text(t)) => v.eq_ignore_ascii_case(t),
-            (Base::StringLike, Policy::Glob(g)) => g.matches(v),
+            (Base::StringLike, Policy::Glob(g, _)) => g.matches(v),
             (Base::ArnLike, Policy::Arn(parts)) => {
                 let got: Vec<&str> = v.splitn(6, ':').collect();
                 match parts.as_slice() {
@@ -221,11 +230,20 @@ impl Condition {
         let Some(key) = self.key else {
             return Got::Unknown(&self.note);
         };
-        let org_of = |account: &str| -> Got<'r> {
+        let org_of = |account: &str, path: bool| -> Got<'r> {
             let org = facts.and_then(|f| f.org);
-            match org.and_then(|o| Some((o.id.as_deref()?, o.org_of(account)?))) {
+            let answer = org.and_then(|o| {
+                let of = if path {
+                    o.path_of(account)
+                } else {
+                    o.org_of(account)
+                };
+                Some((o.id.as_deref()?, of?))
+            });
+            match answer {
                 Some((_, Ok(id))) => Got::Value(id),
                 Some((ours, Err(()))) => Got::Outside(ours),
+                None if path => Got::Unknown(NEEDS_PATHS),
                 None => Got::Unknown(NEEDS_ORG),
             }
         };
@@ -337,13 +355,13 @@ impl Condition {
                 None => missing(0),
             },
             Key::CurrentTime | Key::EpochTime => of(0),
-            Key::PrincipalOrgId => match (s(0), s(1)) {
+            Key::PrincipalOrgId | Key::PrincipalOrgPaths => match (s(0), s(1)) {
                 (Some("AWSService"), _) | (_, Some("ANONYMOUS_PRINCIPAL")) => Got::Absent,
-                (_, Some(account)) => org_of(account),
+                (_, Some(account)) => org_of(account, key == Key::PrincipalOrgPaths),
                 (_, None) => missing(1),
             },
-            Key::ResourceOrgId => match owner() {
-                Some(Some(account)) => org_of(account),
+            Key::ResourceOrgId | Key::ResourceOrgPaths => match owner() {
+                Some(Some(account)) => org_of(account, key == Key::ResourceOrgPaths),
                 _ => Got::Unknown(NO_OWNER),
             },
             Key::ResourceAccount => match owner() {
@@ -385,7 +403,7 @@ fn text(v: &Val<'_>) -> Option<String> {
 
 fn policy(base: Base, t: String) -> Policy {
     match base {
-        Base::StringLike => Policy::Glob(WildMatch::new(&t)),
+        Base::StringLike => Policy::Glob(WildMatch::new(&t), t),
         Base::ArnLike => Policy::Arn(match t.splitn(6, ':').count() {
             6 => t.splitn(6, ':').map(WildMatch::new).collect(),
             _ => vec![WildMatch::new(&t)],

@@ -602,3 +602,66 @@ fn organization_ids_are_known_from_the_organization_given() {
         Truth::True
     );
 }
+
+#[test]
+fn organization_paths_are_known_from_its_units() {
+    use crate::engine::org::Organization;
+    let org = Organization::from_json(
+        r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "management_account": "999999999999",
+            "accounts": ["111122223333"],
+            "ous": [{"id": "ou-ab12-11111111", "parent": "r-ab12", "accounts": ["111122223333"]}]}"#,
+    )
+    .unwrap();
+    let theirs = || {
+        let mut r = role_session();
+        r["userIdentity"]["accountId"] = json!("444455556666");
+        r
+    };
+    let key = "aws:PrincipalOrgPaths";
+    let t = |op, v: serde_json::Value, r| decide_in(Some(&org), op, key, v, r).0;
+    let prod = json!("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*");
+    assert_eq!(
+        t("ForAnyValue:StringLike", prod.clone(), role_session()),
+        Truth::True
+    );
+    assert_eq!(
+        t("ForAnyValue:StringNotLike", prod.clone(), role_session()),
+        Truth::False
+    );
+    assert_eq!(
+        t(
+            "ForAnyValue:StringLike",
+            json!("o-a1b2c3d4e5/r-ab12/ou-ab12-22222222/*"),
+            role_session()
+        ),
+        Truth::False
+    );
+    // Outside the organization: no path under it.
+    assert_eq!(
+        t("ForAnyValue:StringLike", prod.clone(), theirs()),
+        Truth::False
+    );
+    assert_eq!(t("StringNotLikeIfExists", prod, theirs()), Truth::True);
+    assert_eq!(
+        t("ForAnyValue:StringLike", json!("o-*"), theirs()),
+        Truth::Unknown
+    );
+    // An organization given without its units: paths are not known.
+    let flat = Organization::from_json(
+        r#"{"id": "o-a1b2c3d4e5", "management_account": "999999999999", "accounts": ["111122223333"]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        decide_in(
+            Some(&flat),
+            "StringLike",
+            key,
+            json!("o-a1b2c3d4e5/*"),
+            role_session()
+        ),
+        (
+            Truth::Unknown,
+            vec!["the organization's id, root, units and accounts (--org)".to_string()]
+        )
+    );
+}
