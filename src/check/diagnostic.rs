@@ -134,7 +134,7 @@ codes! {
     UnloggedKey = "unlogged-key", Warning, "a `condition` on an IAM condition key that CloudTrail does not record: unknown on every record";
     DuplicateItem = "duplicate-item", Error, "two items share a name";
     DuplicateClause = "duplicate-clause", Error, "a clause that may appear once appears again";
-    MisplacedClause = "misplaced-clause", Error, "a clause that this kind of item does not take";
+    MisplacedClause = "misplaced-clause", Error, "a clause that this kind of item does not take, or a guardrail's `except` before any `deny when`";
     MissingClause = "missing-clause", Error, "a required clause is missing";
     MissingSource = "missing-source", Error, "a signal or guardrail without `on SOURCE`, or a sequence with one";
     TypeMismatch = "type-mismatch", Error, "a value of the wrong type for its operator, clause or function";

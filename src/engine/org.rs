@@ -54,11 +54,22 @@ impl Organization {
                 )),
             }
         };
+        let set_id = |id: String, org: &mut Organization| -> Result<(), String> {
+            match &org.id {
+                Some(known) if *known != id => Err(format!(
+                    "the file names two organizations: {known} and {id}"
+                )),
+                _ => {
+                    org.id = Some(id);
+                    Ok(())
+                }
+            }
+        };
         if let Some(id) = top.get("id") {
-            org.id = Some(org_id(id, "`id`")?);
+            set_id(org_id(id, "`id`")?, &mut org)?;
         }
         if let Some(id) = doc.pointer("/Organization/Id") {
-            org.id = Some(org_id(id, "`Organization.Id`")?);
+            set_id(org_id(id, "`Organization.Id`")?, &mut org)?;
         }
         if let Some(m) = top.get("management_account") {
             org.management = Some(account(m, "`management_account`")?);
@@ -99,8 +110,8 @@ impl Organization {
                     .and_then(Value::as_str)
                     .and_then(|arn| arn.split('/').nth(1))
                     .filter(|o| is_org_id(o));
-                if let (None, Some(o)) = (&org.id, arn_org) {
-                    org.id = Some(o.to_string());
+                if let Some(o) = arn_org {
+                    set_id(o.to_string(), &mut org)?;
                 }
             }
             org.listed = true;
@@ -114,8 +125,10 @@ impl Organization {
         if let Some(m) = &org.management {
             org.accounts.insert(m.clone());
         }
-        if let Some(root) = top.get("root") {
-            org.paths = paths(&org, root, top.get("ous"))?;
+        match (top.get("root"), top.get("ous")) {
+            (Some(root), ous) => org.paths = paths(&org, root, ous)?,
+            (None, Some(_)) => return Err("`ous` needs the organization's `root`".into()),
+            (None, None) => {}
         }
         Ok(org)
     }
@@ -161,7 +174,12 @@ fn paths(
                 "`ous[{i}]`: `id` is an `ou-...` and `parent` the root or another unit"
             ));
         }
-        parent_of.insert(ou.to_string(), parent.to_string());
+        if parent_of
+            .insert(ou.to_string(), parent.to_string())
+            .is_some()
+        {
+            return Err(format!("`ous[{i}]`: {ou} is listed twice"));
+        }
         for a in u
             .get("accounts")
             .and_then(Value::as_array)
@@ -170,7 +188,9 @@ fn paths(
         {
             match a.as_str() {
                 Some(a) if org.accounts.contains(a) => {
-                    unit_of.insert(a.to_string(), ou.to_string());
+                    if let Some(other) = unit_of.insert(a.to_string(), ou.to_string()) {
+                        return Err(format!("`ous[{i}]`: account {a} is also in {other}"));
+                    }
                 }
                 _ => {
                     return Err(format!(
@@ -180,19 +200,27 @@ fn paths(
             }
         }
     }
+    // Every unit reaches the root: no unlisted parent, no cycle.
+    for ou in parent_of.keys() {
+        let mut at = ou;
+        for _ in 0..=parent_of.len() {
+            match parent_of.get(at) {
+                Some(p) if p == root => break,
+                Some(p) => at = p,
+                None => return Err(format!("`ous`: {at} is a parent but is not listed")),
+            }
+        }
+        if parent_of.get(at).is_some_and(|p| p != root) {
+            return Err(format!("`ous`: {ou} is its own ancestor"));
+        }
+    }
     let mut out = BTreeMap::new();
     for account in &org.accounts {
         let mut chain = Vec::new();
         let mut at = unit_of.get(account);
         while let Some(ou) = at {
-            if chain.contains(ou) || chain.len() > parent_of.len() {
-                return Err(format!("`ous`: {ou} is its own ancestor"));
-            }
             chain.push(ou.clone());
             at = parent_of.get(ou).filter(|p| p.as_str() != root);
-            if at.is_none() && !parent_of.contains_key(ou) {
-                return Err(format!("`ous`: {ou} is a parent but is not listed"));
-            }
         }
         chain.reverse();
         let mut path = format!("{id}/{root}/");
@@ -205,10 +233,6 @@ fn paths(
     Ok(out)
 }
 
-/// The organization id of `account`, as IAM's `aws:PrincipalOrgID` and
-/// `aws:ResourceOrgID` hold it: this organization's for its accounts;
-/// `Err(())` when the account is not one of them (its organization, if it
-/// has one, is another) or membership is not known (`None` overall).
 impl Organization {
     /// The path of `account` (`aws:PrincipalOrgPaths`), as [`Self::org_of`]
     /// answers: `Err(())` outside the organization, `None` not known.
@@ -219,6 +243,11 @@ impl Organization {
         }
     }
 
+    /// The organization id of `account`, as IAM's `aws:PrincipalOrgID` and
+    /// `aws:ResourceOrgID` hold it: this organization's for its accounts;
+    /// `Err(())` when the account is not one of them (its organization, if
+    /// it has one, is another); `None` when the id or the membership is
+    /// not known.
     pub fn org_of(&self, account: &str) -> Option<Result<&str, ()>> {
         let id = self.id.as_deref()?;
         if !self.listed {
@@ -320,6 +349,11 @@ mod tests {
             r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "accounts": ["222222222222"], "ous": [{"id": "ou-1", "parent": "ou-2", "accounts": ["222222222222"]}]}"#,
             r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "accounts": ["222222222222"], "ous": [{"id": "ou-1", "parent": "r-ab12", "accounts": ["999999999999"]}]}"#,
             r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "accounts": ["222222222222"], "ous": [{"id": "ou-1", "parent": "ou-1", "accounts": ["222222222222"]}]}"#,
+            r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "accounts": ["222222222222"], "ous": [{"id": "ou-1", "parent": "ou-2", "accounts": []}, {"id": "ou-2", "parent": "ou-1", "accounts": []}]}"#,
+            r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "accounts": ["222222222222"], "ous": [{"id": "ou-1", "parent": "r-ab12", "accounts": ["222222222222"]}, {"id": "ou-2", "parent": "r-ab12", "accounts": ["222222222222"]}]}"#,
+            r#"{"id": "o-a1b2c3d4e5", "root": "r-ab12", "accounts": ["222222222222"], "ous": [{"id": "ou-1", "parent": "r-ab12", "accounts": []}, {"id": "ou-1", "parent": "r-ab12", "accounts": []}]}"#,
+            r#"{"id": "o-a1b2c3d4e5", "accounts": ["222222222222"], "ous": []}"#,
+            r#"{"id": "o-a1b2c3d4e5", "Organization": {"Id": "o-zzzzzzzzzz"}, "accounts": ["222222222222"]}"#,
         ] {
             assert!(Organization::from_json(bad).is_err(), "{bad}");
         }

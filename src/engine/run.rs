@@ -369,6 +369,8 @@ fn decide<'r>(
             // statement out whatever the rest says (not evaluated).
             let mut decision = Truth::False;
             for st in &g.statements {
+                // A statement left out says nothing of what is missing.
+                let mark = eval.missing.len();
                 let deny = eval.truth(&st.deny);
                 if deny == Truth::False {
                     continue;
@@ -380,7 +382,11 @@ fn decide<'r>(
                         break;
                     }
                 }
-                decision = decision.or(deny.and(excepted.negate()));
+                let this = deny.and(excepted.negate());
+                if this == Truth::False {
+                    eval.missing.truncate(mark);
+                }
+                decision = decision.or(this);
                 if decision == Truth::True {
                     break;
                 }

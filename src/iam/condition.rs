@@ -413,17 +413,24 @@ pub fn date_millis(text: &str) -> Option<i64> {
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         return t.parse::<i64>().ok()?.checked_mul(1000);
     }
-    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
-        return Some(d.timestamp_millis());
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis());
     }
-    let utc = t.trim_end_matches('Z');
-    for form in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
-        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(utc, form) {
-            return Some(d.and_utc().timestamp_millis());
+    // A time of day needs its zone: `Z` or an offset.
+    if let Some(utc) = t.strip_suffix('Z') {
+        for form in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+            if let Ok(d) = chrono::NaiveDateTime::parse_from_str(utc, form) {
+                return Some(d.and_utc().timestamp_millis());
+            }
+        }
+        return None;
+    }
+    for form in ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M%:z"] {
+        if let Ok(d) = chrono::DateTime::parse_from_str(t, form) {
+            return Some(d.timestamp_millis());
         }
     }
-    let d = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()?;
-    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
+    None
 }
 
 /// What a preview knows of a condition key.
@@ -459,6 +466,21 @@ pub fn condition_key(name: &str) -> KeyLookup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_read_in_the_forms_iam_documents() {
+        let noon = Some(1_772_366_400_000);
+        assert_eq!(date_millis("2026-03-01T12:00:00Z"), noon);
+        assert_eq!(date_millis("2026-03-01T12:00Z"), noon);
+        assert_eq!(date_millis("2026-03-01T13:00:00+01:00"), noon);
+        assert_eq!(date_millis("2026-03-01T12:00:00.000Z"), noon);
+        assert_eq!(date_millis("1772366400"), noon);
+        assert_eq!(date_millis("2026-03-01"), Some(1_772_323_200_000));
+        // A time of day without its zone, or a doubled `Z`, is no date.
+        for bad in ["2026-03-01T12:00:00", "2026-03-01T12:00:00ZZ", "soon", ""] {
+            assert_eq!(date_millis(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn operators_are_read_as_iam_names_them() {

@@ -163,8 +163,13 @@ pub fn request(r: &Value, org: bool) -> Request {
         Some(id) => set("aws:ResourceOrgID", Some(id)),
         None => {
             unknown.insert("aws:ResourceOrgID");
+            unknown.insert("aws:ResourceOrgPaths");
         }
     }
+    let resource_path = ORG_ACCOUNTS
+        .iter()
+        .position(|a| org && owner == Some(*a))
+        .map(|i| ORG_PATHS[i]);
     // Never in a CloudTrail record, or not in a way these tests read.
     for key in [
         "aws:SourceAccount",
@@ -189,6 +194,9 @@ pub fn request(r: &Value, org: bool) -> Request {
     // A multivalued key: the one path, as a list.
     if let Some(path) = path {
         context.insert("aws:PrincipalOrgPaths".into(), json!([path]));
+    }
+    if let Some(path) = resource_path {
+        context.insert("aws:ResourceOrgPaths".into(), json!([path]));
     }
     Request {
         principal,
@@ -218,6 +226,7 @@ pub fn not_logged(req: &Request, key: &str) -> bool {
 /// from a request is known.
 const KNOWN_ABSENT: &[&str] = &[
     "aws:PrincipalOrgPaths",
+    "aws:ResourceOrgPaths",
     "aws:ResourceAccount",
     "aws:CurrentTime",
     "aws:EpochTime",

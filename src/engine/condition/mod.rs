@@ -15,6 +15,7 @@ use wildmatch::WildMatch;
 use super::compile::FieldPath;
 use super::eval::{resolve_one, Facts};
 use super::exempt::resource_account;
+use super::known::F;
 use super::record::{At, Node};
 use super::value::{Truth, Val};
 use crate::iam::condition::{
@@ -23,6 +24,9 @@ use crate::iam::condition::{
 
 /// Why an organization id is unknown.
 const NEEDS_ORG: &str = "the organization's id and accounts (--org)";
+/// Why an account outside the organization leaves a condition unknown.
+const OUTSIDE: &str =
+    "another organization's id or path, or none (an account outside the organization)";
 /// Why an organization path is unknown.
 const NEEDS_PATHS: &str = "the organization's id, root, units and accounts (--org)";
 /// Why the resource's account is unknown.
@@ -128,7 +132,7 @@ impl Condition {
                 return match self.other_than(ours) {
                     Some(other) if other == absent => Truth::from_bool(absent),
                     _ => {
-                        missing(NEEDS_ORG);
+                        missing(OUTSIDE);
                         Truth::Unknown
                     }
                 };
@@ -179,6 +183,15 @@ impl Condition {
     }
 
     fn matches(&self, p: &Policy, v: &str) -> bool {
+        // IAM's `aws:EpochTime` is a number of seconds, whatever compares it.
+        let seconds;
+        let v = match self.key {
+            Some(Key::EpochTime) => {
+                seconds = date_millis(v).map(|ms| (ms.div_euclid(1000)).to_string());
+                seconds.as_deref().unwrap_or(v)
+            }
+            _ => v,
+        };
         // `aws:EpochTime` is read from `eventTime`: a number of seconds.
         let as_number = || match self.key {
             Some(Key::EpochTime) => date_millis(v).map(|ms| ms as f64 / 1000.0),
@@ -247,7 +260,22 @@ impl Condition {
                 None => Got::Unknown(NEEDS_ORG),
             }
         };
-        let owner = || facts.map(|f| resource_account(record, f.known));
+        // IAM judges each resource of a call: a record naming resources of
+        // several accounts has no one owner.
+        let owner = || {
+            let f = facts?;
+            let mut accounts = f
+                .known
+                .get(record, F::Resources)
+                .into_iter()
+                .flat_map(|list| list.items())
+                .filter_map(|r| r.get_name("accountId").and_then(At::as_str));
+            let first = accounts.next();
+            if accounts.any(|a| Some(a) != first) {
+                return None;
+            }
+            resource_account(record, f.known)
+        };
         let at = |i: usize| {
             self.fields
                 .get(i)
@@ -356,17 +384,19 @@ impl Condition {
             },
             Key::CurrentTime | Key::EpochTime => of(0),
             Key::PrincipalOrgId | Key::PrincipalOrgPaths => match (s(0), s(1)) {
-                (Some("AWSService"), _) | (_, Some("ANONYMOUS_PRINCIPAL")) => Got::Absent,
+                (Some("AWSService"), _) | (_, Some("anonymous" | "ANONYMOUS_PRINCIPAL")) => {
+                    Got::Absent
+                }
                 (_, Some(account)) => org_of(account, key == Key::PrincipalOrgPaths),
                 (_, None) => missing(1),
             },
             Key::ResourceOrgId | Key::ResourceOrgPaths => match owner() {
-                Some(Some(account)) => org_of(account, key == Key::ResourceOrgPaths),
-                _ => Got::Unknown(NO_OWNER),
+                Some(account) => org_of(account, key == Key::ResourceOrgPaths),
+                None => Got::Unknown(NO_OWNER),
             },
             Key::ResourceAccount => match owner() {
-                Some(Some(account)) => Got::Value(account),
-                _ => Got::Unknown(NO_OWNER),
+                Some(account) => Got::Value(account),
+                None => Got::Unknown(NO_OWNER),
             },
             // Only temporary credentials have an issue time.
             Key::TokenIssueTime => match (s(0), s(1), s(2)) {

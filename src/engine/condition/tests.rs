@@ -665,3 +665,40 @@ fn organization_paths_are_known_from_its_units() {
         )
     );
 }
+
+#[test]
+fn epoch_time_is_seconds_for_every_operator() {
+    let mut r = role_session();
+    r["eventTime"] = json!("2026-03-01T12:00:00Z");
+    let t = |op, v: serde_json::Value| decide(op, "aws:EpochTime", v, r.clone()).0;
+    assert_eq!(t("StringEquals", json!("1772366400")), Truth::True);
+    assert_eq!(t("StringLike", json!("17723*")), Truth::True);
+    assert_eq!(t("NumericEquals", json!("1772366400")), Truth::True);
+}
+
+#[test]
+fn resources_of_several_accounts_have_no_one_owner() {
+    let org = crate::engine::org::Organization::from_json(
+        r#"{"id": "o-a1b2c3d4e5", "management_account": "999999999999", "accounts": ["111122223333"]}"#,
+    )
+    .unwrap();
+    let mut copy = role_session();
+    copy["resources"] = json!([
+        {"ARN": "arn:aws:s3:::from", "accountId": "111122223333"},
+        {"ARN": "arn:aws:s3:::to", "accountId": "444455556666"}
+    ]);
+    for key in ["aws:ResourceAccount", "aws:ResourceOrgID"] {
+        assert_eq!(
+            decide_in(
+                Some(&org),
+                "StringEquals",
+                key,
+                json!("111122223333"),
+                copy.clone()
+            )
+            .0,
+            Truth::Unknown,
+            "{key}"
+        );
+    }
+}
