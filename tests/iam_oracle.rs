@@ -27,7 +27,7 @@
 )]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -71,35 +71,15 @@ fn oracle() -> PathBuf {
 
 /// Every record of the bundled CloudTrail, by `eventID`.
 fn records() -> HashMap<String, Value> {
-    let mut out = HashMap::new();
-    for dir in DATA {
-        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "gz") {
-                continue;
-            }
-            let mut text = String::new();
-            flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
-                .read_to_string(&mut text)
-                .unwrap();
-            let list = match serde_json::from_str::<Value>(&text) {
-                Ok(Value::Object(mut o)) => o.remove("Records").unwrap_or(Value::Null),
-                Ok(v) => v,
-                Err(_) => Value::Array(
-                    text.lines()
-                        .filter(|l| !l.trim().is_empty())
-                        .map(|l| serde_json::from_str(l).unwrap())
-                        .collect(),
-                ),
-            };
-            for r in list.as_array().cloned().unwrap_or_default() {
-                if let Some(id) = r["eventID"].as_str() {
-                    out.insert(id.to_string(), r);
-                }
-            }
-        }
-    }
-    out
+    use tensen::engine::read::{list_inputs, read};
+    let paths: Vec<PathBuf> = DATA.iter().map(|d| root().join(d)).collect();
+    let (inputs, errors) = list_inputs(&paths);
+    assert!(errors.is_empty(), "{errors:?}");
+    inputs
+        .iter()
+        .flat_map(|input| read(input).records)
+        .filter_map(|(_, r)| Some((r["eventID"].as_str()?.to_string(), r)))
+        .collect()
 }
 
 /// tensen's answer for one record: the policy's decision over all its
@@ -180,26 +160,7 @@ fn strings(v: &Value) -> Vec<String> {
 
 /// IAM's wildcard match (`*`, `?`), case-insensitive as action names are.
 fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let t: Vec<char> = text.to_lowercase().chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+    wildmatch::WildMatch::new(&pattern.to_lowercase()).matches(&text.to_lowercase())
 }
 
 /// The condition keys that statements applying to `action` read (by their

@@ -8,7 +8,7 @@ use crate::check::diagnostic::{Code, Diagnostic};
 use crate::check::model::Resolved;
 use crate::check::suggest::did_you_mean;
 use crate::iam::condition::{
-    condition_key, operator, operator_names, Base, Key, KeyInfo, KeyLookup,
+    condition_key, date_millis, operator, operator_names, Base, Key, KeyInfo, KeyLookup,
 };
 use crate::syntax::ast::{Expr, ExprKind, Lit};
 
@@ -178,7 +178,7 @@ impl ExprChecker<'_> {
                     | Base::DateLessThanEquals
                     | Base::DateGreaterThan
                     | Base::DateGreaterThanEquals,
-                ) if crate::iam::condition::date_millis(&written).is_none() => {
+                ) if date_millis(&written).is_none() => {
                     Some("a date (`2026-01-01T00:00:00Z`) or epoch seconds")
                 }
                 Some(Base::Bool | Base::Null)
